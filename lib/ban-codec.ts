@@ -1,0 +1,122 @@
+/**
+ * The ban database on disk: {"version":1,"bans":[…],"unbans":[…]} with ISO-8601 UTC dates. Decoding is
+ * strict and total: every entry is checked, bad entries are reported with their index and skipped.
+ */
+import type { Ban, BanDb, BanOrigin, Unban } from './types';
+import { parseTarget } from './ip';
+
+export const DB_VERSION = 1;
+const ORIGINS: BanOrigin[] = ['scan', 'manual', 'adopted', 'peer'];
+
+export interface EncodedBan {
+  ip: string;
+  rule: string;
+  reason: string;
+  failures: number;
+  source: string;
+  origin: BanOrigin;
+  node: string;
+  bannedAt: string;
+  expiresAt: string | null;
+  banCount: number;
+}
+
+/** A ban as JSON-ready plain data (also the shape `status --json` prints). */
+export function encodeBan(b: Ban): EncodedBan {
+  return {
+    ip: b.ip,
+    rule: b.rule,
+    reason: b.reason,
+    failures: b.failures,
+    source: b.source,
+    origin: b.origin,
+    node: b.node,
+    bannedAt: b.bannedAt.toISOString(),
+    expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null,
+    banCount: b.banCount,
+  };
+}
+
+function str(v: unknown, max = 512): v is string {
+  return typeof v === 'string' && v.length <= max && !/[\r\n\0]/.test(v);
+}
+function date(v: unknown): Date | null {
+  if (typeof v !== 'string' || v.length > 40) return null;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** Decodes one ban; returns a reason string when it is unusable. */
+export function decodeBan(v: unknown): Ban | string {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
+  const o = v as Record<string, unknown>;
+  const ip = typeof o.ip === 'string' ? parseTarget(o.ip) : null;
+  if (!ip) return `ip: not a valid address or network: ${JSON.stringify(o.ip)?.slice(0, 60)}`;
+  if (!str(o.rule) || !str(o.reason) || !str(o.source) || !str(o.node, 128)) return 'rule, reason, source and node must be one-line strings';
+  if (!ORIGINS.includes(o.origin as BanOrigin)) return `origin: expected one of ${ORIGINS.join(', ')}`;
+  const bannedAt = date(o.bannedAt);
+  if (!bannedAt) return 'bannedAt: not a date';
+  const expiresAt = o.expiresAt === null ? null : date(o.expiresAt);
+  if (o.expiresAt !== null && !expiresAt) return 'expiresAt: not a date or null';
+  const failures = Number.isSafeInteger(o.failures) && (o.failures as number) >= 0 ? (o.failures as number) : 0;
+  const banCount = Number.isSafeInteger(o.banCount) && (o.banCount as number) >= 1 ? (o.banCount as number) : 1;
+  return { ip, rule: o.rule, reason: o.reason, failures, source: o.source, origin: o.origin as BanOrigin, node: o.node, bannedAt, expiresAt, banCount };
+}
+
+export interface EncodedUnban {
+  ip: string;
+  at: string;
+  node: string;
+}
+
+export function encodeUnban(u: Unban): EncodedUnban {
+  return { ip: u.ip, at: u.at.toISOString(), node: u.node };
+}
+
+export function decodeUnban(v: unknown): Unban | string {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
+  const o = v as Record<string, unknown>;
+  const ip = typeof o.ip === 'string' ? parseTarget(o.ip) : null;
+  if (!ip) return 'ip: not a valid address or network';
+  const at = date(o.at);
+  if (!at) return 'at: not a date';
+  if (!str(o.node, 128)) return 'node: not a one-line string';
+  return { ip, at, node: o.node };
+}
+
+/** Serialises the database (sorted, so unchanged content gives identical bytes). */
+export function encodeDb(db: BanDb): string {
+  const bans = [...db.bans].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.bannedAt.getTime() - b.bannedAt.getTime()));
+  const unbans = [...db.unbans].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.at.getTime() - b.at.getTime()));
+  return `${JSON.stringify({ version: DB_VERSION, bans: bans.map(encodeBan), unbans: unbans.map(encodeUnban) }, null, 1)}\n`;
+}
+
+/**
+ * Parses database text. Throws (with `file` in the message) when the document as a whole is unusable
+ * (not JSON, wrong shape or version); skips and reports single bad entries.
+ */
+export function decodeDb(text: string, file: string): { db: BanDb; errors: string[] } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message}); the file is damaged or truncated`);
+  }
+  const o = doc as Record<string, unknown>;
+  if (!o || typeof o !== 'object' || !Array.isArray(o.bans)) throw new Error(`${file}: expected {"version":${DB_VERSION},"bans":[…]}`);
+  if (o.version !== DB_VERSION) throw new Error(`${file}: unsupported version ${JSON.stringify(o.version)} (expected ${DB_VERSION})`);
+  const errors: string[] = [];
+  const bans: Ban[] = [];
+  o.bans.forEach((b, i) => {
+    const r = decodeBan(b);
+    if (typeof r === 'string') errors.push(`${file}: bans[${i}]: ${r}`);
+    else bans.push(r);
+  });
+  const unbans: Unban[] = [];
+  (Array.isArray(o.unbans) ? o.unbans : []).forEach((u, i) => {
+    const r = decodeUnban(u);
+    if (typeof r === 'string') errors.push(`${file}: unbans[${i}]: ${r}`);
+    else unbans.push(r);
+  });
+  return { db: { bans, unbans }, errors };
+}

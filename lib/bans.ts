@@ -1,0 +1,86 @@
+/**
+ * Pure operations on the ban database. A ban is active while it has not expired and no unban of its
+ * address happened at or after it started. Expired bans are kept (for repeat-offender doubling) until
+ * history_retention has passed.
+ */
+import type { Ban, BanDb, Unban } from './types';
+import { type Whitelist, isWhitelisted } from './whitelist';
+
+export const emptyDb = (): BanDb => ({ bans: [], unbans: [] });
+
+/** True when `ban` is in force at `now` given the unbans. */
+export function isActive(ban: Ban, unbans: readonly Unban[], nowMs: number): boolean {
+  if (ban.expiresAt && ban.expiresAt.getTime() <= nowMs) return false;
+  if (ban.bannedAt.getTime() > nowMs + 60_000) return false; // from the future (clock skew on a peer): not yet
+  const b = ban.bannedAt.getTime();
+  return !unbans.some((u) => u.ip === ban.ip && u.at.getTime() >= b);
+}
+
+/** One entry per banned target: the active ban that lasts longest. Whitelisted targets are left out. */
+export function activeBans(db: BanDb, now: Date, whitelist?: Whitelist): Ban[] {
+  const nowMs = now.getTime();
+  const unbansByIp = new Map<string, Unban[]>();
+  for (const u of db.unbans) {
+    const l = unbansByIp.get(u.ip);
+    if (l) l.push(u);
+    else unbansByIp.set(u.ip, [u]);
+  }
+  const best = new Map<string, Ban>();
+  for (const ban of db.bans) {
+    if (!isActive(ban, unbansByIp.get(ban.ip) ?? [], nowMs)) continue;
+    const cur = best.get(ban.ip);
+    if (!cur || outlasts(ban, cur)) best.set(ban.ip, ban);
+  }
+  const out = [...best.values()];
+  return (whitelist ? out.filter((b) => !isWhitelisted(b.ip, whitelist)) : out).sort((a, b) => compareTargets(a.ip, b.ip));
+}
+
+function outlasts(a: Ban, b: Ban): boolean {
+  if (a.expiresAt === null) return b.expiresAt !== null || a.bannedAt < b.bannedAt;
+  if (b.expiresAt === null) return false;
+  return a.expiresAt > b.expiresAt;
+}
+
+/** Stable, human-friendly order: IPv4 before IPv6, then by text. */
+export function compareTargets(a: string, b: string): number {
+  const fa = a.includes(':') ? 1 : 0;
+  const fb = b.includes(':') ? 1 : 0;
+  if (fa !== fb) return fa - fb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** How many times `ip` has been banned before (largest banCount on record, 0 if never). */
+export function previousBanCount(db: BanDb, ip: string): number {
+  let n = 0;
+  for (const b of db.bans) if (b.ip === ip && b.banCount > n) n = b.banCount;
+  return n;
+}
+
+/**
+ * Length of the n-th ban of an address: base, doubled for each earlier ban, capped by max.
+ * null means permanent.
+ */
+export function banLengthSec(baseSec: number | null, maxSec: number | null, banCount: number): number | null {
+  if (baseSec === null) return null;
+  const len = baseSec * 2 ** Math.min(Math.max(banCount - 1, 0), 40);
+  return maxSec === null ? len : Math.min(len, Math.max(maxSec, baseSec));
+}
+
+/** Adds an unban tombstone for `ip` at `at`. */
+export function addUnban(db: BanDb, ip: string, at: Date, node: string): BanDb {
+  return { bans: db.bans, unbans: [...db.unbans.filter((u) => !(u.ip === ip && u.node === node)), { ip, at, node }] };
+}
+
+/**
+ * Forgets bans that expired more than `retentionSec` ago, and unbans that no longer cancel any remembered
+ * ban and are older than the retention (a late-arriving peer ban older than that would be expired anyway
+ * unless permanent, so permanent bans keep their unbans alive).
+ */
+export function pruneDb(db: BanDb, now: Date, retentionSec: number): BanDb {
+  const cutoff = now.getTime() - retentionSec * 1000;
+  const bans = db.bans.filter((b) => b.expiresAt === null || b.expiresAt.getTime() > cutoff);
+  const unbans = db.unbans.filter(
+    (u) => u.at.getTime() > cutoff || bans.some((b) => b.ip === u.ip && b.bannedAt.getTime() <= u.at.getTime()),
+  );
+  return bans.length === db.bans.length && unbans.length === db.unbans.length ? db : { bans, unbans };
+}

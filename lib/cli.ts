@@ -1,0 +1,213 @@
+/**
+ * The command line: yargs parses, the config is loaded and validated once, the command runs, and this
+ * file's main() is the only place that sets the exit code (errors map to sysexits values, see errors.ts).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import yargs, { type Argv } from 'yargs';
+import type { Config, ConfigOverrides } from './config';
+import { loadConfig, parseConfig } from './config';
+import { AppError, ConfigError, ExitCode, type ExitCodeValue } from './errors';
+import { stderrLogger } from './log';
+import { fixedClock, systemClock } from './clock';
+import type { Context } from './context';
+import { runScan } from './commands/scan';
+import { runExpire } from './commands/expire';
+import { runBan, runUnban } from './commands/ban';
+import { formatStatusTable, runStatus, statusJson } from './commands/status';
+import { runTestLog } from './commands/test-log';
+import { runSyncPull } from './commands/sync-pull';
+import { runSyncPush } from './commands/sync-push';
+import { runFlush } from './commands/flush';
+import { runAll } from './commands/run';
+import { PARSER_NAMES } from './parsers';
+import { formatDuration } from './duration';
+
+export const DEFAULT_CONFIG = '/etc/autoban/autoban.cfg';
+
+type Job = (argv: Record<string, unknown>) => Promise<ExitCodeValue | void>;
+
+function contextFor(argv: Record<string, unknown>, opts: { configOptional?: boolean } = {}): Context {
+  const overrides: ConfigOverrides = {
+    log: argv.log as string | undefined,
+    parser: argv.parser as string | undefined,
+    stateDir: argv['state-dir'] as string | undefined,
+    denyFile: argv['deny-file'] as string | undefined,
+  };
+  const file = argv.config as string;
+  let config: Config;
+  if (opts.configOptional && !argv.configGiven && !fs.existsSync(file)) {
+    config = parseConfig('', { file: '(built-in defaults)', baseDir: process.cwd(), hostname: os.hostname().split('.')[0] || 'localhost' });
+  } else {
+    config = loadConfig(file, overrides);
+  }
+  let clock = systemClock;
+  if (argv.now) {
+    const t = new Date(argv.now as string);
+    if (Number.isNaN(t.getTime())) throw new AppError(ExitCode.Usage, `--now: expected an ISO date, got '${argv.now}'`);
+    clock = fixedClock(t);
+  }
+  const log = stderrLogger({ verbose: !!argv.verbose, quiet: !!argv.quiet });
+  return { config, clock, log, dryRun: !!argv['dry-run'] };
+}
+
+const mutating = (y: Argv) => y.option('dry-run', { type: 'boolean', describe: 'print what would change, change nothing' });
+
+/** Builds the parser; `only` restricts it to one command (the autoban-scan style entrypoints). */
+function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv {
+  const y = yargs(args)
+    .scriptName(only ? `autoban-${only}` : 'autoban')
+    .usage(only ? `$0 [options]` : '$0 <command> [options]')
+    .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG, describe: 'config file', requiresArg: true })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug logging' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'only warnings and errors on stderr' })
+    .option('state-dir', { type: 'string', describe: 'override state_dir', requiresArg: true })
+    .option('deny-file', { type: 'string', describe: 'override deny_file', requiresArg: true })
+    .option('now', { type: 'string', describe: 'pretend the time is this ISO date (replaying old logs)', requiresArg: true })
+    .middleware((argv) => {
+      argv.configGiven = args.some((a) => a === '--config' || a === '-c' || a.startsWith('--config='));
+    })
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .epilogue('Exit codes: 0 ok, 1 internal error, 64 usage, 65 damaged deny file markers, 66 log file missing, 69 sync failed, 71 firewall command failed, 73 cannot write, 75 lock busy, 78 bad config. See README.md.')
+    .fail((msg, err) => {
+      throw err ?? new AppError(ExitCode.Usage, msg);
+    });
+
+  const scanOpts = (c: Argv) =>
+    mutating(c)
+      .option('log', { type: 'string', describe: 'scan this log instead of the configured sources (with --parser)', requiresArg: true })
+      .option('parser', { type: 'string', choices: PARSER_NAMES, describe: 'parser for --log' })
+      .option('from-start', { type: 'boolean', describe: 'ignore saved positions and read the logs from the beginning' });
+
+  const commands: Record<string, [string, string, (c: Argv) => Argv, Job]> = {
+    run: [
+      'run',
+      'jitter sleep, then sync-pull → scan → expire → sync-push (the cron job)',
+      (c) => scanOpts(c).option('jitter', { type: 'boolean', default: true, describe: 'sleep 0..jitter seconds first (--no-jitter to skip)' }),
+      async (argv) => {
+        const ctx = contextFor(argv);
+        const r = await runAll(ctx, { random: Math.random, sleep: (ms) => new Promise((res) => setTimeout(res, ms)) }, { jitter: argv.jitter !== false, fromStart: !!argv['from-start'] });
+        return r.code;
+      },
+    ],
+    scan: ['scan', 'read new log lines and ban offenders', scanOpts, async (argv) => void (await runScan(contextFor(argv), { fromStart: !!argv['from-start'] }))],
+    expire: ['expire', 'lift bans whose time is up', mutating, async (argv) => void (await runExpire(contextFor(argv)))],
+    'sync-pull': ['sync-pull', 'merge bans and whitelist shared by other nodes', mutating, async (argv) => void (await runSyncPull(contextFor(argv)))],
+    'sync-push': ['sync-push', "publish this node's bans and unbans", mutating, async (argv) => void (await runSyncPush(contextFor(argv)))],
+    ban: [
+      'ban <ip>',
+      'ban an address or network by hand',
+      (c) =>
+        mutating(c)
+          .positional('ip', { type: 'string', describe: 'IPv4/IPv6 address or CIDR network' })
+          .option('reason', { type: 'string', describe: 'why (shown by status)', requiresArg: true })
+          .option('duration', { type: 'string', describe: 'ban length (1h, 7d, permanent); default: ban_duration with repeat doubling', requiresArg: true }),
+      async (argv) => void (await runBan(contextFor(argv), { ip: String(argv.ip), reason: argv.reason as string | undefined, duration: argv.duration as string | undefined })),
+    ],
+    unban: ['unban <ip>', 'lift a ban (on every node, once synced)', (c) => mutating(c).positional('ip', { type: 'string' }), async (argv) => void (await runUnban(contextFor(argv), { ip: String(argv.ip) }))],
+    status: [
+      'status',
+      'show the bans in force',
+      (c) => c.option('json', { type: 'boolean', describe: 'print a JSON array of ban objects' }),
+      async (argv) => {
+        const ctx = contextFor(argv);
+        const r = await runStatus(ctx);
+        process.stdout.write(argv.json ? `${JSON.stringify(statusJson(r), null, 2)}\n` : formatStatusTable(r, ctx.clock.now()));
+        return r.backends.some((b) => !b.inSync) ? ExitCode.Backend : ExitCode.Ok;
+      },
+    ],
+    test: [
+      'test <logfile>',
+      'show the login events a parser finds in a log and the bans the rules would make (changes nothing)',
+      (c) =>
+        c
+          .positional('logfile', { type: 'string' })
+          .option('parser', { type: 'string', choices: PARSER_NAMES, demandOption: true })
+          .option('json', { type: 'boolean', describe: 'one JSON object per event' }),
+      async (argv) => {
+        const ctx = contextFor({ ...argv, log: undefined, parser: undefined }, { configOptional: true });
+        const json = !!argv.json;
+        const out: string[] = [];
+        const flush = () => {
+          if (out.length) process.stdout.write(out.join(''));
+          out.length = 0;
+        };
+        const r = await runTestLog(ctx, {
+          file: String(argv.logfile),
+          parser: String(argv.parser),
+          onEvent: (e) => {
+            out.push(json ? `${JSON.stringify(e)}\n` : `${String(e.lineNo).padStart(6)}  ${e.time}  ${e.outcome.padEnd(7)}  ${e.ip.padEnd(15)}  ${JSON.stringify(e.user)}\n`);
+            if (out.length > 1000) flush();
+          },
+        });
+        for (const o of r.offenses) {
+          out.push(
+            json
+              ? `${JSON.stringify({ ban: o.ip, rule: o.rule, failures: o.failures, at: o.at.toISOString() })}\n`
+              : `would ban ${o.ip} rule=${o.rule} failures=${o.failures} at ${o.at.toISOString()}\n`,
+          );
+        }
+        if (!json) out.push(`${r.lines} lines, ${r.events} login events, ${r.offenses.length} bans\n`);
+        flush();
+      },
+    ],
+    'check-config': [
+      'check-config',
+      'validate the config and show the sources it defines',
+      (c) => c,
+      async (argv) => {
+        const ctx = contextFor(argv);
+        const c = ctx.config;
+        const lines = [
+          `${c.file}: OK`,
+          `node_id=${c.nodeId} state_dir=${c.stateDir} deny_file=${c.denyFile} whitelist=${c.whitelistFile ?? '(none)'}`,
+          `backend=${c.backends.join(',') || 'none'} sync=${c.sync.context} ban_duration=${c.defaults.banDurationSec === null ? 'permanent' : formatDuration(c.defaults.banDurationSec)}`,
+          ...c.sources.map((s) => `source [${s.name}] parser=${s.parser} log=${s.log}`),
+        ];
+        if (c.sources.length === 0) lines.push('warning: no log sources: scan will do nothing (add a section like [sshd] log = /var/log/auth.log)');
+        process.stdout.write(`${lines.join('\n')}\n`);
+      },
+    ],
+    flush: [
+      'flush',
+      'remove every firewall rule and set autoban added',
+      (c) => mutating(c).option('backend', { type: 'string', array: true, describe: 'only these backends' }),
+      async (argv) => void (await runFlush(contextFor(argv), { backends: argv.backend as string[] | undefined })),
+    ],
+  };
+
+  if (only) {
+    const spec = commands[only];
+    if (!spec) throw new Error(`unknown entrypoint ${only}`);
+    return spec[2](y).command('$0', spec[1], () => undefined, () => setJob(spec[3]));
+  }
+  let withCmds = y;
+  for (const [cmd, desc, builder, job] of Object.values(commands)) withCmds = withCmds.command(cmd, desc, builder, () => setJob(job));
+  return withCmds.demandCommand(1, 'name a command (autoban --help lists them)');
+}
+
+/** Entry point of every bin: the only place that decides the process's exit code. */
+export async function main(args: string[], only?: string): Promise<void> {
+  let job: Job | null = null;
+  let code: ExitCodeValue = ExitCode.Ok;
+  try {
+    const argv = (await buildCli(args, (j) => (job = j), only).parseAsync()) as Record<string, unknown>;
+    if (job) code = ((await (job as Job)(argv)) as ExitCodeValue | undefined) ?? ExitCode.Ok;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      for (const p of e.problems) process.stderr.write(`autoban: config error: ${p}\n`);
+      code = e.code;
+    } else if (e instanceof AppError) {
+      process.stderr.write(`autoban: ${e.message}\n`);
+      code = e.code;
+    } else {
+      process.stderr.write(`autoban: internal error: ${(e as Error)?.stack ?? e}\n`);
+      code = ExitCode.Internal;
+    }
+  }
+  process.exitCode = code;
+}

@@ -1,0 +1,63 @@
+/** `autoban ban IP` and `autoban unban IP`: manual changes, under the same lock as scans. */
+import type { Ban } from '../types';
+import type { Context } from '../context';
+import { reportApplied, withState } from '../state';
+import { activeBans, addUnban, banLengthSec, previousBanCount } from '../bans';
+import { parseDenyTarget } from '../deny-file';
+import { isWhitelisted } from '../whitelist';
+import { AppError, ExitCode } from '../errors';
+import { parseBanDuration } from '../duration';
+import { describeBan } from './scan';
+
+/** Accepts an address or network in any form a user might type (`2001:db8::1`, `[2001:db8::1]`, `192.0.2.0/24`). */
+export function parseUserTarget(text: string): string {
+  const t = parseDenyTarget(text.trim());
+  if (!t) throw new AppError(ExitCode.Usage, `not an IP address or network: '${text}' (networks wider than /8 for IPv4 or /16 for IPv6 are refused)`);
+  return t;
+}
+
+export async function runBan(ctx: Context, opts: { ip: string; reason?: string; duration?: string }): Promise<Ban> {
+  const ip = parseUserTarget(opts.ip);
+  let durationSec: number | null | undefined;
+  if (opts.duration !== undefined) {
+    durationSec = parseBanDuration(opts.duration);
+    if (durationSec === undefined) throw new AppError(ExitCode.Usage, `--duration: expected a duration like 1h, 1d or permanent, got '${opts.duration}'`);
+  }
+  const d = ctx.config.defaults;
+  const { result, applied } = await withState(ctx, async (tx) => {
+    if (isWhitelisted(ip, tx.whitelist)) {
+      throw new AppError(ExitCode.DataErr, `refusing to ban ${ip}: it is whitelisted in ${ctx.config.whitelistFile} (remove it from the whitelist first)`);
+    }
+    const banCount = previousBanCount(tx.db, ip) + 1;
+    const len = durationSec !== undefined ? durationSec : banLengthSec(d.banDurationSec, d.banDurationMaxSec, banCount);
+    const ban: Ban = {
+      ip,
+      rule: 'manual',
+      reason: opts.reason?.replace(/[\r\n]+/g, ' ').slice(0, 200) || 'manual',
+      failures: 0,
+      source: 'manual',
+      origin: 'manual',
+      node: ctx.config.nodeId,
+      bannedAt: tx.now,
+      expiresAt: len === null ? null : new Date(tx.now.getTime() + len * 1000),
+      banCount,
+    };
+    return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result: ban };
+  });
+  ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(result, ctx.clock.now())}`);
+  reportApplied(ctx, applied);
+  return result;
+}
+
+export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wasBanned: boolean }> {
+  const ip = parseUserTarget(opts.ip);
+  const { result, applied } = await withState(ctx, async (tx) => {
+    const wasBanned = activeBans(tx.db, tx.now).some((b) => b.ip === ip);
+    // The tombstone is recorded even when this node has no ban: another node may have one (sync spreads it).
+    return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: wasBanned };
+  });
+  if (result) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
+  else ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
+  reportApplied(ctx, { ...applied, removed: [] });
+  return { wasBanned: result };
+}

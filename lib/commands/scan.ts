@@ -1,0 +1,118 @@
+/** `autoban scan`: read what the logs gained since the last run, ban offenders, save positions afterwards. */
+import type { Ban, Offense } from '../types';
+import type { Context } from '../context';
+import type { SourceConfig } from '../config';
+import { reportApplied, withState } from '../state';
+import { activeBans, banLengthSec, previousBanCount } from '../bans';
+import { createLineHandler } from '../scanner';
+import { expandLogGlob } from '../glob';
+import { readNewLines } from '../log-reader';
+import { loadScanState, saveScanState } from '../scan-state';
+import { pruneHistory, windowOf } from '../detect';
+import { AppError, ExitCode } from '../errors';
+import { formatDuration } from '../duration';
+
+export interface ScanResult {
+  lines: number;
+  events: number;
+  failures: number;
+  /** Bans written now (active). */
+  banned: Ban[];
+  /** Offenses in old log lines whose ban would already have expired (recorded for history only). */
+  expiredOnArrival: Ban[];
+  missing: string[];
+}
+
+/** Turns an offense into a ban, doubling the length for repeat offenders. */
+export function banForOffense(off: Offense, src: SourceConfig, previous: number, node: string): Ban {
+  const banCount = previous + 1;
+  const len = banLengthSec(src.banDurationSec, src.banDurationMaxSec, banCount);
+  return {
+    ip: off.ip,
+    rule: off.rule,
+    reason: `${off.rule} failures=${off.failures}`,
+    failures: off.failures,
+    source: src.name,
+    origin: 'scan',
+    node,
+    bannedAt: off.at,
+    expiresAt: len === null ? null : new Date(off.at.getTime() + len * 1000),
+    banCount,
+  };
+}
+
+export function describeBan(b: Ban, now: Date): string {
+  const until = b.expiresAt ? `${b.expiresAt.toISOString()} (${formatDuration((b.expiresAt.getTime() - now.getTime()) / 1000)})` : 'permanent';
+  return `${b.ip} rule=${b.rule} failures=${b.failures} source=${b.source} until=${until}${b.banCount > 1 ? ` ban#=${b.banCount}` : ''}`;
+}
+
+export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {
+  const cfg = ctx.config;
+  const res: ScanResult = { lines: 0, events: 0, failures: 0, banned: [], expiredOnArrival: [], missing: [] };
+  const { applied } = await withState(ctx, async (tx) => {
+    const now = tx.now;
+    const nowMs = now.getTime();
+    const st = loadScanState(cfg.stateDir, ctx.log);
+    if (opts.fromStart) {
+      st.positions = {};
+      st.histories.clear();
+    }
+    const skip = new Set(activeBans(tx.db, now).map((b) => b.ip));
+    const newBans: Ban[] = [];
+    for (const src of cfg.sources) {
+      let history = st.histories.get(src.name);
+      if (!history) {
+        history = new Map();
+        st.histories.set(src.name, history);
+      }
+      const files = expandLogGlob(src.log);
+      if (files.length === 0) res.missing.push(src.log);
+      for (const file of files) {
+        const h = createLineHandler({
+          source: src,
+          history,
+          whitelist: tx.whitelist,
+          skip,
+          nowMs,
+          onOffense: (off) => {
+            const ban = banForOffense(off, src, previousBanCount(tx.db, off.ip), cfg.nodeId);
+            newBans.push(ban);
+          },
+        });
+        const r = await readNewLines(file, st.positions[file], h.handle);
+        if (!r) {
+          res.missing.push(file);
+          continue;
+        }
+        if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom} first`);
+        if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
+        st.positions[file] = r.position;
+        res.lines += h.stats.lines;
+        res.events += h.stats.events;
+        res.failures += h.stats.failures;
+        ctx.log.debug(`scan: ${file}: ${h.stats.lines} lines, ${h.stats.events} events, ${h.stats.failures} failures`);
+      }
+      pruneHistory(history, Math.floor(nowMs / 1000), windowOf(src.rules));
+    }
+    for (const b of newBans) {
+      if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
+        res.expiredOnArrival.push(b);
+        ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${b.bannedAt.toISOString()}: its ban would already have expired; remembered for repeat offenders only`);
+      } else {
+        res.banned.push(b);
+        ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(b, now)}`);
+      }
+    }
+    return {
+      db: newBans.length ? { bans: [...tx.db.bans, ...newBans], unbans: tx.db.unbans } : tx.db,
+      result: undefined,
+      afterCommit: () => saveScanState(cfg.stateDir, st),
+    };
+  });
+  reportApplied(ctx, applied, 'expired');
+  ctx.log.info(`scan: ${res.lines} new lines, ${res.failures} failed logins, ${res.banned.length} new bans`);
+  if (res.missing.length) {
+    throw new AppError(ExitCode.NoInput, `scan: log file not found: ${res.missing.join(', ')}`);
+  }
+  return res;
+}

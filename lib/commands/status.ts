@@ -1,0 +1,62 @@
+/** `autoban status`: the bans in force, as a table or JSON, and whether each firewall backend matches. */
+import type { Ban } from '../types';
+import type { Context } from '../context';
+import { loadWhitelist, readState } from '../state';
+import { activeBans } from '../bans';
+import { encodeBan, type EncodedBan } from '../ban-codec';
+import { formatDuration } from '../duration';
+import { FIREWALL_BACKENDS, loadBackends } from '../backends-apply';
+
+export interface StatusResult {
+  bans: Ban[];
+  backends: { backend: string; inSync: boolean; missing: string[]; extra: string[]; error?: string }[];
+}
+
+export async function runStatus(ctx: Context): Promise<StatusResult> {
+  const now = ctx.clock.now();
+  const bans = activeBans(readState(ctx), now, loadWhitelist(ctx));
+  const backends: StatusResult['backends'] = [];
+  const names = ctx.config.backends.filter((b) => FIREWALL_BACKENDS.includes(b));
+  if (names.length) {
+    const mod = loadBackends() as unknown as { makeBackend(n: string): { status(t: readonly string[]): Promise<{ inSync: boolean; missing: string[]; extra: string[] }> } };
+    for (const name of names) {
+      try {
+        const s = await mod.makeBackend(name).status(bans.map((b) => b.ip));
+        backends.push({ backend: name, ...s });
+      } catch (e) {
+        backends.push({ backend: name, inSync: false, missing: [], extra: [], error: (e as Error).message });
+      }
+    }
+  }
+  return { bans, backends };
+}
+
+export function statusJson(r: StatusResult): EncodedBan[] {
+  return r.bans.map(encodeBan);
+}
+
+/** A plain table, widths fitted to the content. */
+export function formatStatusTable(r: StatusResult, now: Date): string {
+  const rows = [
+    ['IP', 'REASON', 'BANNED AT', 'EXPIRES IN', 'NODE', 'SOURCE'],
+    ...r.bans.map((b) => [
+      b.ip,
+      b.reason,
+      b.bannedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      b.expiresAt ? formatDuration((b.expiresAt.getTime() - now.getTime()) / 1000) : 'never',
+      b.node,
+      b.source,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
+  const lines = rows.map((row) => row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd());
+  lines.push(`${r.bans.length} active ban${r.bans.length === 1 ? '' : 's'}`);
+  for (const b of r.backends) {
+    lines.push(
+      b.error
+        ? `backend ${b.backend}: ERROR ${b.error}`
+        : `backend ${b.backend}: ${b.inSync ? 'in sync' : `OUT OF SYNC (missing ${b.missing.length}: ${b.missing.slice(0, 5).join(' ')}; extra ${b.extra.length}: ${b.extra.slice(0, 5).join(' ')})`}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

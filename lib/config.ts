@@ -1,0 +1,385 @@
+/**
+ * Configuration: one table of keys (type, default, doc), a pure parser that reports every problem at once,
+ * and a loader that does the file I/O. After loadConfig returns, the Config is trusted everywhere.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ini from 'ini';
+import { parseBanDuration, parseDuration } from './duration';
+import { ConfigError } from './errors';
+import type { RuleSet } from './types';
+import { PARSER_NAMES } from './parsers';
+
+type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
+interface KeySpec {
+  type: KeyType;
+  default: string;
+  /** May a source section override it? */
+  perSource: boolean;
+  doc: string;
+}
+
+export const BACKENDS = ['hostsdeny', 'iptables', 'ipset', 'nftables', 'none'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** Every [DEFAULT] key. etc/autoban.cfg.example documents the same table (a test keeps them in step). */
+export const KEYS: Record<string, KeySpec> = {
+  suspicious_users: { type: 'words', default: 'root admin administrator', perSource: true, doc: 'user names whose failures are suspicious' },
+  suspicious_users_attempts_threshold: { type: 'int', default: '2', perSource: true, doc: 'failures as a suspicious user that ban' },
+  suspicious_users_period: { type: 'duration', default: '1d', perSource: true, doc: 'window for suspicious_users_attempts_threshold' },
+  login_attempts_threshold: { type: 'int', default: '5', perSource: true, doc: 'failed logins within login_attempts_period that ban' },
+  login_attempts_period: { type: 'duration', default: '300', perSource: true, doc: 'window for login_attempts_threshold and invalid_user_attempts_threshold' },
+  invalid_user_attempts_threshold: { type: 'int', default: '3', perSource: true, doc: 'failures for users that do not exist, within login_attempts_period' },
+  slow_attempts_threshold: { type: 'int', default: '20', perSource: true, doc: 'failed logins within slow_attempts_period that ban (slow attacks)' },
+  slow_attempts_period: { type: 'duration', default: '1d', perSource: true, doc: 'window for slow_attempts_threshold' },
+  whitelist: { type: 'string', default: '', perSource: false, doc: 'whitelist file: IPs and CIDRs never banned (empty = none)' },
+  deny_file: { type: 'string', default: '/etc/hosts.deny', perSource: false, doc: 'TCP-wrappers deny file autoban maintains' },
+  state_dir: { type: 'string', default: '/var/lib/autoban', perSource: false, doc: 'ban database, log positions, failure history, lock' },
+  node_id: { type: 'string', default: '', perSource: false, doc: 'this node’s name in shared bans (default: host name)' },
+  jitter: { type: 'duration', default: '60', perSource: false, doc: 'autoban run sleeps a random 0..jitter seconds first' },
+  ban_duration: { type: 'banDuration', default: '1d', perSource: true, doc: 'first ban length; 0 or permanent = never expires' },
+  ban_duration_max: { type: 'banDuration', default: '30d', perSource: true, doc: 'cap for repeat offenders (each ban doubles the previous)' },
+  ipv6_prefix: { type: 'int', default: '64', perSource: true, doc: 'ban the attacker’s whole IPv6 /N (128 = single address)' },
+  backend: { type: 'backends', default: 'hostsdeny', perSource: false, doc: 'hostsdeny, iptables, ipset, nftables or none; several comma-separated' },
+  lock_timeout: { type: 'duration', default: '30s', perSource: false, doc: 'how long to wait for another autoban to finish' },
+  history_retention: { type: 'duration', default: '90d', perSource: false, doc: 'how long expired bans are remembered for repeat-offender doubling' },
+};
+
+/** Keys only a source section has. */
+const SOURCE_KEYS: Record<string, KeyType> = { log: 'string', parser: 'string', enabled: 'bool' };
+
+const SYNC_KEYS: Record<string, { type: KeyType; default: string }> = {
+  context: { type: 'string', default: 'none' },
+  s3_hostsdeny: { type: 'string', default: '' },
+  s3_whitelist: { type: 'string', default: '' },
+  s3_endpoint: { type: 'string', default: '' },
+  s3_region: { type: 'string', default: '' },
+  shared_dir: { type: 'string', default: '' },
+  timeout: { type: 'duration', default: '5s' },
+  deadline: { type: 'duration', default: '60s' },
+};
+
+export interface SourceConfig {
+  name: string;
+  /** Log path or glob pattern. */
+  log: string;
+  parser: string;
+  rules: RuleSet;
+  banDurationSec: number | null;
+  banDurationMaxSec: number | null;
+  ipv6Prefix: number;
+}
+
+export interface SyncConfig {
+  context: 'none' | 'aws' | 'local';
+  s3Hostsdeny?: string;
+  s3Whitelist?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  sharedDir?: string;
+  timeoutSec: number;
+  deadlineSec: number;
+}
+
+export interface Config {
+  file: string;
+  nodeId: string;
+  stateDir: string;
+  denyFile: string;
+  whitelistFile: string | null;
+  jitterSec: number;
+  lockTimeoutSec: number;
+  historyRetentionSec: number;
+  backends: Backend[];
+  /** Values of [DEFAULT]; used for manual bans. */
+  defaults: { rules: RuleSet; banDurationSec: number | null; banDurationMaxSec: number | null; ipv6Prefix: number };
+  sources: SourceConfig[];
+  sync: SyncConfig;
+}
+
+/** Options from the command line that add to or override the file. */
+export interface ConfigOverrides {
+  log?: string;
+  parser?: string;
+  stateDir?: string;
+  denyFile?: string;
+}
+
+type Raw = Record<string, unknown>;
+
+function convert(type: KeyType, value: string): { ok: true; v: unknown } | { ok: false; expected: string } {
+  switch (type) {
+    case 'int': {
+      if (!/^\s*\d{1,9}\s*$/.test(value)) return { ok: false, expected: 'a whole number' };
+      return { ok: true, v: Number(value) };
+    }
+    case 'duration': {
+      const d = parseDuration(value);
+      return d === null ? { ok: false, expected: 'a duration like 300, 30s, 10m, 1h, 1d or 1w' } : { ok: true, v: d };
+    }
+    case 'banDuration': {
+      const d = parseBanDuration(value);
+      return d === undefined ? { ok: false, expected: 'a duration like 1h or 1d, or 0/permanent' } : { ok: true, v: d };
+    }
+    case 'bool': {
+      if (/^(true|yes|on|1)$/i.test(value)) return { ok: true, v: true };
+      if (/^(false|no|off|0)$/i.test(value)) return { ok: true, v: false };
+      return { ok: false, expected: 'true or false' };
+    }
+    case 'words':
+      return { ok: true, v: value.split(/[\s,]+/).filter(Boolean) };
+    case 'backends': {
+      const list = value.split(/[\s,]+/).filter(Boolean);
+      const bad = list.filter((b) => !(BACKENDS as readonly string[]).includes(b));
+      if (bad.length || list.length === 0) return { ok: false, expected: `one or more of ${BACKENDS.join(', ')}` };
+      return { ok: true, v: list.filter((b) => b !== 'none') };
+    }
+    default:
+      return { ok: true, v: value.trim() };
+  }
+}
+
+/** ini gives strings, booleans (for true/false) or nested objects; we want the text back for our own types. */
+function asText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (v === null) return '';
+  return null;
+}
+
+function resolvePath(p: string, baseDir: string): string {
+  return path.isAbsolute(p) ? p : path.resolve(baseDir, p);
+}
+
+/**
+ * Parses and validates config text. Pure apart from `hostname`, which is passed in.
+ * Relative paths are resolved against `baseDir` (the config file's directory), so a config can travel with its files.
+ */
+export function parseConfig(
+  text: string,
+  opts: { file: string; baseDir: string; hostname: string; overrides?: ConfigOverrides },
+): Config {
+  const problems: string[] = [];
+  const where = opts.file;
+  let raw: Raw;
+  try {
+    raw = ini.parse(text) as Raw;
+  } catch (e) {
+    throw new ConfigError([`${where}: cannot parse INI: ${(e as Error).message}`]);
+  }
+  const bad = (section: string, key: string, msg: string) => problems.push(`${where}: [${section}] ${key}: ${msg}`);
+
+  // Keys before any section and keys in [DEFAULT] both count as defaults, as in the Python tool this replaces.
+  const top: Record<string, string> = {};
+  const sections: Record<string, Raw> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      if (k === 'DEFAULT' || k === 'default') {
+        for (const [dk, dv] of Object.entries(v as Raw)) {
+          const t = asText(dv);
+          if (t === null) bad('DEFAULT', dk, 'expected a value, got a section');
+          else top[dk] = t;
+        }
+      } else sections[k] = v as Raw;
+    } else {
+      const t = asText(v);
+      if (t === null) bad('DEFAULT', k, 'expected a single value');
+      else top[k] = t;
+    }
+  }
+
+  const readKeys = (section: string, values: Record<string, string>, base: Record<string, unknown>) => {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(values)) {
+      const spec = KEYS[k];
+      if (!spec) continue;
+      const c = convert(spec.type, v);
+      if (!c.ok) bad(section, k, `expected ${c.expected}, got '${v}'`);
+      else out[k] = c.v;
+    }
+    return out;
+  };
+
+  for (const k of Object.keys(top)) {
+    if (!KEYS[k]) bad('DEFAULT', k, `unknown key (known keys: ${Object.keys(KEYS).join(', ')})`);
+  }
+  const defaultsRaw: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(KEYS)) {
+    const c = convert(spec.type, spec.default);
+    if (c.ok) defaultsRaw[k] = c.v;
+  }
+  const g = readKeys('DEFAULT', top, defaultsRaw);
+
+  const toRules = (v: Record<string, unknown>): RuleSet => ({
+    suspiciousUsers: v.suspicious_users as string[],
+    suspiciousThreshold: v.suspicious_users_attempts_threshold as number,
+    suspiciousPeriodSec: v.suspicious_users_period as number,
+    loginThreshold: v.login_attempts_threshold as number,
+    loginPeriodSec: v.login_attempts_period as number,
+    invalidUserThreshold: v.invalid_user_attempts_threshold as number,
+    invalidUserPeriodSec: v.login_attempts_period as number,
+    slowThreshold: v.slow_attempts_threshold as number,
+    slowPeriodSec: v.slow_attempts_period as number,
+  });
+  const checkRules = (section: string, v: Record<string, unknown>) => {
+    for (const k of ['suspicious_users_attempts_threshold', 'login_attempts_threshold', 'invalid_user_attempts_threshold', 'slow_attempts_threshold']) {
+      if (v[k] === 0) bad(section, k, 'expected at least 1, got 0');
+    }
+    for (const k of ['login_attempts_period', 'slow_attempts_period', 'suspicious_users_period']) {
+      if (v[k] === 0) bad(section, k, 'expected a period longer than 0');
+    }
+    const p = v.ipv6_prefix as number;
+    if (p < 16 || p > 128) bad(section, 'ipv6_prefix', `expected a prefix length from 16 to 128, got ${p}`);
+  };
+  checkRules('DEFAULT', g);
+
+  const baseDir = opts.baseDir;
+  const sources: SourceConfig[] = [];
+  let sync: SyncConfig = { context: 'none', timeoutSec: 5, deadlineSec: 60 };
+  for (const [name, sec] of Object.entries(sections)) {
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(sec)) {
+      const t = asText(v);
+      if (t === null) bad(name, k, 'expected a single value (nested sections are not supported)');
+      else values[k] = t;
+    }
+    if (name === 'sync') {
+      const s: Record<string, unknown> = {};
+      for (const [k, spec] of Object.entries(SYNC_KEYS)) s[k] = convert(spec.type, spec.default).ok ? (convert(spec.type, spec.default) as { v: unknown }).v : undefined;
+      for (const [k, v] of Object.entries(values)) {
+        const spec = SYNC_KEYS[k];
+        if (!spec) {
+          bad(name, k, `unknown key (known keys: ${Object.keys(SYNC_KEYS).join(', ')})`);
+          continue;
+        }
+        const c = convert(spec.type, v);
+        if (!c.ok) bad(name, k, `expected ${c.expected}, got '${v}'`);
+        else s[k] = c.v;
+      }
+      const context = s.context as string;
+      if (!['none', 'aws', 'local'].includes(context)) bad(name, 'context', `expected aws, local or none, got '${context}'`);
+      if (context === 'aws') {
+        for (const k of ['s3_hostsdeny', 's3_whitelist']) {
+          const u = s[k] as string;
+          if (!u) bad(name, k, 'required when context = aws (an s3://bucket/prefix/ URL)');
+          else if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(u)) bad(name, k, `expected an s3://bucket/prefix URL, got '${u}'`);
+        }
+      }
+      if (context === 'local' && !s.shared_dir) bad(name, 'shared_dir', 'required when context = local (a directory shared by the nodes)');
+      sync = {
+        context: context as SyncConfig['context'],
+        s3Hostsdeny: (s.s3_hostsdeny as string) || undefined,
+        s3Whitelist: (s.s3_whitelist as string) || undefined,
+        s3Endpoint: (s.s3_endpoint as string) || undefined,
+        s3Region: (s.s3_region as string) || undefined,
+        sharedDir: s.shared_dir ? resolvePath(s.shared_dir as string, baseDir) : undefined,
+        timeoutSec: s.timeout as number,
+        deadlineSec: s.deadline as number,
+      };
+      continue;
+    }
+    // Any other section is a log source.
+    for (const k of Object.keys(values)) {
+      if (SOURCE_KEYS[k]) continue;
+      const spec = KEYS[k];
+      if (!spec) bad(name, k, `unknown key (a source section takes log, parser, enabled and the threshold keys)`);
+      else if (!spec.perSource) bad(name, k, 'can only be set in [DEFAULT]');
+    }
+    let enabled = true;
+    if (values.enabled !== undefined) {
+      const c = convert('bool', values.enabled);
+      if (!c.ok) bad(name, 'enabled', `expected true or false, got '${values.enabled}'`);
+      else enabled = c.v as boolean;
+    }
+    const parser = values.parser ?? (PARSER_NAMES.includes(name) ? name : '');
+    if (!parser) bad(name, 'parser', `missing (expected one of ${PARSER_NAMES.join(', ')})`);
+    else if (!PARSER_NAMES.includes(parser)) bad(name, 'parser', `expected one of ${PARSER_NAMES.join(', ')}, got '${parser}'`);
+    if (!values.log) bad(name, 'log', 'missing (expected the path or glob of the log file)');
+    const v = readKeys(name, values, g);
+    checkRules(name, v);
+    if (!enabled) continue;
+    sources.push({
+      name,
+      log: values.log ? resolvePath(values.log, baseDir) : '',
+      parser,
+      rules: toRules(v),
+      banDurationSec: v.ban_duration as number | null,
+      banDurationMaxSec: v.ban_duration_max as number | null,
+      ipv6Prefix: v.ipv6_prefix as number,
+    });
+  }
+
+  const ov = opts.overrides ?? {};
+  if (ov.log || ov.parser) {
+    if (!ov.log || !ov.parser) problems.push(`command line: --log and --parser go together`);
+    else if (!PARSER_NAMES.includes(ov.parser)) problems.push(`command line: --parser: expected one of ${PARSER_NAMES.join(', ')}, got '${ov.parser}'`);
+    else {
+      // --log/--parser replaces the configured sources: it is for "scan this file now".
+      sources.length = 0;
+      sources.push({
+        name: ov.parser,
+        log: path.resolve(ov.log),
+        parser: ov.parser,
+        rules: toRules(g),
+        banDurationSec: g.ban_duration as number | null,
+        banDurationMaxSec: g.ban_duration_max as number | null,
+        ipv6Prefix: g.ipv6_prefix as number,
+      });
+    }
+  }
+
+  const nodeId = (g.node_id as string) || opts.hostname;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(nodeId)) bad('DEFAULT', 'node_id', `expected letters, digits, '.', '_' or '-' (max 63), got '${nodeId}'`);
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    file: opts.file,
+    nodeId,
+    stateDir: ov.stateDir ? path.resolve(ov.stateDir) : resolvePath(g.state_dir as string, baseDir),
+    denyFile: ov.denyFile ? path.resolve(ov.denyFile) : resolvePath(g.deny_file as string, baseDir),
+    whitelistFile: g.whitelist ? resolvePath(g.whitelist as string, baseDir) : null,
+    jitterSec: g.jitter as number,
+    lockTimeoutSec: g.lock_timeout as number,
+    historyRetentionSec: g.history_retention as number,
+    backends: g.backend as Backend[],
+    defaults: {
+      rules: toRules(g),
+      banDurationSec: g.ban_duration as number | null,
+      banDurationMaxSec: g.ban_duration_max as number | null,
+      ipv6Prefix: g.ipv6_prefix as number,
+    },
+    sources,
+    sync,
+  };
+}
+
+/** Reads and validates the config file; a missing or unreadable file is a config error naming it. */
+export function loadConfig(file: string, overrides?: ConfigOverrides): Config {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError([`${file}: cannot read config file: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`]);
+  }
+  const cfg = parseConfig(text, { file, baseDir: path.dirname(path.resolve(file)), hostname: os.hostname().split('.')[0] || 'localhost', overrides });
+  // Checks that need the file system, still before anything is touched.
+  const problems: string[] = [];
+  if (cfg.whitelistFile && cfg.sync.context === 'none' && !fs.existsSync(cfg.whitelistFile)) {
+    problems.push(`${file}: [DEFAULT] whitelist: file ${cfg.whitelistFile} does not exist (create it, even empty, or remove the key)`);
+  }
+  const denyDir = path.dirname(cfg.denyFile);
+  if (!fs.existsSync(denyDir)) problems.push(`${file}: [DEFAULT] deny_file: directory ${denyDir} does not exist`);
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}
+
+/** The longest window any rule of any source looks back over: older failures can be forgotten. */
+export function longestWindowSec(cfg: Config): number {
+  let max = 0;
+  for (const r of [cfg.defaults.rules, ...cfg.sources.map((s) => s.rules)]) {
+    max = Math.max(max, r.loginPeriodSec, r.slowPeriodSec, r.suspiciousPeriodSec, r.invalidUserPeriodSec);
+  }
+  return max;
+}

@@ -1,0 +1,79 @@
+/**
+ * sshd reports one password attempt several ways: "Invalid user", a pam_unix failure, "Failed password",
+ * and at the end "PAM N more authentication failures". Counting every line would ban a user who mistyped
+ * twice. Per connection we keep, for each kind of evidence, how many attempts it shows; the attempts
+ * the connection stands for are the largest of those, and each line only adds what it raises that maximum by.
+ * Deterministic, bounded memory, no I/O.
+ */
+import type { LoginEvent } from './types';
+
+interface ConnState {
+  attempt: number;
+  pam: number;
+  pamMore: number;
+  connection: number;
+  counted: number;
+  invalid: boolean;
+  lastMs: number;
+}
+
+/** A failure to count: `n` attempts at `time` from `ip`, with what we know about the user. */
+export interface CountedFailure {
+  ip: string;
+  time: Date;
+  n: number;
+  user: string;
+  invalid: boolean;
+}
+
+const MAX_CONNS = 20_000;
+/** Connections silent for this long are forgotten (sshd's LoginGraceTime is 2 minutes). */
+const CONN_IDLE_MS = 15 * 60_000;
+
+/** Creates a reconciler; feed it every event of one source in log order. */
+export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
+  const conns = new Map<string, ConnState>();
+  return (ev) => {
+    if (ev.outcome !== 'failure') return null;
+    const invalidHint = ev.kind === 'invalid_user';
+    if (!ev.conn) return { ip: ev.ip, time: ev.time, n: ev.count, user: ev.user, invalid: invalidHint };
+    const key = `${ev.conn}|${ev.ip}`;
+    const t = ev.time.getTime();
+    let st = conns.get(key);
+    if (!st || t - st.lastMs > CONN_IDLE_MS) {
+      if (st) conns.delete(key);
+      st = { attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: false, lastMs: t };
+      if (conns.size >= MAX_CONNS) {
+        // Map iterates in insertion order: drop the oldest tenth.
+        let drop = MAX_CONNS / 10;
+        for (const k of conns.keys()) {
+          conns.delete(k);
+          if (--drop <= 0) break;
+        }
+      }
+      conns.set(key, st);
+    }
+    st.lastMs = t;
+    st.invalid ||= invalidHint;
+    switch (ev.evidence) {
+      case 'attempt':
+        st.attempt += ev.count;
+        break;
+      case 'pam':
+        st.pam += ev.count;
+        break;
+      case 'pam_more':
+        // "PAM 2 more authentication failures" follows the first failure PAM already reported.
+        st.pamMore = Math.max(st.pamMore, ev.count + 1);
+        break;
+      case 'connection':
+        st.connection = 1;
+        break;
+    }
+    const total = Math.max(st.attempt, st.pam, st.pamMore, st.connection);
+    const n = total - st.counted;
+    if (n <= 0) return null;
+    st.counted = total;
+    return { ip: ev.ip, time: ev.time, n, user: ev.user, invalid: st.invalid };
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The TCP-wrappers deny file. autoban owns only the lines between its markers; every other line is
+ * kept byte for byte. Rendering is pure and sorted, in the syntax mod_wrap2 and libwrap both accept:
+ * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
+ */
+import { familyOf, parseNet, parseTarget, formatNet } from './ip';
+
+export const BEGIN_MARKER = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten';
+export const END_MARKER = '# END autoban';
+
+export interface DenyFile {
+  /** Lines before the managed block (or all foreign lines when there is none yet), minus adopted ones. */
+  before: string[];
+  after: string[];
+  /** Targets in the managed block. */
+  managed: string[];
+  /** Plain `ALL: ip` lines outside the block (from the tool autoban replaces, or an admin): adopted as bans. */
+  adopted: string[];
+}
+
+/** Thrown when the markers are damaged: rewriting would risk an admin's lines, so autoban refuses. */
+export class DamagedMarkersError extends Error {}
+
+/** Parses a deny-file entry (`192.0.2.7`, `[2001:db8::7]`, `192.0.2.0/255.255.255.0`, `…/24`) to a target. */
+export function parseDenyTarget(text: string): string | null {
+  let t = text;
+  const v6 = /^\[([0-9A-Fa-f:.]+)\](?:\/(\d{1,3}))?$/.exec(t);
+  if (v6) t = v6[2] ? `${v6[1]}/${v6[2]}` : (v6[1] as string);
+  const mask = /^([\d.]+)\/(\d+\.\d+\.\d+\.\d+)$/.exec(t);
+  if (mask) {
+    const m = parseNet(mask[2] as string);
+    if (!m) return null;
+    const bits = m.addr.toString(2).padStart(32, '0');
+    if (!/^1*0*$/.test(bits)) return null;
+    t = `${mask[1]}/${bits.indexOf('0') < 0 ? 32 : bits.indexOf('0')}`;
+  }
+  return parseTarget(t);
+}
+
+const ALL_LINE = /^ALL\s*:\s*(\S+)\s*$/;
+
+/** Splits deny-file text into foreign lines, the managed block and adoptable lines. */
+export function parseDenyFile(text: string, file: string): DenyFile {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const begins = lines.flatMap((l, i) => (l.trimEnd() === BEGIN_MARKER ? [i] : []));
+  const ends = lines.flatMap((l, i) => (l.trimEnd() === END_MARKER ? [i] : []));
+  if (begins.length > 1 || ends.length > 1 || begins.length !== ends.length || (begins[0] ?? 0) > (ends[0] ?? 0)) {
+    throw new DamagedMarkersError(
+      `${file}: the autoban markers are damaged (found ${begins.length} BEGIN and ${ends.length} END lines); fix them by hand — autoban will not rewrite the file until then`,
+    );
+  }
+  const managed: string[] = [];
+  const adopted: string[] = [];
+  const pick = (ls: string[]) =>
+    ls.filter((l) => {
+      const m = ALL_LINE.exec(l.replace(/\r$/, ''));
+      const t = m ? parseDenyTarget(m[1] as string) : null;
+      if (t) adopted.push(t);
+      return !t;
+    });
+  if (begins.length === 0) return { before: pick(lines), after: [], managed, adopted };
+  const b = begins[0] as number;
+  const e = ends[0] as number;
+  for (const l of lines.slice(b + 1, e)) {
+    const m = ALL_LINE.exec(l);
+    const t = m ? parseDenyTarget(m[1] as string) : null;
+    if (t) managed.push(t);
+  }
+  return { before: pick(lines.slice(0, b)), after: pick(lines.slice(e + 1)), managed, adopted };
+}
+
+/** One deny-file line for a target. */
+export function denyLine(target: string): string {
+  const net = parseNet(target);
+  if (!net) throw new Error(`not a ban target: ${target}`);
+  const full = net.family === 4 ? 32 : 128;
+  if (net.family === 6) {
+    const addr = formatNet({ ...net, prefix: full });
+    return net.prefix === full ? `ALL: [${addr}]` : `ALL: [${addr}]/${net.prefix}`;
+  }
+  if (net.prefix === full) return `ALL: ${target}`;
+  const mask = formatNet({ family: 4, addr: ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - net.prefix)) - 1n), prefix: 32 });
+  return `ALL: ${formatNet({ ...net, prefix: 32 })}/${mask}`;
+}
+
+/** Renders the whole file: foreign lines as they were, then the managed block with `targets` (sorted). */
+export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targets: readonly string[]): string {
+  const sorted = [...targets].sort((a, b) => familyOf(a) - familyOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const block = [BEGIN_MARKER, ...sorted.map(denyLine), END_MARKER];
+  return `${[...parsed.before, ...block, ...parsed.after].join('\n')}\n`;
+}

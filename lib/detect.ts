@@ -1,0 +1,89 @@
+/**
+ * Detection rules over failure histories. Pure: time comes from the failures themselves.
+ * A history is kept per ban target (an address, or an IPv6 network when ipv6_prefix < 128) so an attacker
+ * rotating addresses inside one /64 adds up.
+ */
+import type { Failure, Offense, RuleName, RuleSet } from './types';
+
+export const FLAG_SUSPICIOUS = 1;
+export const FLAG_INVALID = 2;
+
+/** Failure histories of one source: target → failures in time order (epoch seconds). */
+export type History = Map<string, Failure[]>;
+
+/** Counts failures with `flag` (0 = any) newer than `since`, walking back from the newest. */
+function countSince(list: Failure[], since: number, flag: number): number {
+  let n = 0;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const f = list[i] as Failure;
+    if (f.t <= since) break;
+    if (flag === 0 || f.f & flag) n++;
+  }
+  return n;
+}
+
+/** The rule `list` now breaks, checked in order of severity, with its failure count; or null. */
+export function checkRules(list: Failure[], rules: RuleSet, nowSec: number): { rule: RuleName; failures: number } | null {
+  const checks: [RuleName, number, number, number][] = [
+    ['suspicious_users', FLAG_SUSPICIOUS, rules.suspiciousPeriodSec, rules.suspiciousThreshold],
+    ['invalid_user', FLAG_INVALID, rules.invalidUserPeriodSec, rules.invalidUserThreshold],
+    ['login_attempts', 0, rules.loginPeriodSec, rules.loginThreshold],
+    ['slow_attempts', 0, rules.slowPeriodSec, rules.slowThreshold],
+  ];
+  for (const [rule, flag, period, threshold] of checks) {
+    const n = countSince(list, nowSec - period, flag);
+    if (n >= threshold) return { rule, failures: n };
+  }
+  return null;
+}
+
+/** Longest window of a rule set: failures older than this can never matter again. */
+export function windowOf(rules: RuleSet): number {
+  return Math.max(rules.loginPeriodSec, rules.slowPeriodSec, rules.suspiciousPeriodSec, rules.invalidUserPeriodSec);
+}
+
+/**
+ * Records `n` failures for `target` at `tSec` and returns the offense if a rule is now broken.
+ * The caller clears the target's history when it bans it, so old failures never ban twice.
+ */
+export function recordFailure(
+  history: History,
+  target: string,
+  tSec: number,
+  n: number,
+  flags: number,
+  rules: RuleSet,
+  source: string,
+): Offense | null {
+  let list = history.get(target);
+  if (!list) {
+    list = [];
+    history.set(target, list);
+  }
+  for (let i = 0; i < n; i++) list.push({ t: tSec, f: flags });
+  const last = list[list.length - n - 1];
+  if (last && last.t > tSec) list.sort((a, b) => a.t - b.t); // out-of-order lines (merged logs)
+  // Bound memory: nothing older than the longest window can count again.
+  const maxKeep = Math.max(rules.loginThreshold, rules.slowThreshold, rules.invalidUserThreshold, rules.suspiciousThreshold) * 2 + 8;
+  if (list.length > maxKeep) {
+    const cutoff = tSec - windowOf(rules);
+    let drop = 0;
+    while (drop < list.length && (list[drop] as Failure).t <= cutoff) drop++;
+    if (list.length - drop > maxKeep) drop = list.length - maxKeep;
+    list.splice(0, drop);
+  }
+  const hit = checkRules(list, rules, tSec);
+  if (!hit) return null;
+  return { ip: target, source, rule: hit.rule, failures: hit.failures, at: new Date(tSec * 1000) };
+}
+
+/** Drops failures older than the window, and targets left with none (called before saving). */
+export function pruneHistory(history: History, nowSec: number, windowSec: number): void {
+  const cutoff = nowSec - windowSec;
+  for (const [k, list] of history) {
+    let drop = 0;
+    while (drop < list.length && (list[drop] as Failure).t <= cutoff) drop++;
+    if (drop === list.length) history.delete(k);
+    else if (drop) list.splice(0, drop);
+  }
+}

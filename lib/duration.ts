@@ -1,0 +1,31 @@
+/** Durations in the config and on the command line: plain seconds or 30s / 10m / 1h / 1d / 1w. */
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** Parses "300", "10m", "1d" to seconds; null when malformed. */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d{1,9})\s*([smhdw]?)\s*$/i.exec(text);
+  if (!m) return null;
+  return Number(m[1]) * (UNITS[(m[2] || 's').toLowerCase()] ?? 1);
+}
+
+/** Parses a ban duration: like parseDuration, plus `0` / `permanent` / `never` meaning no expiry (null). */
+export function parseBanDuration(text: string): number | null | undefined {
+  if (/^\s*(permanent|never|forever)\s*$/i.test(text)) return null;
+  const s = parseDuration(text);
+  if (s === null) return undefined;
+  return s === 0 ? null : s;
+}
+
+/** Formats seconds compactly for humans: 90061 → "1d1h1m". */
+export function formatDuration(sec: number): string {
+  if (sec <= 0) return '0s';
+  const parts: string[] = [];
+  let rest = Math.round(sec);
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
+    if (parts.length === 2) break;
+  }
+  return parts.join('');
+}

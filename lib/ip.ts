@@ -1,0 +1,154 @@
+/**
+ * IP addresses and networks. Everything that may become a ban passes through parseIp/parseTarget,
+ * so one strict definition of "an address" protects every writer (deny file, firewall, sync).
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+export type Family = 4 | 6;
+
+/** A parsed network: family, the network address as a bigint, and the prefix length. */
+export interface Net {
+  family: Family;
+  addr: bigint;
+  prefix: number;
+}
+
+/** Narrowest networks we accept as one ban target: anything wider is almost surely a mistake or an attack. */
+export const MIN_PREFIX: Record<Family, number> = { 4: 8, 6: 16 };
+
+function v4ToBig(ip: string): bigint {
+  let n = 0n;
+  for (const part of ip.split('.')) n = (n << 8n) | BigInt(Number(part));
+  return n;
+}
+
+function bigToV4(n: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
+}
+
+function v6ToBig(ip: string): bigint {
+  let head = ip;
+  let tail32: bigint | null = null;
+  const lastColon = ip.lastIndexOf(':');
+  const dotted = ip.slice(lastColon + 1);
+  if (dotted.includes('.')) {
+    tail32 = v4ToBig(dotted);
+    head = ip.slice(0, lastColon + 1) + '0:0';
+  }
+  const [l, r] = head.split('::') as [string, string | undefined];
+  const left = l ? l.split(':') : [];
+  const right = r !== undefined && r !== '' ? r.split(':') : [];
+  const missing = 8 - left.length - right.length;
+  const groups = [...left, ...Array(r !== undefined ? missing : 0).fill('0'), ...right];
+  let n = 0n;
+  for (const g of groups) n = (n << 16n) | BigInt(parseInt(g, 16));
+  if (tail32 !== null) n = (n & ~0xffffffffn) | tail32;
+  return n;
+}
+
+/** RFC 5952 text form: lower case, longest run of zero groups compressed. */
+function bigToV6(n: bigint): string {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((n >> BigInt(i * 16)) & 0xffffn));
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+const V4_STRICT = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * Canonical form of a single address, or null when `text` is not exactly one valid IP.
+ * `::ffff:192.0.2.1` becomes `192.0.2.1`; a `%zone` suffix is dropped; IPv4 with leading zeros is refused
+ * (libwrap would read it as octal).
+ */
+export function parseIp(text: string): string | null {
+  if (text.length > 64) return null;
+  if (text.includes('.') && !text.includes(':')) return V4_STRICT.test(text) ? text : null;
+  let t = text;
+  if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1);
+  const pct = t.indexOf('%');
+  if (pct >= 0) t = t.slice(0, pct);
+  if (!isIPv6(t)) return null;
+  const n = v6ToBig(t.toLowerCase());
+  if (n >> 32n === 0xffffn) return bigToV4(n & 0xffffffffn);
+  return bigToV6(n);
+}
+
+/** Family of a canonical address or network. */
+export function familyOf(target: string): Family {
+  return target.includes(':') ? 6 : 4;
+}
+
+/** Parses a canonical address or CIDR to a Net; null for anything else. Host bits must be zero in a CIDR. */
+export function parseNet(text: string): Net | null {
+  const slash = text.indexOf('/');
+  const ipText = slash < 0 ? text : text.slice(0, slash);
+  const ip = parseIp(ipText);
+  if (!ip) return null;
+  const family = familyOf(ip);
+  const bits = family === 4 ? 32 : 128;
+  let prefix = bits;
+  if (slash >= 0) {
+    const p = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p)) return null;
+    prefix = Number(p);
+    if (prefix > bits) return null;
+    // ::ffff:a.b.c.d/N is an IPv4 network in disguise; refuse rather than guess the prefix.
+    if (family === 4 && ipText.includes(':')) return null;
+  }
+  const addr = family === 4 ? v4ToBig(ip) : v6ToBig(ip);
+  const hostMask = (1n << BigInt(bits - prefix)) - 1n;
+  if ((addr & hostMask) !== 0n) return null;
+  return { family, addr, prefix };
+}
+
+/** Text of a Net: bare address for a full-length prefix, `addr/prefix` otherwise. */
+export function formatNet(net: Net): string {
+  const ip = net.family === 4 ? bigToV4(net.addr) : bigToV6(net.addr);
+  return net.prefix === (net.family === 4 ? 32 : 128) ? ip : `${ip}/${net.prefix}`;
+}
+
+/**
+ * Canonical ban target (address or network) or null. Refuses networks wider than MIN_PREFIX
+ * (0.0.0.0/0, ::/0 and friends), host names, wildcards and anything with extra characters.
+ */
+export function parseTarget(text: string): string | null {
+  const net = parseNet(text.trim() === text ? text : '');
+  if (!net) return null;
+  if (net.prefix < MIN_PREFIX[net.family]) return null;
+  return formatNet(net);
+}
+
+/** The network of `prefix` bits that contains `ip` (for IPv6 range bans). */
+export function networkOf(ip: string, prefix: number): string {
+  const family = familyOf(ip);
+  const bits = family === 4 ? 32 : 128;
+  const addr = family === 4 ? v4ToBig(ip) : v6ToBig(ip);
+  const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
+  return formatNet({ family, addr: addr & mask, prefix });
+}
+
+/** True when network `a` and network `b` share at least one address. */
+export function netsOverlap(a: Net, b: Net): boolean {
+  if (a.family !== b.family) return false;
+  const bits = a.family === 4 ? 32 : 128;
+  const p = Math.min(a.prefix, b.prefix);
+  const shift = BigInt(bits - p);
+  return a.addr >> shift === b.addr >> shift;
+}

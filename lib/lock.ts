@@ -1,0 +1,58 @@
+/**
+ * One lock per state directory serialises every change (cron run, Monit run, manual ban) so none is lost.
+ * proper-lockfile uses an atomic mkdir and refreshes its mtime while we hold it; a lock left by a killed
+ * process goes stale after STALE_MS and is taken over.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
+import { AppError, ExitCode } from './errors';
+
+const STALE_MS = 30_000;
+
+/** Runs `fn` holding the state lock; waits up to `timeoutSec`, then fails with exit code 75. */
+export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () => Promise<T>): Promise<T> {
+  const target = path.join(stateDir, 'autoban');
+  const lockPath = `${target}.lock`;
+  let compromised: Error | null = null;
+  const deadline = Date.now() + timeoutSec * 1000;
+  let release: (() => Promise<void>) | null = null;
+  for (;;) {
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        lockfilePath: lockPath,
+        stale: STALE_MS,
+        update: STALE_MS / 3,
+        onCompromised: (err) => {
+          compromised = err;
+        },
+      });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        throw new AppError(ExitCode.CantCreate, `cannot create lock ${lockPath}: ${(e as Error).message}`);
+      }
+      if (Date.now() >= deadline) {
+        throw new AppError(ExitCode.LockBusy, `another autoban is running (lock ${lockPath} held for more than ${timeoutSec}s); try again later`);
+      }
+      await new Promise((r) => setTimeout(r, 25 + Math.floor(Math.random() * 75)));
+    }
+  }
+  try {
+    const result = await fn();
+    if (compromised) throw new AppError(ExitCode.LockBusy, `lost the lock ${lockPath} while working: ${(compromised as Error).message}`);
+    return result;
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** Creates the state directory (0700: it holds who attacked and who is trusted). */
+export function ensureStateDir(stateDir: string): void {
+  try {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new AppError(ExitCode.CantCreate, `cannot create state_dir ${stateDir}: ${(e as Error).message}`);
+  }
+}

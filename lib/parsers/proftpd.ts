@@ -1,0 +1,123 @@
+/**
+ * ProFTPD messages, from the SystemLog file, from syslog, or from an ExtendedLog with the AUTH format
+ * the README recommends. The client address is always the one ProFTPD writes in brackets in the
+ * session prefix "(name[IP])" — which comes before any text the client typed — or, in the ExtendedLog,
+ * the %a field, which also comes before the user name. Pure; never throws.
+ */
+import type { LoginEvent } from '../types';
+import { parseIp } from '../ip';
+import { parseSyslogHeader } from './syslog-header';
+import { parseClfTime, parseLocalDateTime } from './time';
+import type { ParseContext } from './index';
+
+type Msg = Pick<LoginEvent, 'outcome' | 'kind' | 'user' | 'evidence'>;
+
+/** Classifies the message after the session prefix. */
+export function parseProftpdMessage(msg: string): Msg | null {
+  if (msg.startsWith('USER ')) {
+    // "USER bob (Login failed): Incorrect password" / "USER bob: no such user found from …" /
+    // "USER bob: Login successful." — the user name is attacker text, so we search for sshd's fixed
+    // phrases from the end and take the user name as whatever precedes them.
+    const lf = msg.lastIndexOf(' (Login failed): ');
+    if (lf >= 0) {
+      const reason = msg.slice(lf + 17);
+      const user = msg.slice(5, lf);
+      const kind = /^(?:No such user|Invalid user|User .* not found)/i.test(reason) ? 'invalid_user' : /password/i.test(reason) ? 'password' : 'refused';
+      return { outcome: 'failure', kind, user, evidence: 'attempt' };
+    }
+    const ns = msg.lastIndexOf(': no such user found from ');
+    if (ns >= 0) return { outcome: 'failure', kind: 'invalid_user', user: msg.slice(5, ns), evidence: 'attempt' };
+    if (msg.endsWith(': Login successful.') || msg.endsWith(': Login successful')) {
+      return { outcome: 'success', kind: 'success', user: msg.slice(5, msg.lastIndexOf(': Login successful')), evidence: 'attempt' };
+    }
+    return null;
+  }
+  if (msg.startsWith('SECURITY VIOLATION: ') && /root login attempted/i.test(msg)) {
+    return { outcome: 'failure', kind: 'refused', user: 'root', evidence: 'connection' };
+  }
+  if (msg.startsWith('Maximum login attempts')) {
+    return { outcome: 'failure', kind: 'max_attempts', user: '', evidence: 'connection' };
+  }
+  return null;
+}
+
+/**
+ * Finds the session prefix "(name[IP])" right after the server name; returns the IP and where the message starts.
+ * `sep` is ": " in the SystemLog file and " - " through syslog.
+ */
+function sessionPrefix(line: string, from: number): { ip: string; msgStart: number } | null {
+  // "<server> (<client name>[<client ip>])"
+  const open = line.indexOf(' (', from);
+  if (open < 0 || open - from > 255) return null;
+  const close = line.indexOf('])', open);
+  if (close < 0 || close - open > 320) return null;
+  const lb = line.lastIndexOf('[', close);
+  if (lb <= open) return null;
+  const ip = parseIp(line.slice(lb + 1, close));
+  if (!ip) return null;
+  let msgStart = close + 2;
+  if (line.startsWith(': ', msgStart)) msgStart += 2;
+  else if (line.startsWith(' - ', msgStart)) msgStart += 3;
+  else return null;
+  return { ip, msgStart };
+}
+
+function event(timeMs: number, ip: string, m: Msg, conn?: string): LoginEvent {
+  return { time: new Date(timeMs), parser: 'proftpd', outcome: m.outcome, kind: m.kind, ip, user: m.user, count: 1, conn, evidence: m.evidence };
+}
+
+/**
+ * ExtendedLog line written by `LogFormat autoban "%t %a %m %s %U"` (or with %{iso8601} instead of %t):
+ * "[22/Nov/2026:01:32:05 +0000] 192.0.2.7 PASS 530 bob". PASS with 530 is a failed login, 230 a success.
+ */
+function parseExtended(line: string, timeMs: number, rest: number): LoginEvent | null {
+  const sp1 = line.indexOf(' ', rest);
+  if (sp1 < 0) return null;
+  const ip = parseIp(line.slice(rest, sp1));
+  if (!ip) return null;
+  if (!line.startsWith('PASS ', sp1 + 1)) return null;
+  const code = line.slice(sp1 + 6, sp1 + 9);
+  if (line.charCodeAt(sp1 + 9) !== 32 && sp1 + 9 !== line.length) return null;
+  const user = line.slice(sp1 + 10);
+  if (code === '530') return event(timeMs, ip, { outcome: 'failure', kind: 'password', user, evidence: 'attempt' });
+  if (code === '230') return event(timeMs, ip, { outcome: 'success', kind: 'success', user, evidence: 'attempt' });
+  return null;
+}
+
+/** Parses one ProFTPD line in any of the supported layouts. */
+export function parseProftpd(line: string, ctx: ParseContext): LoginEvent | null {
+  if (line.length < 20) return null;
+  const c0 = line.charCodeAt(0);
+  if (c0 === 91) {
+    // "[22/Nov/2026:01:32:05 +0000] …" ExtendedLog with %t
+    const end = line.indexOf('] ');
+    if (end !== 27) return null;
+    const t = parseClfTime(line.slice(0, 28));
+    return Number.isNaN(t) ? null : parseExtended(line, t, 29);
+  }
+  if (c0 >= 48 && c0 <= 57 && line.charCodeAt(10) === 32) {
+    // "2026-11-22 01:32:05,187 host proftpd[15120] server (client[ip]): msg" (SystemLog file)
+    // or "2026-11-22 01:32:05,187 192.0.2.7 PASS 530 bob" (ExtendedLog with %{iso8601})
+    const tsEnd = line.indexOf(' ', 11);
+    if (tsEnd < 0) return null;
+    const t = parseLocalDateTime(line.slice(0, tsEnd));
+    if (Number.isNaN(t)) return null;
+    const hostEnd = line.indexOf(' ', tsEnd + 1);
+    if (hostEnd < 0) return null;
+    if (line.startsWith('PASS ', hostEnd + 1)) return parseExtended(line, t, tsEnd + 1);
+    const tagEnd = line.indexOf(' ', hostEnd + 1);
+    const tag = line.slice(hostEnd + 1, tagEnd);
+    if (!tag.startsWith('proftpd[')) return null;
+    const sp = sessionPrefix(line, tagEnd + 1);
+    if (!sp) return null;
+    const m = parseProftpdMessage(line.slice(sp.msgStart));
+    return m ? event(t, sp.ip, m, `${line.slice(tsEnd + 1, hostEnd)}/${tag.slice(8, -1)}`) : null;
+  }
+  // Through syslog: "Nov 22 01:32:05 host proftpd[15120]: server (client[ip]) - msg"
+  const h = parseSyslogHeader(line, ctx.nowMs);
+  if (!h || h.prog !== 'proftpd') return null;
+  const sp = sessionPrefix(line, h.msgStart);
+  if (!sp) return null;
+  const m = parseProftpdMessage(line.slice(sp.msgStart));
+  return m ? event(h.timeMs, sp.ip, m, h.pid ? `${h.host}/${h.pid}` : undefined) : null;
+}

@@ -1,0 +1,202 @@
+/**
+ * OpenSSH sshd messages. Every message that names the client puts the address in a fixed place that
+ * sshd writes after any attacker-chosen text (the user name), so the address is always taken from the
+ * END of the message (or, for PAM lines, from the fixed field order before `user=`). Pure; never throws.
+ */
+import type { LoginEvent } from '../types';
+import { parseIp } from '../ip';
+import { parseSyslogHeader } from './syslog-header';
+import type { ParseContext } from './index';
+
+const PROGS = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+
+type Partial = Omit<LoginEvent, 'time' | 'parser' | 'conn'> & { port?: string };
+
+function ev(outcome: 'failure' | 'success', kind: LoginEvent['kind'], ip: string, user: string, evidence: LoginEvent['evidence'], port?: string, count = 1): Partial {
+  return { outcome, kind, ip, user, count, evidence, port };
+}
+
+/** "… from IP port N ssh2[: KEYTYPE SHA256:…]" or "… from IP port N" or "… from IP" at the end of msg. */
+function fromTail(msg: string): { head: string; ip: string; port?: string } | null {
+  let end = msg.length;
+  if (msg.endsWith(' [preauth]')) end -= 10;
+  let body = msg.slice(0, end);
+  // Strip sshd's key description after "ssh2: " (publickey failures/successes): "ssh2: RSA SHA256:abc".
+  const keyIdx = body.lastIndexOf(' ssh2: ');
+  if (keyIdx >= 0 && /^ ssh2: [A-Z0-9@.-]+ (?:SHA256|MD5):[A-Za-z0-9+/=:]+$/.test(body.slice(keyIdx))) body = body.slice(0, keyIdx + 5);
+  if (body.endsWith(' ssh2') || body.endsWith(' ssh1')) body = body.slice(0, -5);
+  let port: string | undefined;
+  const portIdx = body.lastIndexOf(' port ');
+  if (portIdx >= 0 && /^ port \d{1,5}$/.test(body.slice(portIdx))) {
+    port = body.slice(portIdx + 6);
+    body = body.slice(0, portIdx);
+  }
+  const fromIdx = body.lastIndexOf(' from ');
+  if (fromIdx < 0) return null;
+  const ip = parseIp(body.slice(fromIdx + 6));
+  if (!ip) return null;
+  return { head: body.slice(0, fromIdx), ip, port };
+}
+
+/** "… USER IP port N" at the end (Connection closed / Disconnecting forms, no "from"). */
+function userIpPortTail(body: string): { head: string; ip: string; port: string } | null {
+  const portIdx = body.lastIndexOf(' port ');
+  if (portIdx < 0 || !/^ port \d{1,5}$/.test(body.slice(portIdx))) return null;
+  const rest = body.slice(0, portIdx);
+  const sp = rest.lastIndexOf(' ');
+  const ip = parseIp(rest.slice(sp + 1));
+  if (!ip) return null;
+  return { head: rest.slice(0, sp), ip, port: body.slice(portIdx + 6) };
+}
+
+/** "for [invalid user ]U" → {user, invalid}. */
+function forUser(head: string, prefixLen: number): { user: string; invalid: boolean } {
+  let u = head.slice(prefixLen);
+  const invalid = u.startsWith('invalid user ') || u.startsWith('illegal user ');
+  if (invalid) u = u.slice(13);
+  return { user: u, invalid };
+}
+
+// pam_unix's fixed field order: logname= uid= euid= tty= ruser= rhost= [ user=]. The first rhost after
+// ruser= is the one sshd gave PAM; a user name can only add text after it.
+const PAM_FIELDS = /^logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=\S* rhost=(\S+)(?: {1,2}user=(.*))?$/;
+
+function pamFields(rest: string): { ip: string; user: string } | null {
+  const m = PAM_FIELDS.exec(rest);
+  if (!m) return null;
+  const ip = parseIp(m[1] as string);
+  return ip ? { ip, user: m[2] ?? '' } : null;
+}
+
+/** Parses the message part of an sshd line. */
+export function parseSshdMessage(text: string): Partial | null {
+  // Newer sshd prefixes some messages with "error: " ("error: maximum authentication attempts exceeded …").
+  const msg = text.startsWith('error: ') && !text.startsWith('error: PAM: ') ? text.slice(7) : text;
+  switch (msg.charCodeAt(0)) {
+    case 70: {
+      // F: "Failed password for [invalid user ]U from IP port N ssh2"
+      if (!msg.startsWith('Failed ')) return null;
+      const t = fromTail(msg);
+      if (!t) return null;
+      const forIdx = t.head.indexOf(' for ');
+      if (forIdx < 0) return null;
+      const { user, invalid } = forUser(t.head, forIdx + 5);
+      return ev('failure', invalid ? 'invalid_user' : 'password', t.ip, user, 'attempt', t.port);
+    }
+    case 73: {
+      // I: "Invalid user U from IP port N"
+      if (!msg.startsWith('Invalid user ')) return null;
+      const t = fromTail(msg);
+      if (!t) return null;
+      return ev('failure', 'invalid_user', t.ip, t.head.slice(13), 'connection', t.port);
+    }
+    case 65: {
+      // A: "Accepted password for U from IP port N ssh2"
+      if (!msg.startsWith('Accepted ')) return null;
+      const t = fromTail(msg);
+      if (!t) return null;
+      const forIdx = t.head.indexOf(' for ');
+      if (forIdx < 0) return null;
+      return ev('success', 'success', t.ip, t.head.slice(forIdx + 5), 'attempt', t.port);
+    }
+    case 112: {
+      // p: "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=IP  user=U"
+      const marker = 'authentication failure; ';
+      if (!msg.startsWith('pam_unix(sshd:auth): ') && !msg.startsWith('pam_unix(sshd-session:auth): ')) return null;
+      const i = msg.indexOf(marker);
+      if (i < 0 || i > 40) return null;
+      const f = pamFields(msg.slice(i + marker.length));
+      return f ? ev('failure', 'password', f.ip, f.user, 'pam') : null;
+    }
+    case 80: {
+      // P: "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
+      const m = /^PAM (\d{1,4}) more authentication failures?; /.exec(msg);
+      if (!m) return null;
+      const f = pamFields(msg.slice(m[0].length));
+      return f ? ev('failure', 'password', f.ip, f.user, 'pam_more', undefined, Number(m[1])) : null;
+    }
+    case 101: {
+      // e: "error: PAM: Authentication failure for [illegal user ]U from IP"
+      if (!msg.startsWith('error: PAM: Authentication failure for ')) return null;
+      const t = fromTail(msg);
+      if (!t) return null;
+      const { user, invalid } = forUser(t.head, 39);
+      return ev('failure', invalid ? 'invalid_user' : 'password', t.ip, user, 'pam', t.port);
+    }
+    case 85: {
+      // U: "User U from IP not allowed because not listed in AllowUsers"
+      if (!msg.startsWith('User ')) return null;
+      const i = msg.lastIndexOf(' not allowed because ');
+      if (i < 0) return null;
+      const t = fromTail(msg.slice(0, i));
+      return t ? ev('failure', 'refused', t.ip, t.head.slice(5), 'connection', t.port) : null;
+    }
+    case 82: {
+      // R: "ROOT LOGIN REFUSED FROM IP [port N]"
+      const m = /^ROOT LOGIN REFUSED FROM (\S+)(?: port (\d{1,5}))?$/.exec(msg);
+      if (!m) return null;
+      const ip = parseIp(m[1] as string);
+      return ip ? ev('failure', 'refused', ip, 'root', 'connection', m[2]) : null;
+    }
+    case 109: {
+      // m: "maximum authentication attempts exceeded for [invalid user ]U from IP port N ssh2 [preauth]"
+      if (!msg.startsWith('maximum authentication attempts exceeded for ')) return null;
+      const t = fromTail(msg);
+      if (!t) return null;
+      const { user, invalid } = forUser(t.head, 45);
+      return ev('failure', invalid ? 'invalid_user' : 'max_attempts', t.ip, user, 'connection', t.port);
+    }
+    case 68: {
+      // D: "Disconnecting invalid user U IP port N: Too many authentication failures [preauth]"
+      //    "Disconnecting authenticating user U IP port N: Too many authentication failures [preauth]"
+      if (!msg.startsWith('Disconnecting ')) return null;
+      let body = msg.endsWith(' [preauth]') ? msg.slice(0, -10) : msg;
+      const suffix = ': Too many authentication failures';
+      if (!body.endsWith(suffix)) return null;
+      body = body.slice(0, -suffix.length);
+      const t = userIpPortTail(body);
+      if (!t) return null;
+      const invalid = t.head.startsWith('Disconnecting invalid user ');
+      const user = invalid ? t.head.slice(27) : t.head.startsWith('Disconnecting authenticating user ') ? t.head.slice(34) : '';
+      return ev('failure', invalid ? 'invalid_user' : 'max_attempts', t.ip, user, 'connection', t.port);
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Parses one sshd line (syslog, RFC 3339 syslog, or a bare sshd -E line). Lines of other programs
+ * are ignored, so an auth.log shared with su, sudo or cron is fine.
+ */
+export function parseSshd(line: string, ctx: ParseContext): LoginEvent | null {
+  if (line.length < 10) return null;
+  const h = parseSyslogHeader(line, ctx.nowMs);
+  let msg: string;
+  let timeMs: number;
+  let conn: string | undefined;
+  if (h) {
+    if (!PROGS.has(h.prog)) return null;
+    msg = line.slice(h.msgStart);
+    timeMs = h.timeMs;
+    if (h.pid) conn = `${h.host}/${h.pid}`;
+  } else {
+    // sshd -E writes the bare message; such lines carry no time, so the scan time stands in.
+    msg = line;
+    timeMs = ctx.nowMs;
+  }
+  const p = parseSshdMessage(msg);
+  if (!p) return null;
+  if (!conn && p.port) conn = `${p.ip}:${p.port}`;
+  return {
+    time: new Date(timeMs),
+    parser: 'sshd',
+    outcome: p.outcome,
+    kind: p.kind,
+    ip: p.ip,
+    user: p.user,
+    count: p.count,
+    conn,
+    evidence: p.evidence,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Timestamps found in log lines. Pure: the year of a year-less syslog date is inferred from `now`
+ * (a date that would lie in the future belongs to the previous year, which handles New Year's Eve logs).
+ */
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+
+/** Lines a little ahead of `now` (clock steps, NTP) still count as this year. */
+const FUTURE_SLACK_MS = 86_400_000;
+
+/** Parses "Nov 26 16:12:20" (local time) to epoch ms, or NaN. */
+export function parseSyslogTime(text: string, nowMs: number): number {
+  // text is exactly 15 characters: "Mmm dd hh:mm:ss" (day space-padded).
+  const mon = MONTHS[text.slice(0, 3)];
+  if (mon === undefined || text.charCodeAt(3) !== 32 || text.charCodeAt(6) !== 32) return NaN;
+  const day = Number(text.slice(4, 6).trim());
+  const h = Number(text.slice(7, 9));
+  const mi = Number(text.slice(10, 12));
+  const s = Number(text.slice(13, 15));
+  if (!(day >= 1 && day <= 31 && h <= 23 && mi <= 59 && s <= 60)) return NaN;
+  const year = new Date(nowMs).getFullYear();
+  let t = new Date(year, mon, day, h, mi, s).getTime();
+  if (t > nowMs + FUTURE_SLACK_MS) t = new Date(year - 1, mon, day, h, mi, s).getTime();
+  return t;
+}
+
+/** Parses "2026-11-22 01:32:05,187" or "2026-11-22 01:32:05" (local time, ProFTPD) to epoch ms, or NaN. */
+export function parseLocalDateTime(text: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[,.](\d{1,6}))?$/.exec(text);
+  if (!m) return NaN;
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime();
+}
+
+/** Parses RFC 3339 "2026-11-22T01:36:50.392818+00:00" (rsyslog's high-precision format) to epoch ms, or NaN. */
+export function parseRfc3339(text: string): number {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)$/.exec(text);
+  if (!m) return NaN;
+  const frac = m[2] ? `.${m[2].slice(0, 3).padEnd(3, '0')}` : '';
+  return Date.parse(`${m[1]}${frac}${m[3]}`);
+}
+
+/** Parses CLF "[22/Nov/2026:01:32:05 +0000]" (ProFTPD %t) to epoch ms, or NaN. */
+export function parseClfTime(text: string): number {
+  const m = /^\[(\d\d)\/([A-Z][a-z]{2})\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\]$/.exec(text);
+  if (!m) return NaN;
+  const mon = MONTHS[m[2] as string];
+  if (mon === undefined) return NaN;
+  const utc = Date.UTC(Number(m[3]), mon, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+  const off = (Number(m[8]) * 60 + Number(m[9])) * 60_000;
+  return m[7] === '+' ? utc - off : utc + off;
+}
+
+/**
+ * A tiny one-entry cache: consecutive log lines usually share their timestamp text,
+ * so most lines skip date arithmetic entirely.
+ */
+export function cachedTime(parse: (text: string) => number): (text: string) => number {
+  let lastText = '';
+  let lastMs = NaN;
+  return (text) => {
+    if (text !== lastText) {
+      lastText = text;
+      lastMs = parse(text);
+    }
+    return lastMs;
+  };
+}

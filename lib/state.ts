@@ -1,0 +1,222 @@
+/**
+ * The locked state transaction: lock → load the ban database (recovering from damage) → adopt bans found
+ * in the deny file → let the command change the database → save it → re-render the deny file and apply
+ * the firewall backends. Every command that changes bans goes through here, so the deny file always
+ * matches the database and nothing two overlapping runs do is lost.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Ban, BanDb } from './types';
+import type { Context } from './context';
+import { activeBans, emptyDb, isActive, pruneDb } from './bans';
+import { decodeDb, encodeDb } from './ban-codec';
+import { DamagedMarkersError, parseDenyFile, renderDenyFile, type DenyFile } from './deny-file';
+import { writeFileAtomic } from './atomic-write';
+import { ensureStateDir, withLock } from './lock';
+import { AppError, ExitCode } from './errors';
+import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
+import { applyBackends } from './backends-apply';
+
+export interface StateTx {
+  db: BanDb;
+  whitelist: Whitelist;
+  now: Date;
+}
+
+/** What a commit changed, for the command's log lines and exit code. */
+export interface Applied {
+  added: Ban[];
+  removed: string[];
+  denyFileChanged: boolean;
+  /** One-line errors of firewall backends (the deny file was still written). */
+  backendErrors: string[];
+}
+
+export const dbFile = (ctx: Context) => path.join(ctx.config.stateDir, 'bans.json');
+
+/** Loads the whitelist; bad lines are warned about and skipped, a missing file means an empty list. */
+export function loadWhitelist(ctx: Context): Whitelist {
+  const file = ctx.config.whitelistFile;
+  if (!file) return emptyWhitelist;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') ctx.log.warn(`whitelist ${file}: ${(e as Error).message}`);
+    return emptyWhitelist;
+  }
+  const { whitelist, errors } = parseWhitelist(text, file);
+  for (const err of errors) ctx.log.warn(`whitelist: ${err} (line ignored)`);
+  return whitelist;
+}
+
+/**
+ * Reads the ban database. A damaged file is reported (naming it) and replaced by the last good copy,
+ * or, failing that, by what the deny file shows: autoban keeps protecting instead of refusing to run.
+ */
+export function loadDb(ctx: Context): { db: BanDb; recovered: boolean } {
+  const file = dbFile(ctx);
+  const tryLoad = (f: string): BanDb | null => {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new AppError(ExitCode.NoInput, `cannot read ${f}: ${(e as Error).message}`);
+    }
+    const { db, errors } = decodeDb(text, f);
+    for (const err of errors) ctx.log.warn(`${err} (entry ignored)`);
+    return db;
+  };
+  try {
+    return { db: tryLoad(file) ?? emptyDb(), recovered: false };
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    ctx.log.error(`${(e as Error).message}`);
+    try {
+      const bak = tryLoad(`${file}.bak`);
+      if (bak) {
+        ctx.log.warn(`recovered the ban database from the last good copy ${file}.bak`);
+        return { db: bak, recovered: true };
+      }
+    } catch (e2) {
+      ctx.log.error(`${(e2 as Error).message}`);
+    }
+    ctx.log.warn(`rebuilding the ban database from ${ctx.config.denyFile}`);
+    return { db: emptyDb(), recovered: true };
+  }
+}
+
+function readDenyFile(ctx: Context): { parsed: DenyFile | null; damaged: string | null } {
+  const file = ctx.config.denyFile;
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read deny_file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return { parsed: parseDenyFile(text, file), damaged: null };
+  } catch (e) {
+    if (e instanceof DamagedMarkersError) return { parsed: null, damaged: e.message };
+    throw e;
+  }
+}
+
+function adoptedBan(ctx: Context, ip: string, now: Date, rule: string): Ban {
+  return {
+    ip,
+    rule,
+    reason: rule === 'adopted' ? `found in ${path.basename(ctx.config.denyFile)}` : 'rebuilt from the deny file',
+    failures: 0,
+    source: 'hosts.deny',
+    origin: 'adopted',
+    node: ctx.config.nodeId,
+    bannedAt: now,
+    expiresAt: null,
+    banCount: 1,
+  };
+}
+
+/**
+ * Runs `fn` inside the locked transaction. `fn` returns the new database (or the same object for "no
+ * change") and a value for the caller. Whatever `fn` returns is saved and applied before the lock is released.
+ */
+/** What a transaction body returns: the new database, a result, and work to do once bans are safely written. */
+export interface TxOutcome<T> {
+  db: BanDb;
+  result: T;
+  /** Runs after the database and deny file are written, still under the lock (saving log positions). */
+  afterCommit?: () => void;
+}
+
+export async function withState<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
+  const cfg = ctx.config;
+  if (!ctx.dryRun) ensureStateDir(cfg.stateDir);
+  else if (!fs.existsSync(cfg.stateDir)) {
+    // Nothing to lock yet in a dry run on a fresh machine: work on an empty state.
+    return runTx(ctx, fn);
+  }
+  return withLock(cfg.stateDir, cfg.lockTimeoutSec, () => runTx(ctx, fn));
+}
+
+async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
+  const cfg = ctx.config;
+  const now = ctx.clock.now();
+  const whitelist = loadWhitelist(ctx);
+  const loaded = loadDb(ctx);
+  let db = loaded.db;
+  const deny = readDenyFile(ctx);
+  const nowMs = now.getTime();
+  const activeIps = new Set(db.bans.filter((b) => isActive(b, db.unbans, nowMs)).map((b) => b.ip));
+  if (deny.parsed) {
+    // Plain "ALL: ip" lines from the old tool or an admin become bans; after a database loss the
+    // managed block is the best record of who was banned.
+    const adopt: Ban[] = [];
+    for (const ip of deny.parsed.adopted) if (!activeIps.has(ip)) adopt.push(adoptedBan(ctx, ip, now, 'adopted'));
+    if (loaded.recovered) for (const ip of deny.parsed.managed) if (!activeIps.has(ip)) adopt.push(adoptedBan(ctx, ip, now, 'recovered'));
+    for (const b of adopt) {
+      activeIps.add(b.ip);
+      ctx.log.info(`adopted ${b.ip} from ${cfg.denyFile} (${b.rule})`);
+    }
+    if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
+  }
+  const before = new Set(deny.parsed ? deny.parsed.managed : []);
+  const out = await fn({ db, whitelist, now });
+  const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
+  const active = activeBans(newDb, now, whitelist);
+  const targets = active.map((b) => b.ip);
+  const applied: Applied = {
+    added: active.filter((b) => !before.has(b.ip)),
+    removed: [...before].filter((ip) => !targets.includes(ip)),
+    denyFileChanged: false,
+    backendErrors: [],
+  };
+  if (ctx.dryRun) return { result: out.result, applied };
+
+  saveDb(ctx, newDb, loaded.recovered);
+  if (cfg.backends.includes('hostsdeny')) {
+    if (!deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
+    applied.denyFileChanged = writeFileAtomic(cfg.denyFile, renderDenyFile(deny.parsed, targets), { mode: 0o644, keepOwner: true });
+  }
+  applied.backendErrors = await applyBackends(ctx, targets);
+  out.afterCommit?.();
+  return { result: out.result, applied };
+}
+
+/** Saves the database, keeping the previous good file as bans.json.bak. */
+function saveDb(ctx: Context, db: BanDb, recovered: boolean): void {
+  const file = dbFile(ctx);
+  const text = encodeDb(db);
+  let old: string | null = null;
+  try {
+    old = fs.readFileSync(file, 'utf8');
+  } catch {
+    old = null;
+  }
+  if (old === text) return;
+  if (old !== null && !recovered) writeFileAtomic(`${file}.bak`, old, { mode: 0o600 });
+  writeFileAtomic(file, text, { mode: 0o600 });
+}
+
+/** Reads the database without the lock (status, sync-push): a consistent snapshot, since writes are atomic. */
+export function readState(ctx: Context): BanDb {
+  return loadDb(ctx).db;
+}
+
+/** Convenience: change the database in the locked transaction. */
+export async function updateState(ctx: Context, fn: (db: BanDb, now: Date) => BanDb): Promise<BanDb> {
+  const { result } = await withState(ctx, async (tx) => {
+    const db = fn(tx.db, tx.now);
+    return { db, result: db };
+  });
+  return result;
+}
+
+/** Logs what left the deny file and turns firewall failures into the exit code (after the deny file was written). */
+export function reportApplied(ctx: Context, applied: Applied, removedVerb = 'removed'): void {
+  for (const ip of applied.removed) ctx.log.info(`${ctx.dryRun ? `would be ${removedVerb}` : removedVerb}: ${ip}`);
+  if (applied.backendErrors.length) {
+    throw new AppError(ExitCode.Backend, `firewall backend failed: ${applied.backendErrors.join('; ')} (the deny file was still updated)`);
+  }
+}

@@ -1,0 +1,63 @@
+import type { Ban } from '../../lib/types';
+import { activeBans, addUnban, banLengthSec, pruneDb } from '../../lib/bans';
+import { decodeDb, encodeDb } from '../../lib/ban-codec';
+import { parseWhitelist } from '../../lib/whitelist';
+
+const t = (s: string) => new Date(`2026-11-22T${s}Z`);
+export const makeBan = (o: Partial<Ban> = {}): Ban => ({
+  ip: '192.0.2.1',
+  rule: 'login_attempts',
+  reason: 'login_attempts failures=5',
+  failures: 5,
+  source: 'sshd',
+  origin: 'scan',
+  node: 'n1',
+  bannedAt: t('01:00:00'),
+  expiresAt: t('02:00:00'),
+  banCount: 1,
+  ...o,
+});
+
+test('a ban is active until it expires; permanent bans never expire', () => {
+  const db = { bans: [makeBan(), makeBan({ ip: '192.0.2.2', expiresAt: null })], unbans: [] };
+  expect(activeBans(db, t('01:30:00')).map((b) => b.ip)).toEqual(['192.0.2.1', '192.0.2.2']);
+  expect(activeBans(db, t('02:00:00')).map((b) => b.ip)).toEqual(['192.0.2.2']);
+});
+
+test('an unban lifts bans that started before it, not a later re-ban', () => {
+  let db = { bans: [makeBan()], unbans: [] as { ip: string; at: Date; node: string }[] };
+  db = addUnban(db, '192.0.2.1', t('01:10:00'), 'n2');
+  expect(activeBans(db, t('01:20:00'))).toEqual([]);
+  db = { ...db, bans: [...db.bans, makeBan({ bannedAt: t('01:15:00') })] };
+  expect(activeBans(db, t('01:20:00')).map((b) => b.ip)).toEqual(['192.0.2.1']);
+});
+
+test('whitelisted targets are never active', () => {
+  const db = { bans: [makeBan(), makeBan({ ip: '198.51.100.3' })], unbans: [] };
+  const wl = parseWhitelist('192.0.2.0/24\n', 'wl').whitelist;
+  expect(activeBans(db, t('01:30:00'), wl).map((b) => b.ip)).toEqual(['198.51.100.3']);
+});
+
+test('repeat offenders: each ban doubles, capped by the maximum; null is permanent', () => {
+  expect([1, 2, 3, 4, 5, 6].map((n) => banLengthSec(86400, 86400 * 30, n))).toEqual([86400, 172800, 345600, 691200, 1382400, 2592000]);
+  expect(banLengthSec(null, 86400, 3)).toBeNull();
+  expect(banLengthSec(3600, null, 3)).toBe(14400);
+});
+
+test('old expired bans are forgotten after the retention, recent ones kept for doubling', () => {
+  const db = { bans: [makeBan(), makeBan({ ip: '192.0.2.9', expiresAt: t('00:00:00') })], unbans: [] };
+  const pruned = pruneDb(db, t('12:00:00'), 11 * 3600);
+  expect(pruned.bans.map((b) => b.ip)).toEqual(['192.0.2.1']);
+});
+
+test('the database round-trips and bad entries are reported by index', () => {
+  const db = { bans: [makeBan(), makeBan({ ip: '2001:db8::/64', expiresAt: null })], unbans: [{ ip: '192.0.2.5', at: t('01:00:00'), node: 'n1' }] };
+  const text = encodeDb(db);
+  expect(decodeDb(text, 'bans.json').db).toEqual({ bans: db.bans, unbans: db.unbans });
+  const doc = JSON.parse(text);
+  doc.bans.push({ ...doc.bans[0], ip: 'ALL' });
+  const { db: back, errors } = decodeDb(JSON.stringify(doc), 'bans.json');
+  expect(back.bans).toHaveLength(2);
+  expect(errors).toEqual([expect.stringMatching(/^bans.json: bans\[2\]: ip: not a valid address/)]);
+  expect(() => decodeDb('{"version":1,"bans":[', 'state/bans.json')).toThrow(/state\/bans.json: not valid JSON/);
+});

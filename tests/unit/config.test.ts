@@ -1,0 +1,92 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KEYS, loadConfig, parseConfig } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
+import { tmpdir } from '../helpers/tmpdir';
+
+const opts = { file: '/etc/autoban/autoban.cfg', baseDir: '/etc/autoban', hostname: 'web1' };
+
+const problems = (text: string): string[] => {
+  try {
+    parseConfig(text, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+test('a config written for the old tool keeps working', () => {
+  const c = parseConfig(
+    `[DEFAULT]\nsuspicious_users = root admin administrator\nsuspicious_users_attempts_threshold = 2\nlogin_attempts_threshold = 5\nlogin_attempts_period = 300\nwhitelist = /etc/ban/whitelist.txt\n\n[proftpd]\nlog = /var/log/proftpd/proftpd.log\n`,
+    opts,
+  );
+  expect(c.defaults.rules).toMatchObject({ suspiciousUsers: ['root', 'admin', 'administrator'], suspiciousThreshold: 2, loginThreshold: 5, loginPeriodSec: 300 });
+  expect(c.whitelistFile).toBe('/etc/ban/whitelist.txt');
+  expect(c.sources).toEqual([expect.objectContaining({ name: 'proftpd', parser: 'proftpd', log: '/var/log/proftpd/proftpd.log' })]);
+});
+
+test('defaults', () => {
+  const c = parseConfig('', opts);
+  expect(c).toMatchObject({ nodeId: 'web1', stateDir: '/var/lib/autoban', denyFile: '/etc/hosts.deny', whitelistFile: null, jitterSec: 60, backends: ['hostsdeny'] });
+  expect(c.defaults).toMatchObject({ banDurationSec: 86400, banDurationMaxSec: 30 * 86400, ipv6Prefix: 64 });
+  expect(c.defaults.rules).toMatchObject({ invalidUserThreshold: 3, slowThreshold: 20, slowPeriodSec: 86400 });
+  expect(c.sync.context).toBe('none');
+});
+
+test('keys before any section count as [DEFAULT]; durations take units; permanent bans', () => {
+  const c = parseConfig('ban_duration = permanent\nlogin_attempts_period = 10m\n[sshd]\nlog = auth.log\nban_duration = 2h\n', opts);
+  expect(c.defaults.banDurationSec).toBeNull();
+  expect(c.defaults.rules.loginPeriodSec).toBe(600);
+  expect(c.sources[0]).toMatchObject({ log: '/etc/autoban/auth.log', banDurationSec: 7200, parser: 'sshd' });
+});
+
+test('every problem is reported at once, naming file, section, key and what was expected', () => {
+  expect(problems('login_attempts_threshold = five\nlogin_attempts_period = ten\nbogus = 1\n[sshd]\nparser = nginx\n[sync]\ncontext = ftp\n')).toEqual([
+    "/etc/autoban/autoban.cfg: [DEFAULT] bogus: unknown key (known keys: " + Object.keys(KEYS).join(', ') + ')',
+    "/etc/autoban/autoban.cfg: [DEFAULT] login_attempts_threshold: expected a whole number, got 'five'",
+    "/etc/autoban/autoban.cfg: [DEFAULT] login_attempts_period: expected a duration like 300, 30s, 10m, 1h, 1d or 1w, got 'ten'",
+    "/etc/autoban/autoban.cfg: [sshd] parser: expected one of proftpd, sshd, got 'nginx'",
+    '/etc/autoban/autoban.cfg: [sshd] log: missing (expected the path or glob of the log file)',
+    "/etc/autoban/autoban.cfg: [sync] context: expected aws, local or none, got 'ftp'",
+  ]);
+});
+
+test.each([
+  ['[sshd]\nlog = x\nstate_dir = /tmp\n', '[sshd] state_dir: can only be set in [DEFAULT]'],
+  ['login_attempts_threshold = 0\n', 'login_attempts_threshold: expected at least 1, got 0'],
+  ['backend = hostsdeny, pf\n', "backend: expected one or more of hostsdeny, iptables, ipset, nftables, none, got 'hostsdeny, pf'"],
+  ['[sync]\ncontext = aws\n', '[sync] s3_hostsdeny: required when context = aws'],
+  ['[sync]\ncontext = aws\ns3_hostsdeny = http://x\ns3_whitelist = s3://b/p/\n', "[sync] s3_hostsdeny: expected an s3://bucket/prefix URL, got 'http://x'"],
+  ['[sync]\ncontext = local\n', '[sync] shared_dir: required when context = local'],
+  ['node_id = a b\n', "node_id: expected letters"],
+  ['ipv6_prefix = 8\n', 'ipv6_prefix: expected a prefix length from 16 to 128, got 8'],
+])('invalid: %j', (text, msg) => {
+  expect(problems(text).join('\n')).toContain(msg);
+});
+
+test('loadConfig names a missing config file, a missing whitelist and a missing deny_file directory', () => {
+  const dir = tmpdir();
+  expect(() => loadConfig(path.join(dir, 'nope.cfg'))).toThrow(`${dir}/nope.cfg: cannot read config file: no such file`);
+  fs.writeFileSync(path.join(dir, 'a.cfg'), 'whitelist = wl.txt\ndeny_file = nodir/hosts.deny\n');
+  let err: ConfigError | undefined;
+  try {
+    loadConfig(path.join(dir, 'a.cfg'));
+  } catch (e) {
+    err = e as ConfigError;
+  }
+  expect(err?.problems).toEqual([
+    `${dir}/a.cfg: [DEFAULT] whitelist: file ${dir}/wl.txt does not exist (create it, even empty, or remove the key)`,
+    `${dir}/a.cfg: [DEFAULT] deny_file: directory ${dir}/nodir does not exist`,
+  ]);
+});
+
+test('etc/autoban.cfg.example documents every key with its default', () => {
+  const example = fs.readFileSync(path.join(__dirname, '../../etc/autoban.cfg.example'), 'utf8');
+  for (const [key, spec] of Object.entries(KEYS)) {
+    expect(example).toMatch(new RegExp(`^#? ?${key} = `, 'm'));
+    expect(example).toContain(`(default ${spec.default === '' ? 'none' : spec.default}`);
+  }
+  // The example itself is a valid config.
+  expect(() => parseConfig(example, opts)).not.toThrow();
+});

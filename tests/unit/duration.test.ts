@@ -1,0 +1,25 @@
+import { formatDuration, parseBanDuration, parseDuration } from '../../lib/duration';
+
+test.each([
+  ['300', 300],
+  ['30s', 30],
+  ['10m', 600],
+  ['1h', 3600],
+  ['1d', 86400],
+  ['1w', 604800],
+  [' 2D ', 172800],
+])('parseDuration(%j) = %i', (t, s) => expect(parseDuration(t)).toBe(s));
+
+test.each(['', 'ten', '1y', '-5', '1.5h', '10 minutes'])('parseDuration(%j) is null', (t) => expect(parseDuration(t)).toBeNull());
+
+test('ban durations: 0 and permanent mean no expiry', () => {
+  expect(parseBanDuration('0')).toBeNull();
+  expect(parseBanDuration('permanent')).toBeNull();
+  expect(parseBanDuration('1d')).toBe(86400);
+  expect(parseBanDuration('soon')).toBeUndefined();
+});
+
+test('formatDuration', () => {
+  expect(formatDuration(90061)).toBe('1d1h');
+  expect(formatDuration(59)).toBe('59s');
+});

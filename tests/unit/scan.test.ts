@@ -1,0 +1,151 @@
+/** Detection rules and windows, end to end through real files: scan → ban database → deny file. */
+import { runScan } from '../../lib/commands/scan';
+import { runExpire } from '../../lib/commands/expire';
+import { readState } from '../../lib/state';
+import { makeEnv, sshdFail } from '../helpers/context';
+
+// Log lines are local time; tests build "now" in local time too.
+const local = (hms: string, day = 22) => new Date(`2026-11-${day}T${hms}`).toISOString();
+
+const SSHD = `[sshd]\nlog = auth.log\nparser = sshd\n`;
+
+test('5 failures within 300 s ban; 4 do not', async () => {
+  const env = makeEnv(SSHD);
+  env.write('auth.log', ['01:00:00', '01:01:00', '01:02:00', '01:03:00'].map((t) => sshdFail(t, '192.0.2.1')).join('') + ['01:00:00', '01:01:00', '01:02:00', '01:03:00', '01:04:00'].map((t) => sshdFail(t, '192.0.2.2')).join(''));
+  const r = await runScan(env.ctx(local('01:10:00')));
+  expect(r.banned.map((b) => [b.ip, b.rule, b.failures])).toEqual([['192.0.2.2', 'login_attempts', 5]]);
+  expect(env.denyTargets()).toEqual(['192.0.2.2']);
+});
+
+test('failures spread wider than the window do not add up', async () => {
+  const env = makeEnv(SSHD);
+  env.write('auth.log', ['01:00:00', '01:02:00', '01:04:00', '01:06:00', '01:08:00'].map((t) => sshdFail(t, '192.0.2.3')).join(''));
+  const r = await runScan(env.ctx(local('01:10:00')));
+  expect(r.banned).toEqual([]);
+});
+
+test('failures split across two runs still add up (history survives between runs)', async () => {
+  const env = makeEnv(SSHD);
+  env.write('auth.log', ['01:00:00', '01:00:10', '01:00:20'].map((t) => sshdFail(t, '192.0.2.4')).join(''));
+  expect((await runScan(env.ctx(local('01:00:30')))).banned).toEqual([]);
+  env.append('auth.log', ['01:01:00', '01:01:10'].map((t) => sshdFail(t, '192.0.2.4')).join(''));
+  const r2 = await runScan(env.ctx(local('01:01:30')));
+  expect(r2.lines).toBe(2); // only the appended lines were read
+  expect(r2.banned.map((b) => b.ip)).toEqual(['192.0.2.4']);
+});
+
+test('a second scan reads nothing new and bans nobody twice', async () => {
+  const env = makeEnv(SSHD);
+  env.write('auth.log', ['01:00:00', '01:00:10'].map((t) => sshdFail(t, '192.0.2.5', 'root')).join(''));
+  expect((await runScan(env.ctx(local('01:01:00')))).banned).toHaveLength(1);
+  const r2 = await runScan(env.ctx(local('01:02:00')));
+  expect(r2.lines).toBe(0);
+  expect(r2.banned).toEqual([]);
+  expect(readState(env.ctx(local('01:02:00'))).bans).toHaveLength(1);
+});
+
+test('suspicious users ban after 2 failures, invalid users after 3, slow attacks after 20 a day', async () => {
+  const env = makeEnv(SSHD);
+  const inv = (t: string, ip: string) => `Nov 22 ${t} host sshd[${t.replace(/:/g, '')}]: Invalid user u${t.replace(/:/g, '')} from ${ip} port 1\n`;
+  const slow = Array.from({ length: 20 }, (_, i) => sshdFail(`${String(1 + Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}:00`, '192.0.2.9')).join('');
+  env.write('auth.log', sshdFail('00:00:01', '192.0.2.6', 'admin') + sshdFail('00:00:02', '192.0.2.6', 'administrator') + inv('00:00:03', '192.0.2.7') + inv('00:00:04', '192.0.2.7') + inv('00:00:05', '192.0.2.7') + slow);
+  const r = await runScan(env.ctx(local('07:00:00')));
+  expect(Object.fromEntries(r.banned.map((b) => [b.ip, b.rule]))).toEqual({ '192.0.2.6': 'suspicious_users', '192.0.2.7': 'invalid_user', '192.0.2.9': 'slow_attempts' });
+});
+
+test('one attempt that sshd logs three ways counts once', async () => {
+  const env = makeEnv(SSHD);
+  const conn = (pid: number, t: string) =>
+    [
+      `Nov 22 ${t} host sshd[${pid}]: Invalid user x${pid} from 192.0.2.8 port ${pid}`,
+      `Nov 22 ${t} host sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.8`,
+      `Nov 22 ${t} host sshd[${pid}]: Failed password for invalid user x${pid} from 192.0.2.8 port ${pid} ssh2`,
+      '',
+    ].join('\n');
+  env.write('auth.log', conn(1, '01:00:00') + conn(2, '01:00:05'));
+  const r = await runScan(env.ctx(local('01:01:00')));
+  expect(r.failures).toBe(2);
+  expect(r.banned).toEqual([]); // 2 invalid-user attempts < 3
+  env.append('auth.log', conn(3, '01:00:10'));
+  expect((await runScan(env.ctx(local('01:01:00')))).banned.map((b) => [b.ip, b.rule, b.failures])).toEqual([['192.0.2.8', 'invalid_user', 3]]);
+});
+
+test('"PAM 2 more authentication failures" adds only what the other lines did not show', async () => {
+  const env = makeEnv(SSHD, { defaults: 'suspicious_users =\n' });
+  const pam = 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.12  user=bob';
+  env.write('auth.log', [`Nov 22 01:00:00 h sshd[7]: ${pam}`, `Nov 22 01:00:01 h sshd[7]: Failed password for bob from 192.0.2.12 port 1 ssh2`, `Nov 22 01:00:02 h sshd[7]: Failed password for bob from 192.0.2.12 port 1 ssh2`, `Nov 22 01:00:03 h sshd[7]: PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.12  user=bob`, ''].join('\n'));
+  expect((await runScan(env.ctx(local('01:01:00')))).failures).toBe(3);
+});
+
+test('an old log produces no live bans, but the offense is remembered for repeat doubling', async () => {
+  const env = makeEnv(SSHD);
+  env.write('auth.log', ['01:00:00', '01:00:10'].map((t) => sshdFail(t, '192.0.2.10', 'root')).join(''));
+  const r = await runScan(env.ctx(local('01:00:00', 25)));
+  expect(r.banned).toEqual([]);
+  expect(r.expiredOnArrival.map((b) => b.ip)).toEqual(['192.0.2.10']);
+  expect(env.denyTargets()).toEqual([]);
+  // The next offense of that address is its second ban: twice as long.
+  env.append('auth.log', 'Nov 25 01:00:00 host sshd[9]: Failed password for root from 192.0.2.10 port 1 ssh2\nNov 25 01:00:01 host sshd[9]: Failed password for root from 192.0.2.10 port 2 ssh2\n');
+  const r2 = await runScan(env.ctx(local('01:00:30', 25)));
+  expect(r2.banned.map((b) => [b.ip, b.banCount, (b.expiresAt!.getTime() - b.bannedAt.getTime()) / 3600e3])).toEqual([['192.0.2.10', 2, 48]]);
+});
+
+test('whitelisted addresses and networks are never banned; IPv6 attackers lose their /64', async () => {
+  const env = makeEnv(SSHD);
+  env.write('whitelist.txt', '192.0.2.0/28\n2001:db8:aaaa::/48\n');
+  const lines = ['01:00:00', '01:00:10'].flatMap((t) => [sshdFail(t, '192.0.2.11', 'root'), sshdFail(t, '2001:db8:aaaa::1', 'root')]);
+  lines.push(sshdFail('01:00:00', '2001:db8:1:2::a', 'root'), sshdFail('01:00:10', '2001:db8:1:2::b', 'root'));
+  env.write('auth.log', lines.join(''));
+  const r = await runScan(env.ctx(local('01:01:00')));
+  expect(r.banned.map((b) => b.ip)).toEqual(['2001:db8:1:2::/64']);
+  expect(env.read('hosts.deny')).toContain('ALL: [2001:db8:1:2::]/64\n');
+});
+
+test('an address whitelisted while banned is removed at the next run', async () => {
+  const env = makeEnv(SSHD);
+  env.write('auth.log', ['01:00:00', '01:00:10'].map((t) => sshdFail(t, '198.51.100.20', 'root')).join(''));
+  await runScan(env.ctx(local('01:01:00')));
+  expect(env.denyTargets()).toEqual(['198.51.100.20']);
+  env.write('whitelist.txt', '198.51.100.20\n');
+  await runExpire(env.ctx(local('01:02:00')));
+  expect(env.denyTargets()).toEqual([]);
+});
+
+test('expiry removes the ban from the deny file at the right time', async () => {
+  const env = makeEnv(SSHD, { defaults: 'ban_duration = 1h\n' });
+  env.write('auth.log', ['01:00:00', '01:00:10'].map((t) => sshdFail(t, '198.51.100.21', 'root')).join(''));
+  await runScan(env.ctx(local('01:01:00')));
+  await runExpire(env.ctx(local('02:00:09')));
+  expect(env.denyTargets()).toEqual(['198.51.100.21']);
+  const ctx = env.ctx(local('02:00:11'));
+  const r = await runExpire(ctx);
+  expect(r.removed).toEqual(['198.51.100.21']);
+  expect(env.denyTargets()).toEqual([]);
+  expect(ctx.log.lines).toContain('expired: 198.51.100.21');
+});
+
+test('a source section overrides thresholds; enabled = false turns it off', async () => {
+  const env = makeEnv(`[sshd]\nlog = auth.log\nlogin_attempts_threshold = 2\nsuspicious_users =\n[ftp]\nlog = ftp.log\nparser = proftpd\nenabled = false\n`);
+  env.write('auth.log', sshdFail('01:00:00', '192.0.2.13') + sshdFail('01:00:01', '192.0.2.13'));
+  const r = await runScan(env.ctx(local('01:01:00')));
+  expect(r.banned.map((b) => [b.ip, b.rule])).toEqual([['192.0.2.13', 'login_attempts']]);
+  expect(r.missing).toEqual([]); // ftp.log does not exist but its source is disabled
+});
+
+test('dry run reports the ban and changes nothing', async () => {
+  const env = makeEnv(SSHD);
+  env.write('auth.log', sshdFail('01:00:00', '192.0.2.14', 'root') + sshdFail('01:00:01', '192.0.2.14', 'root'));
+  const ctx = env.ctx(local('01:01:00'), { dryRun: true });
+  const r = await runScan(ctx);
+  expect(r.banned.map((b) => b.ip)).toEqual(['192.0.2.14']);
+  expect(ctx.log.lines.some((l) => l.startsWith('would ban 192.0.2.14'))).toBe(true);
+  expect(env.read('hosts.deny')).toBe('');
+  expect(require('node:fs').existsSync(`${env.dir}/state/positions.json`)).toBe(false);
+});
+
+test('a missing log is reported with its own error after the other sources were scanned', async () => {
+  const env = makeEnv(`${SSHD}[ftp]\nlog = nope.log\nparser = proftpd\n`);
+  env.write('auth.log', sshdFail('01:00:00', '192.0.2.15', 'root') + sshdFail('01:00:01', '192.0.2.15', 'root'));
+  await expect(runScan(env.ctx(local('01:01:00')))).rejects.toMatchObject({ code: 66, message: expect.stringContaining('nope.log') });
+  expect(env.denyTargets()).toEqual(['192.0.2.15']);
+});
