@@ -8,6 +8,7 @@
 import type { LoginEvent } from './types';
 
 interface ConnState {
+  ip: string;
   attempt: number;
   pam: number;
   pamMore: number;
@@ -37,12 +38,16 @@ export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
     if (ev.outcome !== 'failure') return null;
     const invalidHint = ev.kind === 'invalid_user';
     if (!ev.conn) return { ip: ev.ip, time: ev.time, n: ev.count, user: ev.user, invalid: invalidHint };
-    const key = `${ev.conn}|${ev.ip}`;
+    const key = ev.conn;
     const t = ev.time.getTime();
     let st = conns.get(key);
-    if (!st || t - st.lastMs > CONN_IDLE_MS) {
-      if (st) conns.delete(key);
-      st = { attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: false, lastMs: t };
+    // A pid is reused by a later connection from elsewhere: that is a new connection.
+    if (st && (st.ip !== ev.ip || t - st.lastMs > CONN_IDLE_MS)) {
+      conns.delete(key);
+      st = undefined;
+    }
+    if (!st) {
+      st = { ip: ev.ip, attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: false, lastMs: t };
       if (conns.size >= MAX_CONNS) {
         // Map iterates in insertion order: drop the oldest tenth.
         let drop = MAX_CONNS / 10;

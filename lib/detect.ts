@@ -11,13 +11,18 @@ export const FLAG_INVALID = 2;
 /** Failure histories of one source: target → failures in time order (epoch seconds). */
 export type History = Map<string, Failure[]>;
 
+/** Packs a failure: epoch seconds and flags in one number. */
+export const packFailure = (tSec: number, flags: number): Failure => tSec * 4 + flags;
+export const failureTime = (f: Failure): number => Math.floor(f / 4);
+export const failureFlags = (f: Failure): number => f % 4;
+
 /** Counts failures with `flag` (0 = any) newer than `since`, walking back from the newest. */
 function countSince(list: Failure[], since: number, flag: number): number {
   let n = 0;
   for (let i = list.length - 1; i >= 0; i--) {
     const f = list[i] as Failure;
-    if (f.t <= since) break;
-    if (flag === 0 || f.f & flag) n++;
+    if (failureTime(f) <= since) break;
+    if (flag === 0 || failureFlags(f) & flag) n++;
   }
   return n;
 }
@@ -60,15 +65,16 @@ export function recordFailure(
     list = [];
     history.set(target, list);
   }
-  for (let i = 0; i < n; i++) list.push({ t: tSec, f: flags });
-  const last = list[list.length - n - 1];
-  if (last && last.t > tSec) list.sort((a, b) => a.t - b.t); // out-of-order lines (merged logs)
+  const packed = packFailure(tSec, flags);
+  const last = list[list.length - 1];
+  for (let i = 0; i < n; i++) list.push(packed);
+  if (last !== undefined && failureTime(last) > tSec) list.sort((a, b) => a - b); // out-of-order lines (merged logs)
   // Bound memory: nothing older than the longest window can count again.
   const maxKeep = Math.max(rules.loginThreshold, rules.slowThreshold, rules.invalidUserThreshold, rules.suspiciousThreshold) * 2 + 8;
   if (list.length > maxKeep) {
     const cutoff = tSec - windowOf(rules);
     let drop = 0;
-    while (drop < list.length && (list[drop] as Failure).t <= cutoff) drop++;
+    while (drop < list.length && failureTime(list[drop] as Failure) <= cutoff) drop++;
     if (list.length - drop > maxKeep) drop = list.length - maxKeep;
     list.splice(0, drop);
   }
@@ -82,7 +88,7 @@ export function pruneHistory(history: History, nowSec: number, windowSec: number
   const cutoff = nowSec - windowSec;
   for (const [k, list] of history) {
     let drop = 0;
-    while (drop < list.length && (list[drop] as Failure).t <= cutoff) drop++;
+    while (drop < list.length && failureTime(list[drop] as Failure) <= cutoff) drop++;
     if (drop === list.length) history.delete(k);
     else if (drop) list.splice(0, drop);
   }

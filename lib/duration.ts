@@ -18,14 +18,12 @@ export function parseBanDuration(text: string): number | null | undefined {
 
 /** Formats seconds compactly for humans: 90061 → "1d1h1m". */
 export function formatDuration(sec: number): string {
-  if (sec <= 0) return '0s';
-  const parts: string[] = [];
-  let rest = Math.round(sec);
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-    if (parts.length === 2) break;
-  }
-  return parts.join('');
+  if (sec < 1) return '0s';
+  const units = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const;
+  const rest = Math.round(sec);
+  const i = units.findIndex(([, size]) => rest >= size);
+  const [u1, s1] = units[i]!;
+  const first = Math.floor(rest / s1);
+  const next = units[i + 1];
+  return next ? `${first}${u1}${Math.floor((rest - first * s1) / next[1])}${next[0]}` : `${first}${u1}`;
 }

@@ -70,7 +70,32 @@ function bigToV6(n: bigint): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
-const V4_STRICT = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** Strict dotted quad: four decimal parts 0-255, no leading zeros, nothing else. Hand-written: it is on the scan's hot path. */
+function isStrictV4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    let v = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === 46) break;
+      if (c < 48 || c > 57) return false;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
+    parts++;
+    if (i < n) {
+      i++; // the dot
+      if (i === n) return false;
+    }
+  }
+  return parts === 4;
+}
 
 /**
  * Canonical form of a single address, or null when `text` is not exactly one valid IP.
@@ -79,7 +104,7 @@ const V4_STRICT = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|
  */
 export function parseIp(text: string): string | null {
   if (text.length > 64) return null;
-  if (text.includes('.') && !text.includes(':')) return V4_STRICT.test(text) ? text : null;
+  if (!text.includes(':')) return isStrictV4(text) ? text : null;
   let t = text;
   if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1);
   const pct = t.indexOf('%');

@@ -29,42 +29,49 @@ function readHead(fd: number): string {
 
 /** Reads complete lines of `file` from byte `start`; calls onLine for each; returns the end offset. */
 async function readFrom(fh: fs.promises.FileHandle, start: number, onLine: (line: string) => void): Promise<number> {
-  let offset = start;
-  let carry: Buffer | null = null;
+  let offset = start; // file offset of buf[0]
+  let carry = 0; // bytes of an incomplete line kept at the start of buf
   let skipping = false;
-  const buf = Buffer.allocUnsafe(CHUNK);
+  let buf = Buffer.allocUnsafe(CHUNK);
   for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK, offset + (carry ? carry.length : 0));
+    if (buf.length - carry < CHUNK / 2) {
+      // A very long line: grow (up to MAX_LINE) instead of splitting it.
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, carry);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, carry, buf.length - carry, offset + carry);
     if (bytesRead === 0) break;
-    let data = buf.subarray(0, bytesRead);
-    if (carry) data = Buffer.concat([carry, data]);
-    const last = data.lastIndexOf(10);
+    const end = carry + bytesRead;
+    const last = buf.lastIndexOf(10, end - 1);
     if (last < 0) {
-      if (data.length > MAX_LINE) {
-        offset += data.length;
-        carry = null;
+      if (end > MAX_LINE) {
+        // Binary garbage or a monster line: drop it rather than buffer without bound.
+        offset += end;
+        carry = 0;
         skipping = true;
-      } else carry = Buffer.from(data);
+        buf = Buffer.allocUnsafe(CHUNK);
+      } else carry = end;
       continue;
     }
-    const text = data.toString('utf8', 0, last);
+    const text = buf.toString('utf8', 0, last);
     let pos = 0;
     if (skipping) {
-      // Finish skipping the oversized line.
       const nl = text.indexOf('\n');
-      pos = nl < 0 ? text.length : nl + 1;
-      skipping = nl < 0;
+      pos = nl < 0 ? text.length + 1 : nl + 1;
+      skipping = false;
     }
     while (pos <= text.length) {
       let nl = text.indexOf('\n', pos);
       if (nl < 0) nl = text.length;
-      let end = nl;
-      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-      if (end > pos) onLine(text.slice(pos, end));
+      let e = nl;
+      if (e > pos && text.charCodeAt(e - 1) === 13) e--;
+      if (e > pos) onLine(text.slice(pos, e));
       pos = nl + 1;
     }
     offset += last + 1;
-    carry = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : null;
+    carry = end - (last + 1);
+    if (carry) buf.copyWithin(0, last + 1, end);
   }
   return offset;
 }

@@ -35,13 +35,13 @@ export function loadScanState(stateDir: string, log: Logger): ScanState {
     log.warn(`${(e as Error).message}; logs will be read from the start`);
   }
   try {
-    const doc = readJsonFile(histFile(stateDir)) as { sources?: Record<string, Record<string, unknown>> } | null;
+    const doc = readJsonFile(histFile(stateDir)) as { version?: number; sources?: Record<string, Record<string, unknown>> } | null;
+    if (doc && doc.version !== 2) throw new Error(`${histFile(stateDir)}: unsupported version ${JSON.stringify(doc.version)}`);
     for (const [src, targets] of Object.entries(doc?.sources ?? {})) {
       const h: History = new Map();
       for (const [target, list] of Object.entries(targets ?? {})) {
         if (!Array.isArray(list)) continue;
-        const fs: Failure[] = [];
-        for (const item of list) if (Array.isArray(item) && Number.isFinite(item[0]) && Number.isInteger(item[1])) fs.push({ t: item[0], f: item[1] });
+        const fs: Failure[] = list.filter((f): f is number => Number.isSafeInteger(f) && f >= 0);
         if (fs.length) h.set(target, fs);
       }
       histories.set(src, h);
@@ -54,12 +54,9 @@ export function loadScanState(stateDir: string, log: Logger): ScanState {
 
 /** Saves positions and histories (caller holds the lock and has already written the bans). */
 export function saveScanState(stateDir: string, st: ScanState): void {
-  const sources: Record<string, Record<string, [number, number][]>> = {};
-  for (const [src, h] of st.histories) {
-    const o: Record<string, [number, number][]> = {};
-    for (const [target, list] of h) o[target] = list.map((f) => [f.t, f.f]);
-    sources[src] = o;
-  }
-  writeJsonFile(histFile(stateDir), { version: 1, sources });
+  const sources: Record<string, Record<string, Failure[]>> = {};
+  for (const [src, h] of st.histories) sources[src] = Object.fromEntries(h);
+  // version 2: failures packed as epoch seconds * 4 + flags (see lib/detect.ts)
+  writeJsonFile(histFile(stateDir), { version: 2, sources });
   writeJsonFile(posFile(stateDir), { version: 1, files: st.positions });
 }

@@ -6,9 +6,11 @@
  */
 import type { LoginEvent } from '../types';
 import { parseIp } from '../ip';
-import { parseSyslogHeader } from './syslog-header';
+import { connKey, headerTime, progIs, scanSyslogHeader } from './syslog-header';
 import { parseClfTime, parseLocalDateTime } from './time';
 import type { ParseContext } from './index';
+
+const PROFTPD = ['proftpd'];
 
 type Msg = Pick<LoginEvent, 'outcome' | 'kind' | 'user' | 'evidence'>;
 
@@ -114,10 +116,12 @@ export function parseProftpd(line: string, ctx: ParseContext): LoginEvent | null
     return m ? event(t, sp.ip, m, `${line.slice(tsEnd + 1, hostEnd)}/${tag.slice(8, -1)}`) : null;
   }
   // Through syslog: "Nov 22 01:32:05 host proftpd[15120]: server (client[ip]) - msg"
-  const h = parseSyslogHeader(line, ctx.nowMs);
-  if (!h || h.prog !== 'proftpd') return null;
+  const h = scanSyslogHeader(line);
+  if (!h || !progIs(line, h, PROFTPD)) return null;
   const sp = sessionPrefix(line, h.msgStart);
   if (!sp) return null;
   const m = parseProftpdMessage(line.slice(sp.msgStart));
-  return m ? event(h.timeMs, sp.ip, m, h.pid ? `${h.host}/${h.pid}` : undefined) : null;
+  if (!m) return null;
+  const t = headerTime(line, h, ctx.nowMs);
+  return Number.isNaN(t) ? null : event(t, sp.ip, m, connKey(line, h));
 }

@@ -5,10 +5,10 @@
  */
 import type { LoginEvent } from '../types';
 import { parseIp } from '../ip';
-import { parseSyslogHeader } from './syslog-header';
+import { connKey, headerTime, progIs, scanSyslogHeader } from './syslog-header';
 import type { ParseContext } from './index';
 
-const PROGS = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+const PROGS = ['sshd', 'sshd-session', 'sshd-auth'];
 
 type Partial = Omit<LoginEvent, 'time' | 'parser' | 'conn'> & { port?: string };
 
@@ -171,22 +171,21 @@ export function parseSshdMessage(text: string): Partial | null {
  */
 export function parseSshd(line: string, ctx: ParseContext): LoginEvent | null {
   if (line.length < 10) return null;
-  const h = parseSyslogHeader(line, ctx.nowMs);
+  const h = scanSyslogHeader(line);
   let msg: string;
-  let timeMs: number;
-  let conn: string | undefined;
   if (h) {
-    if (!PROGS.has(h.prog)) return null;
+    if (!progIs(line, h, PROGS)) return null;
     msg = line.slice(h.msgStart);
-    timeMs = h.timeMs;
-    if (h.pid) conn = `${h.host}/${h.pid}`;
   } else {
-    // sshd -E writes the bare message; such lines carry no time, so the scan time stands in.
+    // sshd -E writes the bare message.
     msg = line;
-    timeMs = ctx.nowMs;
   }
   const p = parseSshdMessage(msg);
   if (!p) return null;
+  // -E lines carry no time, so the scan time stands in for them.
+  const timeMs = h ? headerTime(line, h, ctx.nowMs) : ctx.nowMs;
+  if (Number.isNaN(timeMs)) return null;
+  let conn = h ? connKey(line, h) : undefined;
   if (!conn && p.port) conn = `${p.ip}:${p.port}`;
   return {
     time: new Date(timeMs),

@@ -21,5 +21,6 @@ test('ban durations: 0 and permanent mean no expiry', () => {
 
 test('formatDuration', () => {
   expect(formatDuration(90061)).toBe('1d1h');
+  expect(formatDuration(82805)).toBe('23h0m');
   expect(formatDuration(59)).toBe('59s');
 });

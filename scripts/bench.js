@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: measures scan throughput on a generated 1,000,000-line mixed sshd + ProFTPD auth log
+ * (about 100 MB) and prints, in one run:
+ *   - full scan: lines/s and peak RSS (in a fresh process, as cron runs it)
+ *   - the floor: a plain Node.js loop that only splits the same file into lines
+ *   - an incremental scan after 1,000 lines were appended, and a scan with nothing new
+ *   - fail2ban-regex with its sshd filter on the same file, when installed (apt-get install fail2ban)
+ * Options: --lines N (default 1000000), --keep (keep the temp dir).
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const args = process.argv.slice(2);
+const LINES = Number(args[args.indexOf('--lines') + 1]) || 1_000_000;
+const root = path.join(__dirname, '..');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-bench-'));
+const log = path.join(dir, 'auth.log');
+const ftpLog = path.join(dir, 'proftpd.log');
+
+/** Deterministic pseudo-random numbers, so every run generates the same log. */
+let seed = 42;
+const rnd = (n) => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return (seed >>> 8) % n; // the low bits of this LCG are not random
+};
+
+/** Appends `count` lines to the sshd log (`file`) and the ProFTPD log beside it, about 4:1, time-ordered. */
+function generate(file, count, startMs) {
+  const fd = fs.openSync(file, 'a');
+  const ffd = fs.openSync(ftpLog, 'a');
+  let fbuf = [];
+  const users = ['root', 'admin', 'oracle', 'test', 'bob', 'alice', 'ubuntu', 'postgres', 'git', 'www'];
+  const mons = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  let buf = [];
+  for (let i = 0; i < count; i++) {
+    const t = new Date(startMs + i * 50); // 20 lines per second
+    const stamp = `${mons[t.getMonth()]} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
+    const ip = `${[192, 198, 203][rnd(3)]}.${rnd(256)}.${rnd(256)}.${1 + rnd(254)}`;
+    const u = users[rnd(users.length)];
+    const pid = 10000 + rnd(50000);
+    const k = rnd(10);
+    let line;
+    if (k < 3) line = `${stamp} web1 sshd[${pid}]: Failed password for ${u} from ${ip} port ${1024 + rnd(60000)} ssh2`;
+    else if (k < 4) line = `${stamp} web1 sshd[${pid}]: Invalid user ${u}${rnd(100)} from ${ip} port ${1024 + rnd(60000)}`;
+    else if (k < 5) line = `${stamp} web1 sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}  user=${u}`;
+    else if (k < 6) line = `${stamp} web1 sshd[${pid}]: Accepted publickey for ${u} from ${ip} port ${1024 + rnd(60000)} ssh2: ED25519 SHA256:Xr3m1b5kq7J2pX9Z8c4t0mQ1nLw6oYv3uHa2sTe5fGk`;
+    else if (k < 7) line = `${stamp} web1 sshd[${pid}]: Connection closed by authenticating user ${u} ${ip} port ${1024 + rnd(60000)} [preauth]`;
+    else if (k < 8) {
+      const ms = String(t.getMilliseconds()).padStart(3, '0');
+      const iso = `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')} ${t.toTimeString().slice(0, 8)},${ms}`;
+      fbuf.push(rnd(3) === 0 ? `${iso} web1 proftpd[${pid}] web1.example.com (${ip}[${ip}]): FTP session opened.` : `${iso} web1 proftpd[${pid}] web1.example.com (${ip}[${ip}]): USER ${u} (Login failed): Incorrect password`);
+      if (fbuf.length === 10000) {
+        fs.writeSync(ffd, `${fbuf.join('\n')}\n`);
+        fbuf = [];
+      }
+      continue;
+    }
+    else if (k < 9) line = `${stamp} web1 CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`;
+    else line = `${stamp} web1 systemd-logind[${pid}]: New session ${rnd(100000)} of user ${u}.`;
+    buf.push(line);
+    if (buf.length === 10000) {
+      fs.writeSync(fd, `${buf.join('\n')}\n`);
+      buf = [];
+    }
+  }
+  if (buf.length) fs.writeSync(fd, `${buf.join('\n')}\n`);
+  if (fbuf.length) fs.writeSync(ffd, `${fbuf.join('\n')}\n`);
+  fs.closeSync(fd);
+  fs.closeSync(ffd);
+}
+
+function child(script, extraArgs) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['-e', script, ...extraArgs], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
+  return { ms, out: JSON.parse(r.stdout.trim().split('\n').pop()) };
+}
+
+// A scan in a fresh process, through the real command (config, lock, state files, deny file).
+const SCAN = `
+const { runScan } = require('./dist/lib/commands/scan');
+const { loadConfig } = require('./dist/lib/config');
+const { memoryLogger } = require('./dist/lib/log');
+const { systemClock } = require('./dist/lib/clock');
+(async () => {
+  const config = loadConfig(process.argv[1]);
+  const t0 = process.hrtime.bigint();
+  const r = await runScan({ config, clock: systemClock, log: memoryLogger(), dryRun: false });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(JSON.stringify({ ms, lines: r.lines, bans: r.banned.length + r.expiredOnArrival.length, maxRssKb: process.resourceUsage().maxRSS }));
+})();`;
+
+// The floor: read the file in 1 MiB chunks and split it into lines, doing nothing else.
+const SPLIT = `
+const fs = require('fs');
+const t0 = process.hrtime.bigint();
+const fd = fs.openSync(process.argv[1], 'r');
+const buf = Buffer.allocUnsafe(1 << 20);
+let carry = '', n = 0, len = 0;
+for (;;) {
+  const got = fs.readSync(fd, buf, 0, buf.length, null);
+  if (!got) break;
+  const text = carry + buf.toString('utf8', 0, got);
+  let pos = 0, nl;
+  while ((nl = text.indexOf('\\n', pos)) >= 0) { const line = text.slice(pos, nl); len += line.length; n++; pos = nl + 1; }
+  carry = text.slice(pos);
+}
+const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+console.log(JSON.stringify({ ms, lines: n, maxRssKb: process.resourceUsage().maxRSS }));`;
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+console.log(`autoban bench: ${fmt(LINES)} lines, node ${process.version}, ${os.cpus()[0].model} x${os.cpus().length}`);
+const start = Date.now() - LINES * 50 - 60_000;
+generate(log, LINES, start);
+const size = fs.statSync(log).size + fs.statSync(ftpLog).size;
+console.log(`generated ${log} and ${ftpLog} (${(size / 1e6).toFixed(1)} MB together)`);
+fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
+fs.writeFileSync(path.join(dir, 'autoban.cfg'), `[DEFAULT]\ndeny_file = hosts.deny\nstate_dir = state\nnode_id = bench\nban_duration = 1d\n[sshd]\nlog = auth.log\nparser = sshd\n[ftp]\nlog = proftpd.log\nparser = proftpd\n`);
+const cfg = path.join(dir, 'autoban.cfg');
+
+const split = child(SPLIT, [log]);
+const split2 = child(SPLIT, [ftpLog]);
+split.out.ms += split2.out.ms;
+split.out.lines += split2.out.lines;
+console.log(`line split only     : ${fmt(split.out.ms)} ms, ${fmt(split.out.lines / (split.out.ms / 1000))} lines/s, peak RSS ${fmt(split.out.maxRssKb / 1024)} MB`);
+
+const full = child(SCAN, [cfg]);
+console.log(`full scan           : ${fmt(full.out.ms)} ms (process ${fmt(full.ms)} ms), ${fmt(full.out.lines / (full.out.ms / 1000))} lines/s, peak RSS ${fmt(full.out.maxRssKb / 1024)} MB, ${fmt(full.out.bans)} bans`);
+console.log(`  ratio to the floor: ${(full.out.ms / split.out.ms).toFixed(2)}x`);
+
+generate(log, 1000, Date.now() - 50_000);
+const inc = child(SCAN, [cfg]);
+console.log(`+1,000 lines scan   : ${fmt(inc.out.ms)} ms (process ${fmt(inc.ms)} ms), ${(100 * inc.out.ms / full.out.ms).toFixed(2)}% of the full scan`);
+const none = child(SCAN, [cfg]);
+console.log(`nothing new scan    : ${fmt(none.out.ms)} ms (process ${fmt(none.ms)} ms)`);
+const cliNone = (() => {
+  const t0 = process.hrtime.bigint();
+  spawnSync(process.execPath, [path.join(root, 'dist/bin/autoban.js'), 'scan', '--config', cfg, '--quiet']);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+})();
+console.log(`autoban scan (CLI), nothing new: ${fmt(cliNone)} ms wall`);
+
+const f2b = spawnSync('sh', ['-c', 'command -v fail2ban-regex'], { encoding: 'utf8' });
+if (f2b.status === 0) {
+  // fail2ban-regex on the whole file with the stock sshd filter.
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('fail2ban-regex', ['--print-no-missed', '--print-no-ignored', log, '/etc/fail2ban/filter.d/sshd.conf'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const m = /Lines: (\d+) lines, \d+ ignored, (\d+) matched/.exec(r.stdout);
+  const f2bLines = m ? Number(m[1]) : NaN;
+  console.log(`fail2ban-regex sshd : ${fmt(ms)} ms for the ${fmt(f2bLines)}-line sshd log (${m ? `${fmt(Number(m[2]))} lines matched` : 'exit ' + r.status}), ${fmt(f2bLines / (ms / 1000))} lines/s`);
+  console.log(`  autoban is ${((full.out.lines / full.out.ms) / (f2bLines / ms)).toFixed(0)}x faster per line (full scan of both logs vs fail2ban-regex on the sshd log)`);
+} else {
+  console.log('fail2ban-regex      : not installed (apt-get install fail2ban to compare)');
+}
+if (args.includes('--keep')) console.log(`kept ${dir}`);
+else fs.rmSync(dir, { recursive: true, force: true });

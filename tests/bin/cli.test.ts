@@ -1,0 +1,166 @@
+/** The command line as users and cron run it: real processes, real files, exit codes. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cli, cliAsync } from '../helpers/cli';
+import { makeEnv, sshdFail } from '../helpers/context';
+
+const NOW = ['--now', new Date('2026-11-22T02:00:00').toISOString()];
+
+function env(extra = '[sshd]\nlog = auth.log\n') {
+  const e = makeEnv(extra);
+  const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
+  return { ...e, cfg };
+}
+
+test('--help lists the commands; every entrypoint answers --help', () => {
+  const r = cli(['--help']);
+  expect(r.code).toBe(0);
+  for (const c of ['run', 'scan', 'expire', 'sync-pull', 'sync-push', 'ban', 'unban', 'status', 'test', 'check-config']) expect(r.stdout).toContain(`autoban ${c}`);
+  for (const bin of ['scan', 'expire', 'sync-pull', 'sync-push', 'run', 'ban', 'unban', 'status', 'test']) {
+    expect(cli(['--help'], { bin }).code).toBe(0);
+  }
+});
+
+test('usage errors exit 64 with one line', () => {
+  const r = cli(['frobnicate']);
+  expect(r.code).toBe(64);
+  expect(cli(['ban']).code).toBe(64);
+});
+
+test('a broken config exits 78 naming file, key and problem, before touching anything', () => {
+  const e = env('[sshd]\nlog = auth.log\nlogin_attempts_threshold = many\n');
+  const r = cli(['run', '--no-jitter', ...e.cfg]);
+  expect(r.code).toBe(78);
+  expect(r.stderr.trim()).toBe(`autoban: config error: ${e.dir}/autoban.cfg: [sshd] login_attempts_threshold: expected a whole number, got 'many'`);
+  expect(fs.existsSync(path.join(e.dir, 'state'))).toBe(false);
+  expect(cli(['status', '--config', path.join(e.dir, 'missing.cfg')]).code).toBe(78);
+});
+
+test('a missing log exits 66', () => {
+  const e = env();
+  const r = cli(['scan', ...e.cfg]);
+  expect(r.code).toBe(66);
+  expect(r.stderr).toContain(`log file not found: ${e.dir}/auth.log`);
+});
+
+test('run bans, status shows it (table and JSON), unban lifts it; stdout is only command output', () => {
+  const e = env();
+  e.write('auth.log', sshdFail('01:00:00', '192.0.2.7', 'root') + sshdFail('01:00:05', '192.0.2.7', 'root'));
+  const r = cli(['run', '--no-jitter', ...e.cfg, ...NOW]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^\S+Z autoban\[\d+\]: banned 192.0.2.7 rule=suspicious_users failures=2 source=sshd until=/m);
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
+  const st = cli(['status', ...e.cfg, ...NOW]);
+  expect(st.stdout).toMatch(/^IP\s+REASON\s+BANNED AT\s+EXPIRES IN\s+NODE/);
+  expect(st.stdout).toMatch(/192\.0\.2\.7\s+suspicious_users failures=2\s+\S+\s+23h\d+m\s+test1/);
+  const js = JSON.parse(cli(['status', '--json', ...e.cfg, ...NOW]).stdout);
+  expect(js).toEqual([expect.objectContaining({ ip: '192.0.2.7', rule: 'suspicious_users', node: 'test1', origin: 'scan', banCount: 1, expiresAt: expect.any(String) })]);
+  const u = cli(['unban', '192.0.2.7', ...e.cfg, ...NOW]);
+  expect(u.code).toBe(0);
+  expect(e.denyTargets()).toEqual([]);
+  expect(JSON.parse(cli(['status', '--json', ...e.cfg, ...NOW]).stdout)).toEqual([]);
+});
+
+test('manual ban: duration, reason, IPv6, refusal of whitelisted and invalid targets, dry run', () => {
+  const e = env();
+  e.write('whitelist.txt', '203.0.113.0/24\n');
+  expect(cli(['ban', '198.51.100.9', '--duration', '2h', '--reason', 'scanner', ...e.cfg, ...NOW]).code).toBe(0);
+  expect(cli(['ban', '2001:DB8::9', ...e.cfg, ...NOW]).code).toBe(0);
+  const wl = cli(['ban', '203.0.113.4', ...e.cfg, ...NOW]);
+  expect(wl.code).toBe(65);
+  expect(wl.stderr).toContain('refusing to ban 203.0.113.4: it is whitelisted');
+  expect(cli(['ban', '0.0.0.0/0', ...e.cfg]).code).toBe(64);
+  expect(cli(['ban', 'ALL', ...e.cfg]).code).toBe(64);
+  const dry = cli(['ban', '198.51.100.10', '--dry-run', ...e.cfg, ...NOW]);
+  expect(dry.stderr).toContain('would ban 198.51.100.10');
+  expect(e.read('hosts.deny')).toContain('ALL: [2001:db8::9]\n');
+  expect(e.denyTargets()).toEqual(['198.51.100.9', '[2001:db8::9]']);
+  const js = JSON.parse(cli(['status', '--json', ...e.cfg, ...NOW]).stdout);
+  expect(js[0]).toMatchObject({ ip: '198.51.100.9', reason: 'scanner', rule: 'manual' });
+  expect(new Date(js[0].expiresAt).getTime() - new Date(js[0].bannedAt).getTime()).toBe(7200e3);
+});
+
+test('20 concurrent `autoban ban` processes lose nothing', async () => {
+  const e = env();
+  const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 100}`);
+  const results = await Promise.all(ips.map((ip) => cliAsync(['ban', ip, ...e.cfg])));
+  expect(results.map((r) => r.code)).toEqual(ips.map(() => 0));
+  expect(e.denyTargets().sort()).toEqual([...ips].sort());
+  const js = JSON.parse(cli(['status', '--json', ...e.cfg]).stdout);
+  expect(js.map((b: { ip: string }) => b.ip).sort()).toEqual([...ips].sort());
+}, 60000);
+
+test('a held lock makes the next run wait, then exit 75 after lock_timeout', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'lock_timeout = 1s\n' });
+  fs.mkdirSync(path.join(e.dir, 'state'), { recursive: true });
+  fs.mkdirSync(path.join(e.dir, 'state', 'autoban.lock')); // held by a live process (fresh mtime)
+  const r = cli(['ban', '192.0.2.1', '--config', path.join(e.dir, 'autoban.cfg')]);
+  expect(r.code).toBe(75);
+  expect(r.stderr).toContain('another autoban is running');
+});
+
+test('a stale lock left by a killed process is recovered', () => {
+  const e = env();
+  const lock = path.join(e.dir, 'state', 'autoban.lock');
+  fs.mkdirSync(lock, { recursive: true });
+  const old = new Date(Date.now() - 120_000);
+  fs.utimesSync(lock, old, old);
+  expect(cli(['ban', '192.0.2.1', ...e.cfg]).code).toBe(0);
+  expect(e.denyTargets()).toEqual(['192.0.2.1']);
+});
+
+test('test --json prints one event per recognised line, then the bans the rules would make', () => {
+  const e = env();
+  e.write('auth.log', 'Nov 22 01:00:00 h sshd[1]: Server listening\n' + sshdFail('01:00:01', '192.0.2.3', 'root') + sshdFail('01:00:02', '192.0.2.3', 'root'));
+  const r = cli(['test', path.join(e.dir, 'auth.log'), '--parser', 'sshd', '--json', ...NOW]);
+  expect(r.code).toBe(0);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines[0]).toEqual({ lineNo: 2, time: new Date('2026-11-22T01:00:01').toISOString(), ip: '192.0.2.3', user: 'root', outcome: 'failure', parser: 'sshd' });
+  expect(lines[2]).toMatchObject({ ban: '192.0.2.3', rule: 'suspicious_users', failures: 2 });
+  expect(e.read('hosts.deny')).toBe('');
+});
+
+test('the deny file keeps foreign lines, adopts old-tool bans, is 0644 and never rewritten without change', () => {
+  const e = env();
+  e.write('hosts.deny', 'sshd: 192.0.2.200\nALL: 198.51.100.77\n');
+  e.write('auth.log', '');
+  expect(cli(['run', '--no-jitter', ...e.cfg]).code).toBe(0);
+  const text = e.read('hosts.deny');
+  expect(text.startsWith('sshd: 192.0.2.200\n# BEGIN autoban')).toBe(true);
+  expect(e.denyTargets()).toEqual(['198.51.100.77']);
+  const st = fs.statSync(path.join(e.dir, 'hosts.deny'));
+  expect(st.mode & 0o777).toBe(0o644);
+  expect(fs.statSync(path.join(e.dir, 'state')).mode & 0o777).toBe(0o700);
+  expect(fs.statSync(path.join(e.dir, 'state', 'bans.json')).mode & 0o777).toBe(0o600);
+  cli(['run', '--no-jitter', ...e.cfg]);
+  expect(fs.statSync(path.join(e.dir, 'hosts.deny')).ino).toBe(st.ino);
+});
+
+test('damaged markers: refuse to rewrite the deny file (exit 65), keep the database', () => {
+  const e = env();
+  e.write('hosts.deny', '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten\nALL: 192.0.2.1\n');
+  const r = cli(['ban', '192.0.2.2', ...e.cfg]);
+  expect(r.code).toBe(65);
+  expect(r.stderr).toContain('the autoban markers are damaged');
+  expect(e.read('hosts.deny')).toBe('# BEGIN autoban -- managed by autoban, edits between these markers are overwritten\nALL: 192.0.2.1\n');
+});
+
+test('a corrupt ban database is reported by name and rebuilt from the last good copy', () => {
+  const e = env();
+  cli(['ban', '192.0.2.1', ...e.cfg]);
+  cli(['ban', '192.0.2.2', ...e.cfg]);
+  fs.writeFileSync(path.join(e.dir, 'state', 'bans.json'), '{"version":1,"bans":[{"ip":"19');
+  const r = cli(['ban', '192.0.2.3', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain(`${e.dir}/state/bans.json: not valid JSON`);
+  expect(r.stderr).toContain('recovered the ban database from the last good copy');
+  expect(e.denyTargets()).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+});
+
+test('check-config summarises a valid config', () => {
+  const e = env();
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`source [sshd] parser=sshd log=${e.dir}/auth.log`);
+});
