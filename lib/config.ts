@@ -44,6 +44,7 @@ export const KEYS: Record<string, KeySpec> = {
   backend: { type: 'backends', default: 'hostsdeny', perSource: false, doc: 'hostsdeny, iptables, ipset, nftables or none; several comma-separated' },
   lock_timeout: { type: 'duration', default: '30s', perSource: false, doc: 'how long to wait for another autoban to finish' },
   history_retention: { type: 'duration', default: '90d', perSource: false, doc: 'how long expired bans are remembered for repeat-offender doubling' },
+  follow_symlinks: { type: 'bool', default: 'false', perSource: false, doc: 'allow deny_file to be a symlink pointing outside its directory' },
 };
 
 /** Keys only a source section has. */
@@ -91,6 +92,7 @@ export interface Config {
   jitterSec: number;
   lockTimeoutSec: number;
   historyRetentionSec: number;
+  followSymlinks: boolean;
   backends: Backend[];
   /** Values of [DEFAULT]; used for manual bans. */
   defaults: { rules: RuleSet; banDurationSec: number | null; banDurationMaxSec: number | null; ipv6Prefix: number };
@@ -342,6 +344,7 @@ export function parseConfig(
     jitterSec: g.jitter as number,
     lockTimeoutSec: g.lock_timeout as number,
     historyRetentionSec: g.history_retention as number,
+    followSymlinks: g.follow_symlinks as boolean,
     backends: g.backend as Backend[],
     defaults: {
       rules: toRules(g),

@@ -177,11 +177,37 @@ async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>
   saveDb(ctx, newDb, loaded.recovered);
   if (cfg.backends.includes('hostsdeny')) {
     if (!deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
-    applied.denyFileChanged = writeFileAtomic(cfg.denyFile, renderDenyFile(deny.parsed, targets), { mode: 0o644, keepOwner: true });
+    applied.denyFileChanged = writeFileAtomic(denyWritePath(ctx), renderDenyFile(deny.parsed, targets), { mode: 0o644, keepOwner: true });
   }
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
   return { result: out.result, applied };
+}
+
+/**
+ * Where the deny file is really written. Renaming over a symlink would replace the link, so a link is
+ * resolved; one that leads out of the deny file's directory (a planted link to /etc/shadow, say) is refused
+ * unless follow_symlinks = true.
+ */
+function denyWritePath(ctx: Context): string {
+  const file = ctx.config.denyFile;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return file;
+  }
+  if (!st.isSymbolicLink()) return file;
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    throw new AppError(ExitCode.CantCreate, `refusing to write ${file}: it is a dangling symlink`);
+  }
+  if (!ctx.config.followSymlinks && path.dirname(real) !== fs.realpathSync(path.dirname(file))) {
+    throw new AppError(ExitCode.CantCreate, `refusing to write ${file}: it is a symlink to ${real}, outside ${path.dirname(file)} (set follow_symlinks = true if that is intended)`);
+  }
+  return real;
 }
 
 /** Saves the database, keeping the previous good file as bans.json.bak. */

@@ -1,0 +1,53 @@
+/**
+ * kill -9 at random moments, many times: the deny file is always complete and parseable, the database
+ * always loads, and every ban a finished command reported is present.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CLI, cli } from '../helpers/cli';
+import { makeEnv, sshdFail } from '../helpers/context';
+import { parseDenyFile } from '../../lib/deny-file';
+import { decodeDb } from '../../lib/ban-codec';
+
+function runAndMaybeKill(args: string[], killAfterMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
+    const timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+test('40 bans and scans killed at random moments lose nothing that was reported', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'lock_timeout = 20s\n' });
+  const cfg = ['--config', path.join(env.dir, 'autoban.cfg')];
+  // A log with 30 attackers (2 root failures each) that every scan works through.
+  env.write('auth.log', Array.from({ length: 30 }, (_, i) => sshdFail('01:00:00', `203.0.113.${i + 1}`, 'root') + sshdFail('01:00:01', `203.0.113.${i + 1}`, 'root')).join(''));
+  const reported: string[] = [];
+  // Deterministic "random" kill times spread over start-up, lock, scan and write.
+  let seed = 7;
+  const next = () => (seed = (seed * 48271) % 2147483647) % 400;
+  for (let i = 0; i < 40; i++) {
+    const ip = `198.51.100.${i + 1}`;
+    const [banCode, scanCode] = await Promise.all([runAndMaybeKill(['ban', ip, ...cfg], 60 + next()), runAndMaybeKill(['scan', ...cfg], 60 + next())]);
+    if (banCode === 0) reported.push(ip);
+    expect([0, null, 75]).toContain(banCode);
+    expect([0, null, 75]).toContain(scanCode);
+    // After every round: the deny file parses, the database loads.
+    const deny = env.read('hosts.deny');
+    expect(deny === '' || deny.endsWith('# END autoban\n')).toBe(true);
+    expect(() => parseDenyFile(deny, 'hosts.deny')).not.toThrow();
+    const dbText = fs.existsSync(path.join(env.dir, 'state', 'bans.json')) ? env.read('state/bans.json') : null;
+    if (dbText) expect(decodeDb(dbText, 'bans.json').errors).toEqual([]);
+    for (const r of reported) expect(deny).toContain(`ALL: ${r}\n`);
+  }
+  expect(reported.length).toBeGreaterThan(5); // some finished…
+  // …and one clean run afterwards completes the scan: all 30 attackers banned.
+  expect(cli(['scan', ...cfg]).code).toBe(0);
+  const targets = env.denyTargets();
+  for (let i = 1; i <= 30; i++) expect(targets).toContain(`203.0.113.${i}`);
+  for (const r of reported) expect(targets).toContain(r);
+}, 180_000);
