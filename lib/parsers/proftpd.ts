@@ -17,20 +17,22 @@ type Msg = Pick<LoginEvent, 'outcome' | 'kind' | 'user' | 'evidence'>;
 /** Classifies the message after the session prefix. */
 export function parseProftpdMessage(msg: string): Msg | null {
   if (msg.startsWith('USER ')) {
-    // "USER bob (Login failed): Incorrect password" / "USER bob: no such user found from …" /
-    // "USER bob: Login successful." — the user name is attacker text, so we search for sshd's fixed
-    // phrases from the end and take the user name as whatever precedes them.
+    // "USER bob: Login successful." / "USER bob: no such user found from … to …" /
+    // "USER bob (Login failed): Incorrect password". The user name is client text and may contain any of
+    // these phrases, so the server-written ending is matched first, from the end of the line.
+    if (msg.endsWith(': Login successful.') || msg.endsWith(': Login successful')) {
+      return { outcome: 'success', kind: 'success', user: msg.slice(5, msg.lastIndexOf(': Login successful')), evidence: 'attempt' };
+    }
+    const ns = msg.lastIndexOf(': no such user found from ');
+    if (ns >= 0 && /^: no such user found from \S+ \[[^\]\s]+\] to \S+$/.test(msg.slice(ns))) {
+      return { outcome: 'failure', kind: 'invalid_user', user: msg.slice(5, ns), evidence: 'attempt' };
+    }
     const lf = msg.lastIndexOf(' (Login failed): ');
     if (lf >= 0) {
       const reason = msg.slice(lf + 17);
       const user = msg.slice(5, lf);
       const kind = /^(?:No such user|Invalid user|User .* not found)/i.test(reason) ? 'invalid_user' : /password/i.test(reason) ? 'password' : 'refused';
       return { outcome: 'failure', kind, user, evidence: 'attempt' };
-    }
-    const ns = msg.lastIndexOf(': no such user found from ');
-    if (ns >= 0) return { outcome: 'failure', kind: 'invalid_user', user: msg.slice(5, ns), evidence: 'attempt' };
-    if (msg.endsWith(': Login successful.') || msg.endsWith(': Login successful')) {
-      return { outcome: 'success', kind: 'success', user: msg.slice(5, msg.lastIndexOf(': Login successful')), evidence: 'attempt' };
     }
     return null;
   }

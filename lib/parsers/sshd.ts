@@ -59,7 +59,7 @@ function forUser(head: string, prefixLen: number): { user: string; invalid: bool
 
 // pam_unix's fixed field order: logname= uid= euid= tty= ruser= rhost= [ user=]. The first rhost after
 // ruser= is the one sshd gave PAM; a user name can only add text after it.
-const PAM_FIELDS = /^logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=\S* rhost=(\S+)(?: {1,2}user=(.*))?$/;
+const PAM_FIELDS = /^logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=\S* rhost=(\S+)(?: {1,2}user=(.*)| *)$/;
 
 function pamFields(rest: string): { ip: string; user: string } | null {
   const m = PAM_FIELDS.exec(rest);
@@ -133,7 +133,7 @@ export function parseSshdMessage(text: string): Partial | null {
     }
     case 82: {
       // R: "ROOT LOGIN REFUSED FROM IP [port N]"
-      const m = /^ROOT LOGIN REFUSED FROM (\S+)(?: port (\d{1,5}))?$/.exec(msg);
+      const m = /^ROOT LOGIN REFUSED FROM (\S+)(?: port (\d{1,5}))?(?: \[preauth\])?$/.exec(msg);
       if (!m) return null;
       const ip = parseIp(m[1] as string);
       return ip ? ev('failure', 'refused', ip, 'root', 'connection', m[2]) : null;
@@ -146,7 +146,20 @@ export function parseSshdMessage(text: string): Partial | null {
       const { user, invalid } = forUser(t.head, 45);
       return ev('failure', invalid ? 'invalid_user' : 'max_attempts', t.ip, user, 'connection', t.port);
     }
+    case 67: {
+      // C: "Connection closed by invalid user U IP port N [preauth]": a connection for a user that does not
+      // exist (or is not allowed) counts at least once, even when no password was tried.
+      if (!msg.startsWith('Connection closed by invalid user ') || !msg.endsWith(' [preauth]')) return null;
+      const t = userIpPortTail(msg.slice(0, -10));
+      return t ? ev('failure', 'invalid_user', t.ip, t.head.slice(34), 'connection', t.port) : null;
+    }
     case 68: {
+      // D: "Disconnected from invalid user U IP port N [preauth]"
+      if (msg.startsWith('Disconnected from invalid user ')) {
+        if (!msg.endsWith(' [preauth]')) return null;
+        const t = userIpPortTail(msg.slice(0, -10));
+        return t ? ev('failure', 'invalid_user', t.ip, t.head.slice(31), 'connection', t.port) : null;
+      }
       // D: "Disconnecting invalid user U IP port N: Too many authentication failures [preauth]"
       //    "Disconnecting authenticating user U IP port N: Too many authentication failures [preauth]"
       if (!msg.startsWith('Disconnecting ')) return null;
