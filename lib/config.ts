@@ -9,7 +9,7 @@ import * as ini from 'ini';
 import { parseBanDuration, parseDuration } from './duration';
 import { ConfigError } from './errors';
 import type { RuleSet } from './types';
-import { PARSER_NAMES } from './parsers';
+import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
 
 type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
 interface KeySpec {
@@ -48,7 +48,7 @@ export const KEYS: Record<string, KeySpec> = {
 };
 
 /** Keys only a source section has. */
-const SOURCE_KEYS: Record<string, KeyType> = { log: 'string', parser: 'string', enabled: 'bool' };
+const SOURCE_KEYS: Record<string, KeyType> = { log: 'string', parser: 'string', enabled: 'bool', journal: 'bool', journal_match: 'string', journal_directory: 'string' };
 
 const SYNC_KEYS: Record<string, { type: KeyType; default: string }> = {
   context: { type: 'string', default: 'none' },
@@ -63,8 +63,10 @@ const SYNC_KEYS: Record<string, { type: KeyType; default: string }> = {
 
 export interface SourceConfig {
   name: string;
-  /** Log path or glob pattern. */
+  /** Log path or glob pattern ('' for a journal source). */
   log: string;
+  /** Read the systemd journal instead of a file. */
+  journal?: { match: string[]; directory?: string };
   parser: string;
   rules: RuleSet;
   banDurationSec: number | null;
@@ -297,13 +299,25 @@ export function parseConfig(
     const parser = values.parser ?? (PARSER_NAMES.includes(name) ? name : '');
     if (!parser) bad(name, 'parser', `missing (expected one of ${PARSER_NAMES.join(', ')})`);
     else if (!PARSER_NAMES.includes(parser)) bad(name, 'parser', `expected one of ${PARSER_NAMES.join(', ')}, got '${parser}'`);
-    if (!values.log) bad(name, 'log', 'missing (expected the path or glob of the log file)');
+    let journal: SourceConfig['journal'];
+    if (values.journal !== undefined) {
+      const c = convert('bool', values.journal);
+      if (!c.ok) bad(name, 'journal', `expected true or false, got '${values.journal}'`);
+      else if (c.v) {
+        const match = (values.journal_match ?? (JOURNAL_COMMS[parser] ?? []).map((c2) => `_COMM=${c2}`).join(' ')).split(/\s+/).filter(Boolean);
+        for (const m of match) if (!/^(?:[A-Z0-9_]+=\S*|\+)$/.test(m)) bad(name, 'journal_match', `expected journalctl matches like _COMM=sshd or _SYSTEMD_UNIT=ssh.service, got '${m}'`);
+        journal = { match, directory: values.journal_directory ? resolvePath(values.journal_directory, baseDir) : undefined };
+      }
+    }
+    if (!values.log && !journal) bad(name, 'log', 'missing (expected the path or glob of the log file, or journal = true)');
+    if (values.log && journal) bad(name, 'journal', 'a source reads either a log file (log =) or the journal (journal = true), not both');
     const v = readKeys(name, values, g);
     checkRules(name, v);
     if (!enabled) continue;
     sources.push({
       name,
       log: values.log ? resolvePath(values.log, baseDir) : '',
+      journal,
       parser,
       rules: toRules(v),
       banDurationSec: v.ban_duration as number | null,

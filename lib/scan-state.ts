@@ -12,6 +12,8 @@ import type { Logger } from './log';
 
 export interface ScanState {
   positions: Record<string, FilePosition>;
+  /** source name → journald cursor */
+  cursors: Record<string, string>;
   /** source name → history */
   histories: Map<string, History>;
 }
@@ -27,10 +29,12 @@ function isPosition(v: unknown): v is FilePosition {
 /** Loads positions and histories, warning about (and dropping) anything damaged. */
 export function loadScanState(stateDir: string, log: Logger): ScanState {
   const positions: Record<string, FilePosition> = {};
+  const cursors: Record<string, string> = {};
   const histories = new Map<string, History>();
   try {
-    const doc = readJsonFile(posFile(stateDir)) as { files?: Record<string, unknown> } | null;
+    const doc = readJsonFile(posFile(stateDir)) as { files?: Record<string, unknown>; journal?: Record<string, unknown> } | null;
     for (const [f, p] of Object.entries(doc?.files ?? {})) if (isPosition(p)) positions[f] = p;
+    for (const [src, c] of Object.entries(doc?.journal ?? {})) if (typeof c === 'string' && c.length < 512) cursors[src] = c;
   } catch (e) {
     log.warn(`${(e as Error).message}; logs will be read from the start`);
   }
@@ -49,7 +53,7 @@ export function loadScanState(stateDir: string, log: Logger): ScanState {
   } catch (e) {
     log.warn(`${(e as Error).message}; failure history starts empty`);
   }
-  return { positions, histories };
+  return { positions, cursors, histories };
 }
 
 /** Saves positions and histories (caller holds the lock and has already written the bans). */
@@ -58,5 +62,5 @@ export function saveScanState(stateDir: string, st: ScanState): void {
   for (const [src, h] of st.histories) sources[src] = Object.fromEntries(h);
   // version 2: failures packed as epoch seconds * 4 + flags (see lib/detect.ts)
   writeJsonFile(histFile(stateDir), { version: 2, sources });
-  writeJsonFile(posFile(stateDir), { version: 1, files: st.positions });
+  writeJsonFile(posFile(stateDir), { version: 1, files: st.positions, journal: st.cursors });
 }

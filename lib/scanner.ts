@@ -35,7 +35,7 @@ export function createLineHandler(opts: {
   nowMs: number;
   onOffense: (o: Offense) => void;
   onEvent?: (ev: LoginEvent) => void;
-}): { handle: (line: string) => void; stats: LineStats } {
+}): { handle: (line: string) => void; handleEvent: (ev: LoginEvent) => void; stats: LineStats } {
   const { source, history, whitelist, skip } = opts;
   const parse = PARSERS[source.parser];
   if (!parse) throw new Error(`unknown parser ${source.parser}`);
@@ -47,7 +47,10 @@ export function createLineHandler(opts: {
   const handle = (line: string) => {
     stats.lines++;
     const ev = parse(line, ctx);
-    if (!ev) return;
+    if (ev) handleEvent(ev);
+  };
+  /** Events that arrive already split from their header (journald entries) enter here. */
+  const handleEvent = (ev: LoginEvent) => {
     stats.events++;
     opts.onEvent?.(ev);
     const c = dedup(ev);
@@ -64,5 +67,5 @@ export function createLineHandler(opts: {
       opts.onOffense(off);
     }
   };
-  return { handle, stats };
+  return { handle, handleEvent, stats };
 }

@@ -4,7 +4,7 @@
 # does nothing (those suites then print loudly that they skipped). Never starts system daemons:
 # a temporary policy-rc.d refuses service starts during the install.
 set -euo pipefail
-PKGS=(proftpd-core openssh-server openssh-client iptables ipset nftables iproute2 python3 procps rsyslog util-linux)
+PKGS=(proftpd-core openssh-server openssh-client iptables ipset nftables iproute2 python3 procps rsyslog util-linux openssl systemd)
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-test-deps: not root on a Debian-like system; skipping package install" >&2

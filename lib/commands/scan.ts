@@ -8,7 +8,9 @@ import { createLineHandler } from '../scanner';
 import { expandLogGlob } from '../glob';
 import { readNewLines } from '../log-reader';
 import { loadScanState, saveScanState } from '../scan-state';
-import { pruneHistory, windowOf } from '../detect';
+import { type History, pruneHistory, windowOf } from '../detect';
+import { readJournal } from '../journal-reader';
+import { JOURNAL_COMMS, JOURNAL_PARSERS, type MessageParser } from '../parsers';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
 
@@ -55,6 +57,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     const st = loadScanState(cfg.stateDir, ctx.log);
     if (opts.fromStart) {
       st.positions = {};
+      st.cursors = {};
       st.histories.clear();
     }
     const skip = new Set(activeBans(tx.db, now).map((b) => b.ip));
@@ -65,20 +68,40 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         history = new Map();
         st.histories.set(src.name, history);
       }
-      const files = expandLogGlob(src.log);
-      if (files.length === 0) res.missing.push(src.log);
-      for (const file of files) {
-        const h = createLineHandler({
+      const handler = () =>
+        createLineHandler({
           source: src,
-          history,
+          history: history as History,
           whitelist: tx.whitelist,
           skip,
           nowMs,
-          onOffense: (off) => {
-            const ban = banForOffense(off, src, previousBanCount(tx.db, off.ip), cfg.nodeId);
-            newBans.push(ban);
-          },
+          onOffense: (off) => newBans.push(banForOffense(off, src, previousBanCount(tx.db, off.ip), cfg.nodeId)),
         });
+      if (src.journal) {
+        const h = handler();
+        const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
+        const comms = JOURNAL_COMMS[src.parser] ?? [];
+        const cursor = await readJournal(
+          { match: src.journal.match, directory: src.journal.directory, cursor: st.cursors[src.name], sinceSec: nowMs / 1000 - windowOf(src.rules) },
+          (e) => {
+            h.stats.lines++;
+            if (!comms.includes(e.comm)) return; // not really sshd/proftpd, whatever SYSLOG_IDENTIFIER says
+            const ev = parse(e.message, e.timeMs, e.pid ? `${e.host}/${e.pid}` : undefined);
+            if (ev) h.handleEvent(ev);
+          },
+        );
+        if (cursor) st.cursors[src.name] = cursor;
+        res.lines += h.stats.lines;
+        res.events += h.stats.events;
+        res.failures += h.stats.failures;
+        ctx.log.debug(`scan: journal [${src.name}]: ${h.stats.lines} entries, ${h.stats.events} events`);
+        pruneHistory(history, Math.floor(nowMs / 1000), windowOf(src.rules));
+        continue;
+      }
+      const files = expandLogGlob(src.log);
+      if (files.length === 0) res.missing.push(src.log);
+      for (const file of files) {
+        const h = handler();
         const r = await readNewLines(file, st.positions[file], h.handle);
         if (!r) {
           res.missing.push(file);

@@ -1,7 +1,7 @@
 /** The parser registry: one pure line parser per service. */
 import type { LoginEvent } from '../types';
-import { parseProftpd } from './proftpd';
-import { parseSshd } from './sshd';
+import { parseProftpd, parseProftpdJournal } from './proftpd';
+import { parseSshd, parseSshdJournal } from './sshd';
 
 /** What a parser may know besides the line: the scan's "now", for year-less dates and time-less lines. */
 export interface ParseContext {
@@ -16,3 +16,20 @@ export const PARSERS: Record<string, LineParser> = {
 };
 
 export const PARSER_NAMES = Object.keys(PARSERS);
+
+/** Parsers for messages whose header journald already split off into trusted fields. */
+export type MessageParser = (msg: string, timeMs: number, conn: string | undefined) => LoginEvent | null;
+
+export const JOURNAL_PARSERS: Record<string, MessageParser> = {
+  proftpd: parseProftpdJournal,
+  sshd: parseSshdJournal,
+};
+
+/**
+ * The process names (journald's trusted _COMM field) each parser accepts from the journal. SYSLOG_IDENTIFIER
+ * is what `logger -t sshd` sets, so it is never trusted.
+ */
+export const JOURNAL_COMMS: Record<string, string[]> = {
+  proftpd: ['proftpd'],
+  sshd: ['sshd', 'sshd-session', 'sshd-auth'],
+};

@@ -127,3 +127,11 @@ export function parseProftpd(line: string, ctx: ParseContext): LoginEvent | null
   const t = headerTime(line, h, ctx.nowMs);
   return Number.isNaN(t) ? null : event(t, sp.ip, m, connKey(line, h));
 }
+
+/** A ProFTPD message from journald: "server (client[IP]) - USER …", time and pid from trusted fields. */
+export function parseProftpdJournal(msg: string, timeMs: number, conn: string | undefined): LoginEvent | null {
+  const sp = sessionPrefix(msg, 0);
+  if (!sp) return null;
+  const m = parseProftpdMessage(msg.slice(sp.msgStart));
+  return m ? event(timeMs, sp.ip, m, conn) : null;
+}

@@ -212,3 +212,10 @@ export function parseSshd(line: string, ctx: ParseContext): LoginEvent | null {
     evidence: p.evidence,
   };
 }
+
+/** An sshd message that arrived without a header (journald): time and connection come from trusted fields. */
+export function parseSshdJournal(msg: string, timeMs: number, conn: string | undefined): LoginEvent | null {
+  const p = parseSshdMessage(msg);
+  if (!p) return null;
+  return { time: new Date(timeMs), parser: 'sshd', outcome: p.outcome, kind: p.kind, ip: p.ip, user: p.user, count: p.count, conn: conn ?? (p.port ? `${p.ip}:${p.port}` : undefined), evidence: p.evidence };
+}

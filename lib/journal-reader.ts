@@ -1,0 +1,78 @@
+/**
+ * Reading the systemd journal through `journalctl -o json` (spawned with an argument vector, never a shell),
+ * from a saved cursor. Which service wrote an entry is decided only by journald's trusted fields (_COMM,
+ * _PID, _HOSTNAME): anyone can `logger -t sshd "Failed password … from 192.0.2.1"`, but such an entry has
+ * _COMM=logger and is ignored.
+ */
+import { spawn } from 'node:child_process';
+import * as readline from 'node:readline';
+import { AppError, ExitCode } from './errors';
+
+export interface JournalEntry {
+  message: string;
+  timeMs: number;
+  comm: string;
+  pid: string;
+  host: string;
+}
+
+export interface JournalOptions {
+  /** journalctl matches, e.g. ["_COMM=sshd", "_COMM=sshd-session"] (same field = OR). */
+  match: string[];
+  /** Read this journal directory instead of the system journal (containers, tests). */
+  directory?: string;
+  /** Continue after this cursor. */
+  cursor?: string;
+  /** Without a cursor: start at this epoch second (only the rules' longest window matters). */
+  sinceSec?: number;
+  journalctl?: string;
+}
+
+/** Decodes MESSAGE, which journald exports as an array of bytes when it is not valid UTF-8. */
+function text(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length <= 1 << 20 && v.every((b) => Number.isInteger(b))) return Buffer.from(v as number[]).toString('utf8');
+  return null;
+}
+
+/** Streams entries to `onEntry`; resolves with the cursor of the last entry seen (or the old one). */
+export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => void): Promise<string | undefined> {
+  const args = ['-o', 'json', '--no-pager', '-q'];
+  if (opts.directory) args.push('--directory', opts.directory);
+  if (opts.cursor) args.push('--after-cursor', opts.cursor);
+  else if (opts.sinceSec !== undefined) args.push('--since', `@${Math.max(0, Math.floor(opts.sinceSec))}`);
+  args.push(...opts.match);
+  const cmd = opts.journalctl ?? 'journalctl';
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let cursor = opts.cursor;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 4096) stderr += d.toString();
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(new AppError(ExitCode.NoInput, e.code === 'ENOENT' ? `${cmd}: command not found (install systemd's journalctl, or read a log file instead)` : `${cmd}: ${e.message}`));
+    });
+    const rl = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (typeof o.__CURSOR === 'string') cursor = o.__CURSOR;
+      const message = text(o.MESSAGE);
+      const usec = Number(o.__REALTIME_TIMESTAMP);
+      if (message === null || !Number.isFinite(usec) || typeof o._COMM !== 'string') return;
+      onEntry({ message, timeMs: Math.floor(usec / 1000), comm: o._COMM, pid: typeof o._PID === 'string' ? o._PID : '', host: typeof o._HOSTNAME === 'string' ? o._HOSTNAME : '' });
+    });
+    child.on('close', (code) => {
+      rl.close();
+      // journalctl exits 1 for "no entries" in some versions; a real failure says so on stderr.
+      if (code !== 0 && stderr.trim() && !/No entries|-- No entries --/.test(stderr)) {
+        reject(new AppError(ExitCode.NoInput, `journalctl ${args.join(' ')}: ${stderr.trim().split('\n')[0]}`));
+      } else resolve(cursor);
+    });
+  });
+}
