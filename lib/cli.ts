@@ -48,7 +48,7 @@ function contextFor(argv: Record<string, unknown>, opts: { configOptional?: bool
     clock = fixedClock(t);
   }
   const log = stderrLogger({ verbose: !!argv.verbose, quiet: !!argv.quiet });
-  return { config, clock, log, dryRun: !!argv['dry-run'] };
+  return { config, clock, log, dryRun: !!argv['dry-run'], quiet: !!argv.quiet };
 }
 
 const mutating = (y: Argv) => y.option('dry-run', { type: 'boolean', describe: 'print what would change, change nothing' });

@@ -9,4 +9,6 @@ export interface Context {
   log: Logger;
   /** Print what would change; change nothing. */
   dryRun: boolean;
+  /** --quiet: no progress output. */
+  quiet?: boolean;
 }

@@ -1,11 +1,13 @@
 /**
  * Incremental, rotation-aware log reading. A position is tied to the file's identity (device + inode and
  * its first line), so a cron run reads only what was appended since the last run, and after logrotate it
- * first finishes the rotated file (`log.1`, `log-20261122`) before starting the new one. Lines are streamed
+ * first finishes the rotated file (`log.1`, `log.2.gz`, `log-20261122`) before starting the new one. On a
+ * first run over a big log it seeks to the first line that can still matter. Lines are streamed
  * in 1 MiB chunks: memory does not grow with the log.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 
 export interface FilePosition {
   dev: number;
@@ -28,7 +30,7 @@ function readHead(fd: number): string {
 }
 
 /** Reads complete lines of `file` from byte `start`; calls onLine for each; returns the end offset. */
-async function readFrom(fh: fs.promises.FileHandle, start: number, onLine: (line: string) => void): Promise<number> {
+async function readFrom(fh: fs.promises.FileHandle, start: number, onLine: (line: string) => void, onProgress?: (done: number) => void): Promise<number> {
   let offset = start; // file offset of buf[0]
   let carry = 0; // bytes of an incomplete line kept at the start of buf
   let skipping = false;
@@ -70,14 +72,22 @@ async function readFrom(fh: fs.promises.FileHandle, start: number, onLine: (line
       pos = nl + 1;
     }
     offset += last + 1;
+    onProgress?.(offset);
     carry = end - (last + 1);
     if (carry) buf.copyWithin(0, last + 1, end);
   }
   return offset;
 }
 
-/** Rotated siblings of `file`, newest first: log.1, log-YYYYMMDD (uncompressed only). */
-function rotatedCandidates(file: string): string[] {
+/** A rotated sibling of the log: `log.1`, `log.2.gz`, `log-20261122`, `log-20261122.gz`. */
+interface Rotated {
+  file: string;
+  gz: boolean;
+  st: fs.Stats;
+}
+
+/** Rotated siblings of `file`, oldest first. */
+function rotatedSiblings(file: string): Rotated[] {
   const dir = path.dirname(file);
   const base = path.basename(file);
   let names: string[] = [];
@@ -86,25 +96,152 @@ function rotatedCandidates(file: string): string[] {
   } catch {
     return [];
   }
-  return names
-    .filter((n) => n === `${base}.1` || n === `${base}.0` || /^-\d{8,10}$/.test(n.slice(base.length)) && n.startsWith(base))
-    .map((n) => path.join(dir, n))
-    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  const out: Rotated[] = [];
+  for (const n of names) {
+    if (!n.startsWith(base) || n === base) continue;
+    const suffix = n.slice(base.length);
+    if (!/^(?:\.\d{1,3}|-\d{8,10})(?:\.gz)?$/.test(suffix)) continue;
+    try {
+      out.push({ file: path.join(dir, n), gz: suffix.endsWith('.gz'), st: fs.statSync(path.join(dir, n)) });
+    } catch {
+      // removed while we looked
+    }
+  }
+  return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
+}
+
+/** First line (up to 200 bytes) of a gzip file, without decompressing all of it. */
+async function gzHead(file: string): Promise<string> {
+  let head = Buffer.alloc(0);
+  const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
+  try {
+    for await (const chunk of stream) {
+      head = Buffer.concat([head, chunk as Buffer]);
+      if (head.length >= 200) break;
+    }
+  } catch {
+    return '';
+  } finally {
+    stream.destroy();
+  }
+  const nl = head.subarray(0, 200).indexOf(10);
+  return nl < 0 ? '' : head.subarray(0, nl).toString('latin1');
+}
+
+/** Streams complete lines of a gzip file from uncompressed byte `start`. */
+async function readGzFrom(file: string, start: number, onLine: (line: string) => void): Promise<void> {
+  let skip = start;
+  let carry = '';
+  const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
+  for await (const raw of stream) {
+    let chunk = raw as Buffer;
+    if (skip > 0) {
+      if (chunk.length <= skip) {
+        skip -= chunk.length;
+        continue;
+      }
+      chunk = chunk.subarray(skip);
+      skip = 0;
+    }
+    const text = carry + chunk.toString('utf8');
+    const lines = text.split('\n');
+    carry = lines.pop() ?? '';
+    if (carry.length > MAX_LINE) carry = '';
+    for (const l of lines) {
+      const line = l.endsWith('\r') ? l.slice(0, -1) : l;
+      if (line) onLine(line);
+    }
+  }
+}
+
+/** Does rotated file `r` hold the data our position points into? Same inode, or (copies, compression) same first line. */
+async function holdsPosition(r: Rotated, pos: FilePosition): Promise<boolean> {
+  if (!r.gz && r.st.dev === pos.dev && r.st.ino === pos.ino) return r.st.size >= pos.offset;
+  if (!pos.head) return false;
+  if (r.gz) return (await gzHead(r.file)) === pos.head;
+  if (r.st.size < pos.offset) return false;
+  const fd = fs.openSync(r.file, 'r');
+  try {
+    return readHead(fd) === pos.head;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function readWhole(r: Rotated, start: number, onLine: (line: string) => void): Promise<void> {
+  if (r.gz) return readGzFrom(r.file, start, onLine);
+  const fh = await fs.promises.open(r.file, 'r');
+  try {
+    await readFrom(fh, start, onLine);
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface ReadResult {
   position: FilePosition;
-  /** Lines read from a rotated file before the current one. */
-  rotatedFrom?: string;
+  /** Rotated files read (from our old position, then any newer generations) before the current one. */
+  rotatedFrom?: string[];
   /** Why reading started over at 0 (truncated, replaced), for the log. */
   restarted?: string;
+  /** Where a first run started reading (seek by timestamp), when not at 0. */
+  seekedTo?: number;
+}
+
+export interface ReadOptions {
+  /** First run on a big log: skip to the first line at or after this time (epoch ms) … */
+  notBeforeMs?: number;
+  /** … using this to read a line's time (NaN when it has none: then no seek). */
+  lineTime?: (line: string) => number;
+  /** Called now and then with bytes read and total, for a progress bar. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Logs smaller than this are simply read from the start on a first run. */
+const SEEK_MIN_BYTES = 16 << 20;
+
+/**
+ * Binary search for the first line whose time is >= notBeforeMs (logs are written in time order).
+ * Returns a line-start offset, or 0 when lines carry no time.
+ */
+function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (line: string) => number): number {
+  const buf = Buffer.alloc(64 * 1024);
+  /** Time of the first complete line starting after `off`, and where it starts. */
+  const probe = (off: number): { t: number; at: number } | null => {
+    const n = fs.readSync(fd, buf, 0, buf.length, off);
+    const nl = off === 0 ? -1 : buf.subarray(0, n).indexOf(10);
+    if (off !== 0 && nl < 0) return null;
+    const startAt = nl + 1;
+    const end = buf.subarray(startAt, n).indexOf(10);
+    if (end < 0) return null;
+    return { t: lineTime(buf.toString('utf8', startAt, startAt + end)), at: off + startAt };
+  };
+  const first = probe(0);
+  if (!first || Number.isNaN(first.t)) return 0;
+  if (first.t >= notBeforeMs) return 0;
+  let lo = 0;
+  let hi = size;
+  let best = 0;
+  while (hi - lo > buf.length) {
+    const mid = Math.floor((lo + hi) / 2);
+    const p = probe(mid);
+    if (!p || Number.isNaN(p.t)) return best;
+    if (p.t < notBeforeMs) lo = mid;
+    else {
+      hi = mid;
+      best = p.at;
+    }
+  }
+  // Land on a line start at or before the first line we need (lines in between are read and are harmless).
+  const p = probe(lo);
+  return p ? p.at : best;
 }
 
 /**
  * Reads new lines of `file` since `pos`. Returns the position to save once the bans from these lines are
  * written, or null when the file does not exist.
  */
-export async function readNewLines(file: string, pos: FilePosition | undefined, onLine: (line: string) => void): Promise<ReadResult | null> {
+export async function readNewLines(file: string, pos: FilePosition | undefined, onLine: (line: string) => void, opts: ReadOptions = {}): Promise<ReadResult | null> {
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(file, 'r');
@@ -116,41 +253,38 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     const st = await fh.stat();
     const head = readHead(fh.fd);
     let start = 0;
-    let rotatedFrom: string | undefined;
-    let restarted: string | undefined;
+    const result: ReadResult = { position: { dev: st.dev, ino: st.ino, offset: 0, head } };
     if (pos) {
       const same = pos.dev === st.dev && pos.ino === st.ino;
       if (same && st.size >= pos.offset && (pos.head === head || pos.head === '')) start = pos.offset;
       else {
-        if (same) restarted = st.size < pos.offset ? 'file was truncated' : 'file was replaced';
-        // The lines written between our last run and the rotation are at the end of the rotated file.
-        for (const cand of rotatedCandidates(file)) {
-          const cst = fs.statSync(cand);
-          let match = cst.dev === pos.dev && cst.ino === pos.ino;
-          if (!match && cst.size >= pos.offset && pos.head) {
-            const cfd = fs.openSync(cand, 'r');
-            try {
-              match = readHead(cfd) === pos.head;
-            } finally {
-              fs.closeSync(cfd);
-            }
-          }
-          if (match && cst.size >= pos.offset) {
-            const rfh = await fs.promises.open(cand, 'r');
-            try {
-              await readFrom(rfh, pos.offset, onLine);
-            } finally {
-              await rfh.close();
-            }
-            rotatedFrom = cand;
-            restarted = undefined;
+        if (same) result.restarted = st.size < pos.offset ? 'file was truncated' : 'file was replaced';
+        // Lines written between our last run and the rotation are at the end of the rotated file; if the
+        // log rotated more than once, the newer generations follow it. Read them in order, then the new file.
+        const siblings = rotatedSiblings(file);
+        let idx = -1;
+        for (let i = siblings.length - 1; i >= 0; i--) {
+          if (await holdsPosition(siblings[i] as Rotated, pos)) {
+            idx = i;
             break;
           }
         }
+        if (idx >= 0) {
+          result.rotatedFrom = [];
+          for (let i = idx; i < siblings.length; i++) {
+            const r = siblings[i] as Rotated;
+            await readWhole(r, i === idx ? pos.offset : 0, onLine);
+            result.rotatedFrom.push(r.file);
+          }
+          result.restarted = undefined;
+        }
       }
+    } else if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {
+      start = seekByTime(fh.fd, st.size, opts.notBeforeMs, opts.lineTime);
+      if (start > 0) result.seekedTo = start;
     }
-    const offset = await readFrom(fh, start, onLine);
-    return { position: { dev: st.dev, ino: st.ino, offset, head }, rotatedFrom, restarted };
+    result.position.offset = await readFrom(fh, start, onLine, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)));
+    return result;
   } finally {
     await fh.close();
   }

@@ -10,7 +10,8 @@ import { readNewLines } from '../log-reader';
 import { loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { readJournal } from '../journal-reader';
-import { JOURNAL_COMMS, JOURNAL_PARSERS, type MessageParser } from '../parsers';
+import { JOURNAL_COMMS, JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
+import { progressBar } from '../progress';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
 
@@ -102,13 +103,23 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       if (files.length === 0) res.missing.push(src.log);
       for (const file of files) {
         const h = handler();
-        const r = await readNewLines(file, st.positions[file], h.handle);
+        // A first run only needs lines young enough to matter: inside the longest window plus one ban length
+        // (older offenses' bans would have expired). Permanent bans need the whole history.
+        const firstRunSpan = src.banDurationSec === null ? null : windowOf(src.rules) + src.banDurationSec;
+        const progress = progressBar(ctx, file);
+        const r = await readNewLines(file, st.positions[file], h.handle, {
+          notBeforeMs: firstRunSpan === null || opts.fromStart ? undefined : nowMs - firstRunSpan * 1000,
+          lineTime: (line) => lineTimeMs(line, nowMs),
+          onProgress: progress?.update,
+        });
+        progress?.done();
         if (!r) {
           res.missing.push(file);
           continue;
         }
-        if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom} first`);
+        if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
         if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
+        if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
         st.positions[file] = r.position;
         res.lines += h.stats.lines;
         res.events += h.stats.events;

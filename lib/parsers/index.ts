@@ -2,6 +2,8 @@
 import type { LoginEvent } from '../types';
 import { parseProftpd, parseProftpdJournal } from './proftpd';
 import { parseSshd, parseSshdJournal } from './sshd';
+import { headerTime, scanSyslogHeader } from './syslog-header';
+import { parseClfTime, parseLocalDateTime } from './time';
 
 /** What a parser may know besides the line: the scan's "now", for year-less dates and time-less lines. */
 export interface ParseContext {
@@ -33,3 +35,12 @@ export const JOURNAL_COMMS: Record<string, string[]> = {
   proftpd: ['proftpd'],
   sshd: ['sshd', 'sshd-session', 'sshd-auth'],
 };
+
+/** The time written at the start of any supported log line (epoch ms), or NaN; used to seek in big logs. */
+export function lineTimeMs(line: string, nowMs: number): number {
+  const h = scanSyslogHeader(line);
+  if (h) return headerTime(line, h, nowMs);
+  if (line.charCodeAt(0) === 91) return parseClfTime(line.slice(0, 28));
+  const sp = line.indexOf(' ', 11);
+  return sp > 0 ? parseLocalDateTime(line.slice(0, sp)) : NaN;
+}

@@ -1,6 +1,7 @@
 /** Incremental reading across the ways logs get rotated: nothing missed, nothing read twice. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { type FilePosition, readNewLines } from '../../lib/log-reader';
 import { tmpdir } from '../helpers/tmpdir';
 
@@ -35,7 +36,7 @@ test('rename + new file (logrotate default): the rest of the rotated file is rea
   fs.writeFileSync(f, 'b1\n');
   const b = await read(f, a.pos);
   expect(b.lines).toEqual(['a3', 'b1']);
-  expect(b.r!.rotatedFrom).toBe(`${f}.1`);
+  expect(b.r!.rotatedFrom).toEqual([`${f}.1`]);
 });
 
 test('copytruncate: the copy’s unread tail, then the truncated file from its start', async () => {
@@ -68,4 +69,56 @@ test('binary garbage and huge lines do not stop the rest of the log', async () =
   const { lines } = await read(f);
   expect(lines[0]).toBe('first');
   expect(lines.slice(-2)).toEqual(['after', '\0nul']);
+});
+
+test('rotated twice between runs, the older generation compressed: log.2.gz tail, then log.1, then the new log', async () => {
+  const dir = tmpdir();
+  const f = path.join(dir, 'auth.log');
+  fs.writeFileSync(f, 'g1-a\ng1-b\n');
+  const a = await read(f);
+  fs.appendFileSync(f, 'g1-c\n');
+  // first rotation (delaycompress): auth.log → auth.log.1
+  fs.renameSync(f, `${f}.1`);
+  fs.writeFileSync(f, 'g2-a\n');
+  // second rotation: auth.log.1 → auth.log.2.gz, auth.log → auth.log.1
+  fs.writeFileSync(`${f}.2.gz`, zlib.gzipSync(fs.readFileSync(`${f}.1`)));
+  fs.rmSync(`${f}.1`);
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(`${f}.2.gz`, old, old);
+  fs.renameSync(f, `${f}.1`);
+  fs.writeFileSync(f, 'g3-a\n');
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-c', 'g2-a', 'g3-a']);
+  expect(b.r!.rotatedFrom).toEqual([`${f}.2.gz`, `${f}.1`]);
+  // and nothing is read twice next time
+  fs.appendFileSync(f, 'g3-b\n');
+  expect((await read(f, b.pos)).lines).toEqual(['g3-b']);
+});
+
+test('first run on a big log seeks to the first line that can matter', async () => {
+  const f = path.join(tmpdir(), 'big.log');
+  const t0 = Date.UTC(2026, 0, 1);
+  const lines: string[] = [];
+  // 20 MB of lines, one per second
+  for (let i = 0; i < 250_000; i++) lines.push(`${new Date(t0 + i * 1000).toISOString()} host sshd[1]: padding ${'x'.repeat(40)} line ${i}`);
+  fs.writeFileSync(f, `${lines.join('\n')}\n`);
+  const cutoff = t0 + 240_000 * 1000;
+  const got: string[] = [];
+  const r = await readNewLines(f, undefined, (l) => got.push(l), { notBeforeMs: cutoff, lineTime: (l) => Date.parse(l.slice(0, 24)) });
+  expect(r!.seekedTo).toBeGreaterThan(15e6);
+  // Every line at or after the cutoff is read; at most a few before it.
+  expect(got[got.length - 1]).toContain('line 249999');
+  const firstIdx = Number(/line (\d+)$/.exec(got[0]!)![1]);
+  expect(firstIdx).toBeLessThanOrEqual(240_000);
+  expect(firstIdx).toBeGreaterThan(239_000);
+  expect(got).toHaveLength(250_000 - firstIdx);
+});
+
+test('lines without a time (sshd -E) are never skipped', async () => {
+  const f = path.join(tmpdir(), 'e.log');
+  fs.writeFileSync(f, 'Failed password for root from 192.0.2.1 port 1 ssh2\n'.repeat(400_000));
+  const got: string[] = [];
+  const r = await readNewLines(f, undefined, (l) => got.push(l), { notBeforeMs: Date.now(), lineTime: () => NaN });
+  expect(r!.seekedTo).toBeUndefined();
+  expect(got).toHaveLength(400_000);
 });
