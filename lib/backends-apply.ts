@@ -1,33 +1,33 @@
 /**
- * Applies the active ban targets to the configured firewall backends (lib/backends), loaded only when a
- * firewall backend is configured. Failures are returned as one-line errors so the deny file still counts.
+ * The configured firewall backends (lib/backends), loaded only when one is configured: hosts that use
+ * only the deny file never pay for it. Failures come back as one-line errors so that the deny file, written
+ * in the same run, still counts.
  */
 import type { Context } from './context';
+import type { BackendName, FirewallBackend } from './backends';
 
-type BackendModule = {
-  makeBackend(name: string): { apply(targets: readonly string[]): Promise<{ added: string[]; removed: string[] }> };
-};
+export const FIREWALL_BACKENDS: readonly string[] = ['iptables', 'ipset', 'nftables'];
 
-export const FIREWALL_BACKENDS = ['iptables', 'ipset', 'nftables'];
-
-/** Loads lib/backends lazily: hosts with only the deny file never pay for it. */
-export function loadBackends(): BackendModule {
+/** The firewall backends named in the config (or `only`), ready to use. */
+export function firewallBackends(ctx: Context, only?: string[]): { name: string; backend: FirewallBackend }[] {
+  const names = (only?.length ? only : ctx.config.backends).filter((b) => FIREWALL_BACKENDS.includes(b));
+  if (names.length === 0) return [];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./backends') as BackendModule;
+  const mod = require('./backends') as typeof import('./backends');
+  return names.map((name) => ({ name, backend: mod.makeBackend(name as BackendName, undefined, { chains: ctx.config.firewallChains }) }));
 }
 
+/** Makes every firewall backend hold exactly `targets`; returns one-line errors (already logged). */
 export async function applyBackends(ctx: Context, targets: string[]): Promise<string[]> {
-  const names = ctx.config.backends.filter((b) => FIREWALL_BACKENDS.includes(b));
-  if (names.length === 0) return [];
   const errors: string[] = [];
-  const mod = loadBackends();
-  for (const name of names) {
+  for (const { name, backend } of firewallBackends(ctx)) {
     try {
-      const r = await mod.makeBackend(name).apply(targets);
+      const r = await backend.apply(targets);
       for (const ip of r.added) ctx.log.info(`${name}: blocked ${ip}`);
       for (const ip of r.removed) ctx.log.info(`${name}: unblocked ${ip}`);
     } catch (e) {
-      const msg = `${name}: ${(e as Error).message}`;
+      // Backend errors already name the command ("nft: command not found (install nftables)").
+      const msg = (e as Error).message;
       ctx.log.error(msg);
       errors.push(msg);
     }

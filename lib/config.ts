@@ -42,6 +42,7 @@ export const KEYS: Record<string, KeySpec> = {
   ban_duration_max: { type: 'banDuration', default: '30d', perSource: true, doc: 'cap for repeat offenders (each ban doubles the previous)' },
   ipv6_prefix: { type: 'int', default: '64', perSource: true, doc: 'ban the attacker’s whole IPv6 /N (128 = single address)' },
   backend: { type: 'backends', default: 'hostsdeny', perSource: false, doc: 'hostsdeny, iptables, ipset, nftables or none; several comma-separated' },
+  firewall_chains: { type: 'words', default: 'INPUT', perSource: false, doc: 'filter chains the iptables/ipset backends hook into, e.g. INPUT, DOCKER-USER' },
   lock_timeout: { type: 'duration', default: '30s', perSource: false, doc: 'how long to wait for another autoban to finish' },
   history_retention: { type: 'duration', default: '90d', perSource: false, doc: 'how long expired bans are remembered for repeat-offender doubling' },
   follow_symlinks: { type: 'bool', default: 'false', perSource: false, doc: 'allow deny_file to be a symlink pointing outside its directory' },
@@ -96,6 +97,8 @@ export interface Config {
   historyRetentionSec: number;
   followSymlinks: boolean;
   backends: Backend[];
+  /** Chains the iptables/ipset backends hook into (nftables: anything but INPUT means its forward hook). */
+  firewallChains: string[];
   /** Values of [DEFAULT]; used for manual bans. */
   defaults: { rules: RuleSet; banDurationSec: number | null; banDurationMaxSec: number | null; ipv6Prefix: number };
   sources: SourceConfig[];
@@ -233,6 +236,8 @@ export function parseConfig(
     for (const k of ['login_attempts_period', 'slow_attempts_period', 'suspicious_users_period']) {
       if (v[k] === 0) bad(section, k, 'expected a period longer than 0');
     }
+    const chains = v.firewall_chains as string[];
+    if (!chains.length || chains.some((c) => !/^[A-Za-z][A-Za-z0-9_-]{0,28}$/.test(c))) bad(section, 'firewall_chains', `expected chain names like INPUT, DOCKER-USER, got '${chains.join(' ')}'`);
     const p = v.ipv6_prefix as number;
     if (p < 16 || p > 128) bad(section, 'ipv6_prefix', `expected a prefix length from 16 to 128, got ${p}`);
   };
@@ -360,6 +365,7 @@ export function parseConfig(
     historyRetentionSec: g.history_retention as number,
     followSymlinks: g.follow_symlinks as boolean,
     backends: g.backend as Backend[],
+    firewallChains: g.firewall_chains as string[],
     defaults: {
       rules: toRules(g),
       banDurationSec: g.ban_duration as number | null,

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import { AppError, ExitCode } from './errors';
 
-const STALE_MS = 30_000;
+const STALE_MS = 15_000;
 
 /** Runs `fn` holding the state lock; waits up to `timeoutSec`, then fails with exit code 75. */
 export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () => Promise<T>): Promise<T> {

@@ -5,27 +5,23 @@ import { loadWhitelist, readState } from '../state';
 import { activeBans } from '../bans';
 import { encodeBan, type EncodedBan } from '../ban-codec';
 import { formatDuration } from '../duration';
-import { FIREWALL_BACKENDS, loadBackends } from '../backends-apply';
+import { firewallBackends } from '../backends-apply';
 
 export interface StatusResult {
   bans: Ban[];
-  backends: { backend: string; inSync: boolean; missing: string[]; extra: string[]; error?: string }[];
+  backends: { backend: string; inSync: boolean; missing: string[]; extra: string[]; problems?: string[]; error?: string }[];
 }
 
 export async function runStatus(ctx: Context): Promise<StatusResult> {
   const now = ctx.clock.now();
   const bans = activeBans(readState(ctx), now, loadWhitelist(ctx));
   const backends: StatusResult['backends'] = [];
-  const names = ctx.config.backends.filter((b) => FIREWALL_BACKENDS.includes(b));
-  if (names.length) {
-    const mod = loadBackends() as unknown as { makeBackend(n: string): { status(t: readonly string[]): Promise<{ inSync: boolean; missing: string[]; extra: string[] }> } };
-    for (const name of names) {
-      try {
-        const s = await mod.makeBackend(name).status(bans.map((b) => b.ip));
-        backends.push({ backend: name, ...s });
-      } catch (e) {
-        backends.push({ backend: name, inSync: false, missing: [], extra: [], error: (e as Error).message });
-      }
+  for (const { name, backend } of firewallBackends(ctx)) {
+    try {
+      const s = await backend.status(bans.map((b) => b.ip));
+      backends.push({ backend: name, inSync: s.inSync, missing: s.missing, extra: s.extra, problems: s.problems });
+    } catch (e) {
+      backends.push({ backend: name, inSync: false, missing: [], extra: [], error: (e as Error).message });
     }
   }
   return { bans, backends };
@@ -55,7 +51,7 @@ export function formatStatusTable(r: StatusResult, now: Date): string {
     lines.push(
       b.error
         ? `backend ${b.backend}: ERROR ${b.error}`
-        : `backend ${b.backend}: ${b.inSync ? 'in sync' : `OUT OF SYNC (missing ${b.missing.length}: ${b.missing.slice(0, 5).join(' ')}; extra ${b.extra.length}: ${b.extra.slice(0, 5).join(' ')})`}`,
+        : `backend ${b.backend}: ${b.inSync ? 'in sync' : `OUT OF SYNC (missing ${b.missing.length}: ${b.missing.slice(0, 5).join(' ')}; extra ${b.extra.length}: ${b.extra.slice(0, 5).join(' ')})`}${b.problems?.length ? `; ${b.problems.join('; ')}` : ''}`,
     );
   }
   return `${lines.join('\n')}\n`;

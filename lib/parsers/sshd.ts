@@ -16,37 +16,50 @@ function ev(outcome: 'failure' | 'success', kind: LoginEvent['kind'], ip: string
   return { outcome, kind, ip, user, count, evidence, port };
 }
 
-/** "… from IP port N ssh2[: KEYTYPE SHA256:…]" or "… from IP port N" or "… from IP" at the end of msg. */
-function fromTail(msg: string): { head: string; ip: string; port?: string } | null {
-  let end = msg.length;
-  if (msg.endsWith(' [preauth]')) end -= 10;
-  let body = msg.slice(0, end);
-  // Strip sshd's key description after "ssh2: " (publickey failures/successes): "ssh2: RSA SHA256:abc".
-  const keyIdx = body.lastIndexOf(' ssh2: ');
-  if (keyIdx >= 0 && /^ ssh2: [A-Z0-9@.-]+ (?:SHA256|MD5):[A-Za-z0-9+/=:]+$/.test(body.slice(keyIdx))) body = body.slice(0, keyIdx + 5);
-  if (body.endsWith(' ssh2') || body.endsWith(' ssh1')) body = body.slice(0, -5);
-  let port: string | undefined;
-  const portIdx = body.lastIndexOf(' port ');
-  if (portIdx >= 0 && /^ port \d{1,5}$/.test(body.slice(portIdx))) {
-    port = body.slice(portIdx + 6);
-    body = body.slice(0, portIdx);
+/** True when msg[from, to) is 1–5 decimal digits. Hand-written: this runs for most lines of a busy log. */
+function isPort(msg: string, from: number, to: number): boolean {
+  if (to - from < 1 || to - from > 5) return false;
+  for (let i = from; i < to; i++) {
+    const c = msg.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
   }
-  const fromIdx = body.lastIndexOf(' from ');
-  if (fromIdx < 0) return null;
-  const ip = parseIp(body.slice(fromIdx + 6));
-  if (!ip) return null;
-  return { head: body.slice(0, fromIdx), ip, port };
+  return true;
 }
 
-/** "… USER IP port N" at the end (Connection closed / Disconnecting forms, no "from"). */
-function userIpPortTail(body: string): { head: string; ip: string; port: string } | null {
-  const portIdx = body.lastIndexOf(' port ');
-  if (portIdx < 0 || !/^ port \d{1,5}$/.test(body.slice(portIdx))) return null;
-  const rest = body.slice(0, portIdx);
-  const sp = rest.lastIndexOf(' ');
-  const ip = parseIp(rest.slice(sp + 1));
+const KEY_DESC = /^ ssh2: [A-Z0-9@.-]+ (?:SHA256|MD5):[A-Za-z0-9+/=:]+$/;
+
+/**
+ * "… from IP port N ssh2[: KEYTYPE SHA256:…]", "… from IP port N" or "… from IP" at the END of msg (before
+ * an optional " [preauth]"). Works on indexes so the common case allocates only the IP and the head.
+ */
+function fromTail(msg: string, end = msg.length): { head: string; ip: string; port?: string } | null {
+  if (msg.endsWith(' [preauth]', end)) end -= 10;
+  // sshd's key description after "ssh2: " (publickey failures/successes): "ssh2: RSA SHA256:abc".
+  const keyIdx = msg.lastIndexOf(' ssh2: ', end);
+  if (keyIdx >= 0 && KEY_DESC.test(msg.slice(keyIdx, end))) end = keyIdx + 5;
+  if (msg.endsWith(' ssh2', end) || msg.endsWith(' ssh1', end)) end -= 5;
+  let port: string | undefined;
+  const portIdx = msg.lastIndexOf(' port ', end);
+  if (portIdx >= 0 && isPort(msg, portIdx + 6, end)) {
+    port = msg.slice(portIdx + 6, end);
+    end = portIdx;
+  }
+  const fromIdx = msg.lastIndexOf(' from ', end);
+  if (fromIdx < 0) return null;
+  const ip = parseIp(msg.slice(fromIdx + 6, end));
   if (!ip) return null;
-  return { head: rest.slice(0, sp), ip, port: body.slice(portIdx + 6) };
+  return { head: msg.slice(0, fromIdx), ip, port };
+}
+
+/** "… USER IP port N" at the end of msg[0, end) (Connection closed / Disconnecting forms, no "from"). */
+function userIpPortTail(msg: string, end = msg.length): { head: string; ip: string; port: string } | null {
+  const portIdx = msg.lastIndexOf(' port ', end);
+  if (portIdx < 0 || !isPort(msg, portIdx + 6, end)) return null;
+  const sp = msg.lastIndexOf(' ', portIdx - 1);
+  if (sp < 0) return null;
+  const ip = parseIp(msg.slice(sp + 1, portIdx));
+  if (!ip) return null;
+  return { head: msg.slice(0, sp), ip, port: msg.slice(portIdx + 6, end) };
 }
 
 /** "for [invalid user ]U" → {user, invalid}. */
@@ -128,7 +141,7 @@ export function parseSshdMessage(text: string): Partial | null {
       if (!msg.startsWith('User ')) return null;
       const i = msg.lastIndexOf(' not allowed because ');
       if (i < 0) return null;
-      const t = fromTail(msg.slice(0, i));
+      const t = fromTail(msg, i);
       return t ? ev('failure', 'refused', t.ip, t.head.slice(5), 'connection', t.port) : null;
     }
     case 82: {
@@ -150,24 +163,24 @@ export function parseSshdMessage(text: string): Partial | null {
       // C: "Connection closed by invalid user U IP port N [preauth]": a connection for a user that does not
       // exist (or is not allowed) counts at least once, even when no password was tried.
       if (!msg.startsWith('Connection closed by invalid user ') || !msg.endsWith(' [preauth]')) return null;
-      const t = userIpPortTail(msg.slice(0, -10));
+      const t = userIpPortTail(msg, msg.length - 10);
       return t ? ev('failure', 'invalid_user', t.ip, t.head.slice(34), 'connection', t.port) : null;
     }
     case 68: {
       // D: "Disconnected from invalid user U IP port N [preauth]"
       if (msg.startsWith('Disconnected from invalid user ')) {
         if (!msg.endsWith(' [preauth]')) return null;
-        const t = userIpPortTail(msg.slice(0, -10));
+        const t = userIpPortTail(msg, msg.length - 10);
         return t ? ev('failure', 'invalid_user', t.ip, t.head.slice(31), 'connection', t.port) : null;
       }
       // D: "Disconnecting invalid user U IP port N: Too many authentication failures [preauth]"
       //    "Disconnecting authenticating user U IP port N: Too many authentication failures [preauth]"
       if (!msg.startsWith('Disconnecting ')) return null;
-      let body = msg.endsWith(' [preauth]') ? msg.slice(0, -10) : msg;
+      let end = msg.endsWith(' [preauth]') ? msg.length - 10 : msg.length;
       const suffix = ': Too many authentication failures';
-      if (!body.endsWith(suffix)) return null;
-      body = body.slice(0, -suffix.length);
-      const t = userIpPortTail(body);
+      if (!msg.endsWith(suffix, end)) return null;
+      end -= suffix.length;
+      const t = userIpPortTail(msg, end);
       if (!t) return null;
       const invalid = t.head.startsWith('Disconnecting invalid user ');
       const user = invalid ? t.head.slice(27) : t.head.startsWith('Disconnecting authenticating user ') ? t.head.slice(34) : '';

@@ -22,7 +22,7 @@ function runAndMaybeKill(args: string[], killAfterMs: number): Promise<number | 
 }
 
 test('40 bans and scans killed at random moments lose nothing that was reported', async () => {
-  const env = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'lock_timeout = 20s\n' });
+  const env = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'lock_timeout = 40s\n' });
   const cfg = ['--config', path.join(env.dir, 'autoban.cfg')];
   // A log with 30 attackers (2 root failures each) that every scan works through.
   env.write('auth.log', Array.from({ length: 30 }, (_, i) => sshdFail('01:00:00', `203.0.113.${i + 1}`, 'root') + sshdFail('01:00:01', `203.0.113.${i + 1}`, 'root')).join(''));

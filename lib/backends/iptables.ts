@@ -1,0 +1,127 @@
+/**
+ * iptables backend: chain `autoban` in the filter table of iptables and ip6tables, one DROP rule per target,
+ * jumped to from INPUT (or the configured chains). Works with both iptables-nft and iptables-legacy.
+ */
+import { BackendError, commandError } from './backend-error';
+import { validateChains } from './chains';
+import { runChecked, runCommand } from './command';
+import { canonicalKernelEntry, sortKeys, diffTargets, validateTargets, type Family } from './targets';
+import type { BackendOptions, BackendStatus, FirewallBackend, Runner } from './types';
+import { parentRuleProblems, removeParentRules, syncParentRules, WAIT, XT } from './xtables';
+
+export const IPT_CHAIN = 'autoban';
+const JUMP = ['-j', IPT_CHAIN];
+
+export interface IptablesChainState {
+  exists: boolean;
+  /** Canonical sources of `-A autoban -s X -j DROP` rules, in chain order. */
+  drops: string[];
+  /** Any other rule found in autoban's chain (someone else's edit); the chain is rebuilt when present. */
+  foreign: string[];
+}
+
+/** Parses `iptables -S autoban` output. */
+export function parseIptablesChain(text: string): IptablesChainState {
+  const state: IptablesChainState = { exists: true, drops: [], foreign: [] };
+  for (const line of text.split('\n')) {
+    const l = line.trim();
+    if (l === '' || l === `-N ${IPT_CHAIN}`) continue;
+    const m = new RegExp(`^-A ${IPT_CHAIN} -s (\\S+) -j DROP$`).exec(l);
+    if (m) state.drops.push(canonicalKernelEntry(m[1] as string));
+    else state.foreign.push(l);
+  }
+  return state;
+}
+
+/** iptables-restore --noflush input that deletes and appends DROP rules in autoban's chain, in one commit. */
+export function buildIptablesRestore(add: readonly string[], remove: readonly string[]): string {
+  if (add.length === 0 && remove.length === 0) return '';
+  const lines = ['*filter'];
+  for (const k of remove) lines.push(`-D ${IPT_CHAIN} -s ${k} -j DROP`);
+  for (const k of add) lines.push(`-A ${IPT_CHAIN} -s ${k} -j DROP`);
+  lines.push('COMMIT');
+  return `${lines.join('\n')}\n`;
+}
+
+export function makeIptablesBackend(run: Runner, opts: BackendOptions = {}): FirewallBackend {
+  const chains = validateChains('iptables', opts.chains);
+
+  async function read(fam: Family): Promise<IptablesChainState> {
+    const { cmd } = XT[fam];
+    const args = [...WAIT, '-S', IPT_CHAIN];
+    const r = await runCommand(run, cmd, args);
+    if (r.code === 0) return parseIptablesChain(r.stdout);
+    if (r.code === 1) return { exists: false, drops: [], foreign: [] };
+    throw commandError(cmd, args, r);
+  }
+
+  function desiredByFamily(targets: readonly string[]): Record<Family, string[]> {
+    const list = validateTargets('iptables', targets);
+    return { 4: list.filter((t) => t.family === 4).map((t) => t.key), 6: list.filter((t) => t.family === 6).map((t) => t.key) };
+  }
+
+  return {
+    name: 'iptables',
+    async apply(targets) {
+      const desired = desiredByFamily(targets);
+      const added: string[] = [];
+      const removed: string[] = [];
+      const errors: string[] = [];
+      for (const fam of [4, 6] as Family[]) {
+        const { cmd, restore } = XT[fam];
+        const state = await read(fam);
+        if (!state.exists) await runChecked(run, cmd, [...WAIT, '-N', IPT_CHAIN]);
+        let current = state.drops;
+        if (state.foreign.length > 0 || new Set(current).size !== current.length) {
+          // Our chain holds something we did not write: start it over rather than guess.
+          await runChecked(run, cmd, [...WAIT, '-F', IPT_CHAIN]);
+          current = [];
+        }
+        const d = diffTargets(desired[fam], current);
+        const script = buildIptablesRestore(d.add, d.remove);
+        if (script) await runChecked(run, restore, [...WAIT, '--noflush'], script);
+        errors.push(...(await syncParentRules(run, cmd, chains, JUMP)));
+        const seen = diffTargets(desired[fam], [...new Set(state.drops)]); // what a user would notice changed
+        added.push(...seen.add);
+        removed.push(...seen.remove);
+      }
+      // The addresses are in place and every other chain is hooked; now say what could not be hooked.
+      if (errors.length) throw new BackendError(errors.join('; '));
+      return { added, removed: sortKeys(removed) };
+    },
+    async status(targets): Promise<BackendStatus> {
+      const desired = desiredByFamily(targets);
+      const missing: string[] = [];
+      const extra: string[] = [];
+      const problems: string[] = [];
+      for (const fam of [4, 6] as Family[]) {
+        const { cmd } = XT[fam];
+        const state = await read(fam);
+        const d = diffTargets(desired[fam], state.drops);
+        missing.push(...d.add);
+        extra.push(...d.remove);
+        if (state.foreign.length) problems.push(`${cmd}: chain ${IPT_CHAIN} holds ${state.foreign.length} rule(s) autoban did not write`);
+        // No chain and nothing to ban is a flushed, consistent state.
+        if (state.exists || desired[fam].length > 0) {
+          if (!state.exists) problems.push(`${cmd}: chain ${IPT_CHAIN} is missing`);
+          problems.push(...(await parentRuleProblems(run, cmd, chains, JUMP, `jump to ${IPT_CHAIN}`)));
+        }
+      }
+      return { backend: 'iptables', inSync: missing.length + extra.length + problems.length === 0, missing, extra: sortKeys(extra), ...(problems.length ? { problems } : {}) };
+    },
+    async flush() {
+      for (const fam of [4, 6] as Family[]) {
+        const { cmd } = XT[fam];
+        await removeParentRules(run, cmd, chains, JUMP);
+        if (!(await read(fam)).exists) continue;
+        await runChecked(run, cmd, [...WAIT, '-F', IPT_CHAIN]);
+        const args = [...WAIT, '-X', IPT_CHAIN];
+        const r = await runCommand(run, cmd, args);
+        if (r.code !== 0 && /busy|too many links/i.test(r.stderr)) {
+          throw new BackendError(`${cmd}: chain ${IPT_CHAIN} is still referenced by a rule autoban did not add (e.g. -j ${IPT_CHAIN} in another chain); its rules were removed but the chain was kept`);
+        }
+        if (r.code !== 0) throw commandError(cmd, args, r);
+      }
+    },
+  };
+}
