@@ -20,11 +20,13 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-bench-'));
 const log = path.join(dir, 'auth.log');
 const ftpLog = path.join(dir, 'proftpd.log');
 
-/** Deterministic pseudo-random numbers, so every run generates the same log. */
+/** Deterministic pseudo-random numbers (mulberry32), so every run generates the same log. */
 let seed = 42;
 const rnd = (n) => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return (seed >>> 8) % n; // the low bits of this LCG are not random
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) % n;
 };
 
 /** Appends `count` lines to the sshd log (`file`) and the ProFTPD log beside it, about 4:1, time-ordered. */
