@@ -21,7 +21,7 @@ interface ConnState {
 /** A failure to count: `n` attempts at `time` from `ip`, with what we know about the user. */
 export interface CountedFailure {
   ip: string;
-  time: Date;
+  timeMs: number;
   n: number;
   user: string;
   invalid: boolean;
@@ -33,14 +33,27 @@ const CONN_IDLE_MS = 15 * 60_000;
 
 /** Creates a reconciler; feed it every event of one source in log order. */
 export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
-  const conns = new Map<string, ConnState>();
+  // Two generations instead of evicting entries one by one: deleting from the front of a big Map leaves
+  // holes V8 must skip on every later iteration, which made floods of new connections quadratic.
+  let conns = new Map<number | string, ConnState>();
+  let older = new Map<number | string, ConnState>();
+  const lookup = (key: number | string): ConnState | undefined => {
+    const st = conns.get(key);
+    if (st) return st;
+    const old = older.get(key);
+    if (old) {
+      older.delete(key);
+      conns.set(key, old);
+    }
+    return old;
+  };
   return (ev) => {
     if (ev.outcome !== 'failure') return null;
     const invalidHint = ev.kind === 'invalid_user';
-    if (!ev.conn) return { ip: ev.ip, time: ev.time, n: ev.count, user: ev.user, invalid: invalidHint };
+    if (ev.conn === undefined) return { ip: ev.ip, timeMs: ev.timeMs, n: ev.count, user: ev.user, invalid: invalidHint };
     const key = ev.conn;
-    const t = ev.time.getTime();
-    let st = conns.get(key);
+    const t = ev.timeMs;
+    let st = lookup(key);
     // A pid is reused by a later connection from elsewhere: that is a new connection.
     if (st && (st.ip !== ev.ip || t - st.lastMs > CONN_IDLE_MS)) {
       conns.delete(key);
@@ -48,13 +61,9 @@ export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
     }
     if (!st) {
       st = { ip: ev.ip, attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: false, lastMs: t };
-      if (conns.size >= MAX_CONNS) {
-        // Map iterates in insertion order: drop the oldest tenth.
-        let drop = MAX_CONNS / 10;
-        for (const k of conns.keys()) {
-          conns.delete(k);
-          if (--drop <= 0) break;
-        }
+      if (conns.size >= MAX_CONNS / 2) {
+        older = conns;
+        conns = new Map();
       }
       conns.set(key, st);
     }
@@ -79,6 +88,6 @@ export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
     const n = total - st.counted;
     if (n <= 0) return null;
     st.counted = total;
-    return { ip: ev.ip, time: ev.time, n, user: ev.user, invalid: st.invalid };
+    return { ip: ev.ip, timeMs: ev.timeMs, n, user: ev.user, invalid: st.invalid };
   };
 }

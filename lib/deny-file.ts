@@ -3,7 +3,7 @@
  * kept byte for byte. Rendering is pure and sorted, in the syntax mod_wrap2 and libwrap both accept:
  * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
  */
-import { familyOf, parseNet, parseTarget, formatNet } from './ip';
+import { familyOf, parseIp, parseNet, parseTarget, formatNet } from './ip';
 
 export const BEGIN_MARKER = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten';
 export const END_MARKER = '# END autoban';
@@ -72,6 +72,11 @@ export function parseDenyFile(text: string, file: string): DenyFile {
 
 /** One deny-file line for a target. */
 export function denyLine(target: string): string {
+  // Plain addresses (nearly every ban) are already canonical: no need to parse them again.
+  if (!target.includes('/')) {
+    if (parseIp(target) !== target) throw new Error(`not a ban target: ${target}`);
+    return target.includes(':') ? `ALL: [${target}]` : `ALL: ${target}`;
+  }
   const net = parseNet(target);
   if (!net) throw new Error(`not a ban target: ${target}`);
   const full = net.family === 4 ? 32 : 128;

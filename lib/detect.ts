@@ -11,6 +11,28 @@ export const FLAG_INVALID = 2;
 /** Failure histories of one source: target → failures in time order (epoch seconds). */
 export type History = Map<string, Failure[]>;
 
+/**
+ * Most targets one source tracks at once. A flood of one failure each from millions of addresses would
+ * otherwise grow memory and the state file without bound; beyond this, the oldest targets with a single
+ * failure (the ones least likely ever to be banned) are forgotten first.
+ */
+export const MAX_TRACKED = 100_000;
+
+/**
+ * Forgets a tenth of the tracked targets: oldest single-failure ones first, then simply the oldest. The map is
+ * rebuilt rather than deleted from piecemeal (V8 Maps degrade when many entries are deleted from the front).
+ */
+function evict(history: History): void {
+  let drop = Math.ceil(MAX_TRACKED / 2);
+  const keep: [string, Failure[]][] = [];
+  for (const entry of history) {
+    if (drop > 0 && entry[1].length === 1) drop--;
+    else keep.push(entry);
+  }
+  history.clear();
+  for (let i = drop; i < keep.length; i++) history.set(...(keep[i] as [string, Failure[]]));
+}
+
 /** Packs a failure: epoch seconds and flags in one number. */
 export const packFailure = (tSec: number, flags: number): Failure => tSec * 4 + flags;
 export const failureTime = (f: Failure): number => Math.floor(f / 4);
@@ -29,16 +51,16 @@ function countSince(list: Failure[], since: number, flag: number): number {
 
 /** The rule `list` now breaks, checked in order of severity, with its failure count; or null. */
 export function checkRules(list: Failure[], rules: RuleSet, nowSec: number): { rule: RuleName; failures: number } | null {
-  const checks: [RuleName, number, number, number][] = [
-    ['suspicious_users', FLAG_SUSPICIOUS, rules.suspiciousPeriodSec, rules.suspiciousThreshold],
-    ['invalid_user', FLAG_INVALID, rules.invalidUserPeriodSec, rules.invalidUserThreshold],
-    ['login_attempts', 0, rules.loginPeriodSec, rules.loginThreshold],
-    ['slow_attempts', 0, rules.slowPeriodSec, rules.slowThreshold],
-  ];
-  for (const [rule, flag, period, threshold] of checks) {
-    const n = countSince(list, nowSec - period, flag);
-    if (n >= threshold) return { rule, failures: n };
-  }
+  // Most tracked addresses have failed once or twice: no rule can fire below the smallest threshold.
+  if (list.length < Math.min(rules.suspiciousThreshold, rules.invalidUserThreshold, rules.loginThreshold, rules.slowThreshold)) return null;
+  let n = countSince(list, nowSec - rules.suspiciousPeriodSec, FLAG_SUSPICIOUS);
+  if (n >= rules.suspiciousThreshold) return { rule: 'suspicious_users', failures: n };
+  n = countSince(list, nowSec - rules.invalidUserPeriodSec, FLAG_INVALID);
+  if (n >= rules.invalidUserThreshold) return { rule: 'invalid_user', failures: n };
+  n = countSince(list, nowSec - rules.loginPeriodSec, 0);
+  if (n >= rules.loginThreshold) return { rule: 'login_attempts', failures: n };
+  n = countSince(list, nowSec - rules.slowPeriodSec, 0);
+  if (n >= rules.slowThreshold) return { rule: 'slow_attempts', failures: n };
   return null;
 }
 
@@ -62,6 +84,7 @@ export function recordFailure(
 ): Offense | null {
   let list = history.get(target);
   if (!list) {
+    if (history.size >= MAX_TRACKED) evict(history);
     list = [];
     history.set(target, list);
   }

@@ -70,11 +70,16 @@ function bigToV6(n: bigint): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
-/** Strict dotted quad: four decimal parts 0-255, no leading zeros, nothing else. Hand-written: it is on the scan's hot path. */
-function isStrictV4(s: string): boolean {
+/**
+ * Strict dotted quad (four decimal parts 0-255, no leading zeros, nothing else), returned as a NEW string
+ * built from the parsed numbers. Hand-written because it runs for most lines of a busy log; and the copy
+ * matters: a substring of a log chunk would keep the whole 1 MiB chunk alive for as long as the address is
+ * remembered (V8 sliced strings), which made memory grow with the log.
+ */
+function strictV4(s: string): string | null {
   const n = s.length;
-  if (n < 7 || n > 15) return false;
-  let parts = 0;
+  if (n < 7 || n > 15) return null;
+  const parts: number[] = [];
   let i = 0;
   while (i < n) {
     const start = i;
@@ -82,19 +87,19 @@ function isStrictV4(s: string): boolean {
     while (i < n) {
       const c = s.charCodeAt(i);
       if (c === 46) break;
-      if (c < 48 || c > 57) return false;
+      if (c < 48 || c > 57) return null;
       v = v * 10 + (c - 48);
       i++;
     }
     const len = i - start;
-    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
-    parts++;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return null;
+    parts.push(v);
     if (i < n) {
       i++; // the dot
-      if (i === n) return false;
+      if (i === n) return null;
     }
   }
-  return parts === 4;
+  return parts.length === 4 ? `${parts[0]}.${parts[1]}.${parts[2]}.${parts[3]}` : null;
 }
 
 /**
@@ -104,7 +109,7 @@ function isStrictV4(s: string): boolean {
  */
 export function parseIp(text: string): string | null {
   if (text.length > 64) return null;
-  if (!text.includes(':')) return isStrictV4(text) ? text : null;
+  if (!text.includes(':')) return strictV4(text);
   let t = text;
   if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1);
   const pct = t.indexOf('%');
@@ -154,6 +159,8 @@ export function formatNet(net: Net): string {
  * (0.0.0.0/0, ::/0 and friends), host names, wildcards and anything with extra characters.
  */
 export function parseTarget(text: string): string | null {
+  // Fast path for the common case, a plain address (ban databases and deny files hold thousands).
+  if (!text.includes('/')) return parseIp(text);
   const net = parseNet(text.trim() === text ? text : '');
   if (!net) return null;
   if (net.prefix < MIN_PREFIX[net.family]) return null;

@@ -60,7 +60,7 @@ export function createLineHandler(opts: {
     const target = banTarget(c.ip, source.ipv6Prefix, whitelist);
     if (skip.has(target)) return;
     const flags = (suspicious.has(c.user) ? FLAG_SUSPICIOUS : 0) | (c.invalid ? FLAG_INVALID : 0);
-    const off = recordFailure(history, target, Math.floor(c.time.getTime() / 1000), c.n, flags, source.rules, source.name);
+    const off = recordFailure(history, target, Math.floor(c.timeMs / 1000), c.n, flags, source.rules, source.name);
     if (off) {
       skip.add(target);
       history.delete(target);

@@ -166,15 +166,17 @@ async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>
   const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
   const active = activeBans(newDb, now, whitelist);
   const targets = active.map((b) => b.ip);
+  const targetSet = new Set(targets);
   const applied: Applied = {
     added: active.filter((b) => !before.has(b.ip)),
-    removed: [...before].filter((ip) => !targets.includes(ip)),
+    removed: [...before].filter((ip) => !targetSet.has(ip)),
     denyFileChanged: false,
     backendErrors: [],
   };
   if (ctx.dryRun) return { result: out.result, applied };
 
-  saveDb(ctx, newDb, loaded.recovered);
+  // Unchanged database (the common cron run): nothing to serialise or compare.
+  if (newDb !== loaded.db || loaded.recovered) saveDb(ctx, newDb, loaded.recovered);
   if (cfg.backends.includes('hostsdeny')) {
     if (!deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
     applied.denyFileChanged = writeFileAtomic(denyWritePath(ctx), renderDenyFile(deny.parsed, targets), { mode: 0o644, keepOwner: true });

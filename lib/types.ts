@@ -11,8 +11,8 @@ export type FailureKind = 'password' | 'invalid_user' | 'refused' | 'max_attempt
 
 /** One recognised login event, produced by a pure line parser. */
 export interface LoginEvent {
-  /** Time from the log line itself (never the scan time, except for sshd -E lines that carry none). */
-  time: Date;
+  /** Epoch ms from the log line itself (never the scan time, except for sshd -E lines that carry none). */
+  timeMs: number;
   parser: string;
   outcome: Outcome;
   kind: FailureKind | 'success';
@@ -25,8 +25,11 @@ export interface LoginEvent {
    * Lines of the same connection that describe the same attempt are reconciled by lib/dedup.ts.
    */
   count: number;
-  /** Connection key when the line carries one (host+pid), used to avoid counting one attempt several times. */
-  conn?: string;
+  /**
+   * Connection key when the line carries one (the sshd/proftpd pid as a number, or "ip:port"), used to avoid
+   * counting one attempt several times. A number keeps the per-line Map lookups cheap.
+   */
+  conn?: number | string;
   /** How the connection-level reconciliation should treat this line (see lib/dedup.ts). */
   evidence: 'attempt' | 'pam' | 'pam_more' | 'connection';
 }

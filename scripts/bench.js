@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: measures scan throughput on a generated 1,000,000-line mixed sshd + ProFTPD auth log
- * (about 100 MB) and prints, in one run:
+ * (about 110 MB: a busy server under a botnet of 20,000 addresses) and prints, in one run:
  *   - full scan: lines/s and peak RSS (in a fresh process, as cron runs it)
  *   - the floor: a plain Node.js loop that only splits the same file into lines
  *   - an incremental scan after 1,000 lines were appended, and a scan with nothing new
@@ -29,47 +29,76 @@ const rnd = (n) => {
   return ((t ^ (t >>> 14)) >>> 0) % n;
 };
 
-/** Appends `count` lines to the sshd log (`file`) and the ProFTPD log beside it, about 4:1, time-ordered. */
+/**
+ * Appends about `count` lines, time-ordered, to the sshd log (`file`) and the ProFTPD log beside it, shaped
+ * like a busy server under a botnet: connections from a pool of 20,000 attacking addresses (1-6 attempts
+ * each, logged the several ways sshd and PAM log them), some legitimate logins, and other programs' lines.
+ */
 function generate(file, count, startMs) {
   const fd = fs.openSync(file, 'a');
   const ffd = fs.openSync(ftpLog, 'a');
-  let fbuf = [];
   const users = ['root', 'admin', 'oracle', 'test', 'bob', 'alice', 'ubuntu', 'postgres', 'git', 'www'];
   const mons = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pool = Array.from({ length: 20000 }, () => `${[192, 198, 203][rnd(3)]}.${rnd(256)}.${rnd(256)}.${1 + rnd(254)}`);
   let buf = [];
-  for (let i = 0; i < count; i++) {
-    const t = new Date(startMs + i * 50); // 20 lines per second
-    const stamp = `${mons[t.getMonth()]} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
-    const ip = `${[192, 198, 203][rnd(3)]}.${rnd(256)}.${rnd(256)}.${1 + rnd(254)}`;
-    const u = users[rnd(users.length)];
-    const pid = 10000 + rnd(50000);
-    const k = rnd(10);
-    let line;
-    if (k < 3) line = `${stamp} web1 sshd[${pid}]: Failed password for ${u} from ${ip} port ${1024 + rnd(60000)} ssh2`;
-    else if (k < 4) line = `${stamp} web1 sshd[${pid}]: Invalid user ${u}${rnd(100)} from ${ip} port ${1024 + rnd(60000)}`;
-    else if (k < 5) line = `${stamp} web1 sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}  user=${u}`;
-    else if (k < 6) line = `${stamp} web1 sshd[${pid}]: Accepted publickey for ${u} from ${ip} port ${1024 + rnd(60000)} ssh2: ED25519 SHA256:Xr3m1b5kq7J2pX9Z8c4t0mQ1nLw6oYv3uHa2sTe5fGk`;
-    else if (k < 7) line = `${stamp} web1 sshd[${pid}]: Connection closed by authenticating user ${u} ${ip} port ${1024 + rnd(60000)} [preauth]`;
-    else if (k < 8) {
-      const ms = String(t.getMilliseconds()).padStart(3, '0');
-      const iso = `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')} ${t.toTimeString().slice(0, 8)},${ms}`;
-      fbuf.push(rnd(3) === 0 ? `${iso} web1 proftpd[${pid}] web1.example.com (${ip}[${ip}]): FTP session opened.` : `${iso} web1 proftpd[${pid}] web1.example.com (${ip}[${ip}]): USER ${u} (Login failed): Incorrect password`);
-      if (fbuf.length === 10000) {
-        fs.writeSync(ffd, `${fbuf.join('\n')}\n`);
-        fbuf = [];
-      }
-      continue;
-    }
-    else if (k < 9) line = `${stamp} web1 CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`;
-    else line = `${stamp} web1 systemd-logind[${pid}]: New session ${rnd(100000)} of user ${u}.`;
-    buf.push(line);
-    if (buf.length === 10000) {
+  let fbuf = [];
+  let pid = 10000 + rnd(1000);
+  let n = 0;
+  let i = 0;
+  const flush = (force) => {
+    if (buf.length >= 10000 || (force && buf.length)) {
       fs.writeSync(fd, `${buf.join('\n')}\n`);
       buf = [];
     }
+    if (fbuf.length >= 10000 || (force && fbuf.length)) {
+      fs.writeSync(ffd, `${fbuf.join('\n')}\n`);
+      fbuf = [];
+    }
+  };
+  while (n < count) {
+    const t = new Date(startMs + (i++) * 50); // 20 lines per second
+    const stamp = `${mons[t.getMonth()]} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
+    const iso = `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')} ${t.toTimeString().slice(0, 8)},${String(t.getMilliseconds()).padStart(3, '0')}`;
+    const ip = pool[rnd(pool.length)];
+    const u = users[rnd(users.length)];
+    pid = pid >= 65000 ? 10000 : pid + 1 + rnd(3);
+    const port = 1024 + rnd(60000);
+    const k = rnd(20);
+    const lines = [];
+    if (k < 8) {
+      // password attempts for an existing user, each logged by PAM and by sshd
+      const tries = 1 + rnd(6);
+      for (let a = 0; a < tries; a++) {
+        lines.push(`${stamp} web1 sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}  user=${u}`);
+        lines.push(`${stamp} web1 sshd[${pid}]: Failed password for ${u} from ${ip} port ${port} ssh2`);
+      }
+      if (tries > 1) lines.push(`${stamp} web1 sshd[${pid}]: PAM ${tries - 1} more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}  user=${u}`);
+      lines.push(`${stamp} web1 sshd[${pid}]: Connection closed by authenticating user ${u} ${ip} port ${port} [preauth]`);
+    } else if (k < 11) {
+      const bad = `${u}${rnd(100)}`;
+      lines.push(`${stamp} web1 sshd[${pid}]: Invalid user ${bad} from ${ip} port ${port}`);
+      lines.push(`${stamp} web1 sshd[${pid}]: pam_unix(sshd:auth): check pass; user unknown`);
+      lines.push(`${stamp} web1 sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}`);
+      lines.push(`${stamp} web1 sshd[${pid}]: Failed password for invalid user ${bad} from ${ip} port ${port} ssh2`);
+      lines.push(`${stamp} web1 sshd[${pid}]: Connection closed by invalid user ${bad} ${ip} port ${port} [preauth]`);
+    } else if (k < 13) {
+      const me = `203.0.113.${1 + rnd(200)}`;
+      lines.push(`${stamp} web1 sshd[${pid}]: Accepted publickey for ${u} from ${me} port ${port} ssh2: ED25519 SHA256:Xr3m1b5kq7J2pX9Z8c4t0mQ1nLw6oYv3uHa2sTe5fGk`);
+      lines.push(`${stamp} web1 sshd[${pid}]: pam_unix(sshd:session): session opened for user ${u}(uid=1000) by (uid=0)`);
+    } else if (k < 16) {
+      for (let a = 0; a < 1 + rnd(3); a++) fbuf.push(`${iso} web1 proftpd[${pid}] web1.example.com (${ip}[${ip}]): USER ${u} (Login failed): Incorrect password`);
+      fbuf.push(`${iso} web1 proftpd[${pid}] web1.example.com (${ip}[${ip}]): FTP session closed.`);
+      n += 2;
+    } else if (k < 18) {
+      lines.push(`${stamp} web1 CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`);
+    } else {
+      lines.push(`${stamp} web1 systemd-logind[${pid}]: New session ${rnd(100000)} of user ${u}.`);
+    }
+    buf.push(...lines);
+    n += lines.length;
+    flush(false);
   }
-  if (buf.length) fs.writeSync(fd, `${buf.join('\n')}\n`);
-  if (fbuf.length) fs.writeSync(ffd, `${fbuf.join('\n')}\n`);
+  flush(true);
   fs.closeSync(fd);
   fs.closeSync(ffd);
 }
@@ -116,7 +145,7 @@ console.log(JSON.stringify({ ms, lines: n, maxRssKb: process.resourceUsage().max
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 console.log(`autoban bench: ${fmt(LINES)} lines, node ${process.version}, ${os.cpus()[0].model} x${os.cpus().length}`);
-const start = Date.now() - LINES * 50 - 60_000;
+const start = Date.now() - LINES * 30 - 60_000;
 generate(log, LINES, start);
 const size = fs.statSync(log).size + fs.statSync(ftpLog).size;
 console.log(`generated ${log} and ${ftpLog} (${(size / 1e6).toFixed(1)} MB together)`);

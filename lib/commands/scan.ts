@@ -7,11 +7,12 @@ import { activeBans, banLengthSec, previousBanCount } from '../bans';
 import { createLineHandler } from '../scanner';
 import { expandLogGlob } from '../glob';
 import { readNewLines } from '../log-reader';
-import { loadScanState, saveScanState } from '../scan-state';
+import { loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { readJournal } from '../journal-reader';
 import { JOURNAL_COMMS, JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
 import { progressBar } from '../progress';
+import { pidNumber } from '../parsers/syslog-header';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
 
@@ -59,20 +60,24 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     if (opts.fromStart) {
       st.positions = {};
       st.cursors = {};
-      st.histories.clear();
+      st.histories = new Map();
     }
+    const historyOf = (name: string): History => {
+      st.histories ??= loadHistories(cfg.stateDir, ctx.log);
+      let h = st.histories.get(name);
+      if (!h) {
+        h = new Map();
+        st.histories.set(name, h);
+      }
+      return h;
+    };
     const skip = new Set(activeBans(tx.db, now).map((b) => b.ip));
     const newBans: Ban[] = [];
     for (const src of cfg.sources) {
-      let history = st.histories.get(src.name);
-      if (!history) {
-        history = new Map();
-        st.histories.set(src.name, history);
-      }
       const handler = () =>
         createLineHandler({
           source: src,
-          history: history as History,
+          history: historyOf(src.name),
           whitelist: tx.whitelist,
           skip,
           nowMs,
@@ -87,7 +92,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
           (e) => {
             h.stats.lines++;
             if (!comms.includes(e.comm)) return; // not really sshd/proftpd, whatever SYSLOG_IDENTIFIER says
-            const ev = parse(e.message, e.timeMs, e.pid ? `${e.host}/${e.pid}` : undefined);
+            const ev = parse(e.message, e.timeMs, pidNumber(e.pid));
             if (ev) h.handleEvent(ev);
           },
         );
@@ -96,18 +101,20 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         res.events += h.stats.events;
         res.failures += h.stats.failures;
         ctx.log.debug(`scan: journal [${src.name}]: ${h.stats.lines} entries, ${h.stats.events} events`);
-        pruneHistory(history, Math.floor(nowMs / 1000), windowOf(src.rules));
+        pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
         continue;
       }
       const files = expandLogGlob(src.log);
       if (files.length === 0) res.missing.push(src.log);
       for (const file of files) {
-        const h = handler();
+        // The handler (and with it the history file) is only set up once there is a line to count.
+        let h: ReturnType<typeof handler> | null = null;
+        const onLine = (line: string) => (h ??= handler()).handle(line);
         // A first run only needs lines young enough to matter: inside the longest window plus one ban length
         // (older offenses' bans would have expired). Permanent bans need the whole history.
         const firstRunSpan = src.banDurationSec === null ? null : windowOf(src.rules) + src.banDurationSec;
         const progress = progressBar(ctx, file);
-        const r = await readNewLines(file, st.positions[file], h.handle, {
+        const r = await readNewLines(file, st.positions[file], onLine, {
           notBeforeMs: firstRunSpan === null || opts.fromStart ? undefined : nowMs - firstRunSpan * 1000,
           lineTime: (line) => lineTimeMs(line, nowMs),
           onProgress: progress?.update,
@@ -121,12 +128,13 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
         if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
         st.positions[file] = r.position;
-        res.lines += h.stats.lines;
-        res.events += h.stats.events;
-        res.failures += h.stats.failures;
-        ctx.log.debug(`scan: ${file}: ${h.stats.lines} lines, ${h.stats.events} events, ${h.stats.failures} failures`);
+        const stats = (h as ReturnType<typeof handler> | null)?.stats ?? { lines: 0, events: 0, failures: 0 };
+        res.lines += stats.lines;
+        res.events += stats.events;
+        res.failures += stats.failures;
+        ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures`);
       }
-      pruneHistory(history, Math.floor(nowMs / 1000), windowOf(src.rules));
+      if (st.histories) pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
     }
     for (const b of newBans) {
       if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {

@@ -39,7 +39,7 @@ export async function runTestLog(
     skip: new Set(),
     nowMs: ctx.clock.now().getTime(),
     onOffense: (o) => offenses.push(o),
-    onEvent: (ev) => opts.onEvent({ lineNo, time: ev.time.toISOString(), ip: ev.ip, user: ev.user, outcome: ev.outcome, parser: ev.parser }),
+    onEvent: (ev) => opts.onEvent({ lineNo, time: new Date(ev.timeMs).toISOString(), ip: ev.ip, user: ev.user, outcome: ev.outcome, parser: ev.parser }),
   });
   const r = await readNewLines(opts.file, undefined, (line) => {
     lineNo++;

@@ -20,7 +20,7 @@ export const PARSERS: Record<string, LineParser> = {
 export const PARSER_NAMES = Object.keys(PARSERS);
 
 /** Parsers for messages whose header journald already split off into trusted fields. */
-export type MessageParser = (msg: string, timeMs: number, conn: string | undefined) => LoginEvent | null;
+export type MessageParser = (msg: string, timeMs: number, conn: number | undefined) => LoginEvent | null;
 
 export const JOURNAL_PARSERS: Record<string, MessageParser> = {
   proftpd: parseProftpdJournal,

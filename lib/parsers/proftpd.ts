@@ -6,7 +6,7 @@
  */
 import type { LoginEvent } from '../types';
 import { parseIp } from '../ip';
-import { connKey, headerTime, progIs, scanSyslogHeader } from './syslog-header';
+import { connKey, headerTime, pidNumber, progIs, scanSyslogHeader } from './syslog-header';
 import { parseClfTime, parseLocalDateTime } from './time';
 import type { ParseContext } from './index';
 
@@ -66,8 +66,8 @@ function sessionPrefix(line: string, from: number): { ip: string; msgStart: numb
   return { ip, msgStart };
 }
 
-function event(timeMs: number, ip: string, m: Msg, conn?: string): LoginEvent {
-  return { time: new Date(timeMs), parser: 'proftpd', outcome: m.outcome, kind: m.kind, ip, user: m.user, count: 1, conn, evidence: m.evidence };
+function event(timeMs: number, ip: string, m: Msg, conn?: number): LoginEvent {
+  return { timeMs, parser: 'proftpd', outcome: m.outcome, kind: m.kind, ip, user: m.user, count: 1, conn, evidence: m.evidence };
 }
 
 /**
@@ -115,7 +115,7 @@ export function parseProftpd(line: string, ctx: ParseContext): LoginEvent | null
     const sp = sessionPrefix(line, tagEnd + 1);
     if (!sp) return null;
     const m = parseProftpdMessage(line.slice(sp.msgStart));
-    return m ? event(t, sp.ip, m, `${line.slice(tsEnd + 1, hostEnd)}/${tag.slice(8, -1)}`) : null;
+    return m ? event(t, sp.ip, m, pidNumber(tag.slice(8, -1))) : null;
   }
   // Through syslog: "Nov 22 01:32:05 host proftpd[15120]: server (client[ip]) - msg"
   const h = scanSyslogHeader(line);
@@ -129,7 +129,7 @@ export function parseProftpd(line: string, ctx: ParseContext): LoginEvent | null
 }
 
 /** A ProFTPD message from journald: "server (client[IP]) - USER …", time and pid from trusted fields. */
-export function parseProftpdJournal(msg: string, timeMs: number, conn: string | undefined): LoginEvent | null {
+export function parseProftpdJournal(msg: string, timeMs: number, conn: number | undefined): LoginEvent | null {
   const sp = sessionPrefix(msg, 0);
   if (!sp) return null;
   const m = parseProftpdMessage(msg.slice(sp.msgStart));

@@ -10,7 +10,7 @@ import type { ParseContext } from './index';
 
 const PROGS = ['sshd', 'sshd-session', 'sshd-auth'];
 
-type Partial = Omit<LoginEvent, 'time' | 'parser' | 'conn'> & { port?: string };
+type Partial = Omit<LoginEvent, 'timeMs' | 'parser' | 'conn'> & { port?: string };
 
 function ev(outcome: 'failure' | 'success', kind: LoginEvent['kind'], ip: string, user: string, evidence: LoginEvent['evidence'], port?: string, count = 1): Partial {
   return { outcome, kind, ip, user, count, evidence, port };
@@ -211,10 +211,10 @@ export function parseSshd(line: string, ctx: ParseContext): LoginEvent | null {
   // -E lines carry no time, so the scan time stands in for them.
   const timeMs = h ? headerTime(line, h, ctx.nowMs) : ctx.nowMs;
   if (Number.isNaN(timeMs)) return null;
-  let conn = h ? connKey(line, h) : undefined;
-  if (!conn && p.port) conn = `${p.ip}:${p.port}`;
+  let conn: number | string | undefined = h ? connKey(line, h) : undefined;
+  if (conn === undefined && p.port) conn = `${p.ip}:${p.port}`;
   return {
-    time: new Date(timeMs),
+    timeMs,
     parser: 'sshd',
     outcome: p.outcome,
     kind: p.kind,
@@ -227,8 +227,8 @@ export function parseSshd(line: string, ctx: ParseContext): LoginEvent | null {
 }
 
 /** An sshd message that arrived without a header (journald): time and connection come from trusted fields. */
-export function parseSshdJournal(msg: string, timeMs: number, conn: string | undefined): LoginEvent | null {
+export function parseSshdJournal(msg: string, timeMs: number, conn: number | undefined): LoginEvent | null {
   const p = parseSshdMessage(msg);
   if (!p) return null;
-  return { time: new Date(timeMs), parser: 'sshd', outcome: p.outcome, kind: p.kind, ip: p.ip, user: p.user, count: p.count, conn: conn ?? (p.port ? `${p.ip}:${p.port}` : undefined), evidence: p.evidence };
+  return { timeMs, parser: 'sshd', outcome: p.outcome, kind: p.kind, ip: p.ip, user: p.user, count: p.count, conn: conn ?? (p.port ? `${p.ip}:${p.port}` : undefined), evidence: p.evidence };
 }

@@ -76,7 +76,24 @@ export function headerTime(line: string, h: Header, nowMs: number): number {
   return lastMs;
 }
 
-/** "host/pid" for reconciling the lines of one connection, or undefined when the line has no pid. */
-export function connKey(line: string, h: Header): string | undefined {
-  return h.pidEnd > h.pidStart ? `${line.slice(h.hostStart, h.hostEnd)}/${line.slice(h.pidStart, h.pidEnd)}` : undefined;
+/** A pid as a number (undefined when it is not one). */
+export function pidNumber(text: string): number | undefined {
+  const n = Number(text);
+  return text.length > 0 && text.length < 10 && Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * The pid, for reconciling the lines of one connection (undefined when the line has none). The host is left
+ * out: a log holds one host's lines, and the reconciler also starts a new connection when the address
+ * changes, so a pid reused on a merged multi-host log cannot mix two clients.
+ */
+export function connKey(line: string, h: Header): number | undefined {
+  let n = 0;
+  if (h.pidEnd <= h.pidStart || h.pidEnd - h.pidStart > 9) return undefined;
+  for (let i = h.pidStart; i < h.pidEnd; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    n = n * 10 + (c - 48);
+  }
+  return n;
 }
