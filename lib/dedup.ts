@@ -18,21 +18,17 @@ interface ConnState {
   lastMs: number;
 }
 
-/** A failure to count: `n` attempts at `time` from `ip`, with what we know about the user. */
-export interface CountedFailure {
-  ip: string;
-  timeMs: number;
-  n: number;
-  user: string;
-  invalid: boolean;
-}
 
 const MAX_CONNS = 20_000;
 /** Connections silent for this long are forgotten (sshd's LoginGraceTime is 2 minutes). */
 const CONN_IDLE_MS = 15 * 60_000;
 
-/** Creates a reconciler; feed it every event of one source in log order. */
-export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
+/**
+ * Creates a reconciler; feed it every event of one source in log order. It returns how many new attempts
+ * the event stands for (0: none), and marks the event `invalid_user` when its connection is known to be for
+ * a user that does not exist (sshd says so once per connection, not on every line).
+ */
+export function createDeduper(): (ev: LoginEvent) => number {
   // Two generations instead of evicting entries one by one: deleting from the front of a big Map leaves
   // holes V8 must skip on every later iteration, which made floods of new connections quadratic.
   let conns = new Map<number | string, ConnState>();
@@ -48,9 +44,9 @@ export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
     return old;
   };
   return (ev) => {
-    if (ev.outcome !== 'failure') return null;
+    if (ev.outcome !== 'failure') return 0;
     const invalidHint = ev.kind === 'invalid_user';
-    if (ev.conn === undefined) return { ip: ev.ip, timeMs: ev.timeMs, n: ev.count, user: ev.user, invalid: invalidHint };
+    if (ev.conn === undefined) return ev.count;
     const key = ev.conn;
     const t = ev.timeMs;
     let st = lookup(key);
@@ -86,8 +82,9 @@ export function createDeduper(): (ev: LoginEvent) => CountedFailure | null {
     }
     const total = Math.max(st.attempt, st.pam, st.pamMore, st.connection);
     const n = total - st.counted;
-    if (n <= 0) return null;
+    if (n <= 0) return 0;
     st.counted = total;
-    return { ip: ev.ip, timeMs: ev.timeMs, n, user: ev.user, invalid: st.invalid };
+    if (st.invalid) ev.kind = 'invalid_user';
+    return n;
   };
 }

@@ -53,14 +53,14 @@ export function createLineHandler(opts: {
   const handleEvent = (ev: LoginEvent) => {
     stats.events++;
     opts.onEvent?.(ev);
-    const c = dedup(ev);
-    if (!c) return;
-    stats.failures += c.n;
-    if (!wlEmpty && isWhitelisted(c.ip, whitelist)) return;
-    const target = banTarget(c.ip, source.ipv6Prefix, whitelist);
+    const n = dedup(ev);
+    if (n === 0) return;
+    stats.failures += n;
+    if (!wlEmpty && isWhitelisted(ev.ip, whitelist)) return;
+    const target = banTarget(ev.ip, source.ipv6Prefix, whitelist);
     if (skip.has(target)) return;
-    const flags = (suspicious.has(c.user) ? FLAG_SUSPICIOUS : 0) | (c.invalid ? FLAG_INVALID : 0);
-    const off = recordFailure(history, target, Math.floor(c.timeMs / 1000), c.n, flags, source.rules, source.name);
+    const flags = (suspicious.has(ev.user) ? FLAG_SUSPICIOUS : 0) | (ev.kind === 'invalid_user' ? FLAG_INVALID : 0);
+    const off = recordFailure(history, target, Math.floor(ev.timeMs / 1000), n, flags, source.rules, source.name);
     if (off) {
       skip.add(target);
       history.delete(target);

@@ -30,6 +30,8 @@ export interface LoginEvent {
    * counting one attempt several times. A number keeps the per-line Map lookups cheap.
    */
   conn?: number | string;
+  /** Client port when the line names one. */
+  port?: string;
   /** How the connection-level reconciliation should treat this line (see lib/dedup.ts). */
   evidence: 'attempt' | 'pam' | 'pam_more' | 'connection';
 }

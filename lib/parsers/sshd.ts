@@ -10,10 +10,9 @@ import type { ParseContext } from './index';
 
 const PROGS = ['sshd', 'sshd-session', 'sshd-auth'];
 
-type Partial = Omit<LoginEvent, 'timeMs' | 'parser' | 'conn'> & { port?: string };
-
-function ev(outcome: 'failure' | 'success', kind: LoginEvent['kind'], ip: string, user: string, evidence: LoginEvent['evidence'], port?: string, count = 1): Partial {
-  return { outcome, kind, ip, user, count, evidence, port };
+/** The event, with time and connection filled in by the caller (one object per event: this is the hot path). */
+function ev(outcome: 'failure' | 'success', kind: LoginEvent['kind'], ip: string, user: string, evidence: LoginEvent['evidence'], port?: string, count = 1): LoginEvent {
+  return { timeMs: 0, parser: 'sshd', outcome, kind, ip, user, count, conn: undefined, evidence, port };
 }
 
 /** True when msg[from, to) is 1–5 decimal digits. Hand-written: this runs for most lines of a busy log. */
@@ -71,18 +70,42 @@ function forUser(head: string, prefixLen: number): { user: string; invalid: bool
 }
 
 // pam_unix's fixed field order: logname= uid= euid= tty= ruser= rhost= [ user=]. The first rhost after
-// ruser= is the one sshd gave PAM; a user name can only add text after it.
-const PAM_FIELDS = /^logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=\S* rhost=(\S+)(?: {1,2}user=(.*)| *)$/;
+// ruser= is the one sshd gave PAM; a user name can only add text after it. (Same as the regex
+// /^logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=\S* rhost=(\S+)(?: {1,2}user=(.*)| *)$/, walked by hand.)
+const PAM_FIELD_NAMES = ['logname=', 'uid=', 'euid=', 'tty=', 'ruser='];
 
-function pamFields(rest: string): { ip: string; user: string } | null {
-  const m = PAM_FIELDS.exec(rest);
-  if (!m) return null;
-  const ip = parseIp(m[1] as string);
-  return ip ? { ip, user: m[2] ?? '' } : null;
+function pamFields(msg: string, from: number): { ip: string; user: string } | null {
+  let pos = from;
+  for (const name of PAM_FIELD_NAMES) {
+    if (!msg.startsWith(name, pos)) return null;
+    const sp = msg.indexOf(' ', pos + name.length);
+    if (sp < 0) return null;
+    if (name === 'uid=' || name === 'euid=') {
+      for (let i = pos + name.length; i < sp; i++) {
+        const c = msg.charCodeAt(i);
+        if (c < 48 || c > 57) return null;
+      }
+      if (sp === pos + name.length) return null;
+    }
+    pos = sp + 1;
+  }
+  if (!msg.startsWith('rhost=', pos)) return null;
+  pos += 6;
+  let end = msg.indexOf(' ', pos);
+  if (end < 0) end = msg.length;
+  if (end === pos) return null;
+  const ip = parseIp(msg.slice(pos, end));
+  if (!ip) return null;
+  // What follows: nothing, spaces, or " user=U" / "  user=U".
+  let i = end;
+  while (i < msg.length && msg.charCodeAt(i) === 32) i++;
+  if (i === msg.length) return { ip, user: '' };
+  if (i - end > 2 || !msg.startsWith('user=', i)) return null;
+  return { ip, user: msg.slice(i + 5) };
 }
 
 /** Parses the message part of an sshd line. */
-export function parseSshdMessage(text: string): Partial | null {
+export function parseSshdMessage(text: string): LoginEvent | null {
   // Newer sshd prefixes some messages with "error: " ("error: maximum authentication attempts exceeded …").
   const msg = text.startsWith('error: ') && !text.startsWith('error: PAM: ') ? text.slice(7) : text;
   switch (msg.charCodeAt(0)) {
@@ -118,14 +141,14 @@ export function parseSshdMessage(text: string): Partial | null {
       if (!msg.startsWith('pam_unix(sshd:auth): ') && !msg.startsWith('pam_unix(sshd-session:auth): ')) return null;
       const i = msg.indexOf(marker);
       if (i < 0 || i > 40) return null;
-      const f = pamFields(msg.slice(i + marker.length));
+      const f = pamFields(msg, i + marker.length);
       return f ? ev('failure', 'password', f.ip, f.user, 'pam') : null;
     }
     case 80: {
       // P: "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
       const m = /^PAM (\d{1,4}) more authentication failures?; /.exec(msg);
       if (!m) return null;
-      const f = pamFields(msg.slice(m[0].length));
+      const f = pamFields(msg, m[0].length);
       return f ? ev('failure', 'password', f.ip, f.user, 'pam_more', undefined, Number(m[1])) : null;
     }
     case 101: {
@@ -209,26 +232,18 @@ export function parseSshd(line: string, ctx: ParseContext): LoginEvent | null {
   const p = parseSshdMessage(msg);
   if (!p) return null;
   // -E lines carry no time, so the scan time stands in for them.
-  const timeMs = h ? headerTime(line, h, ctx.nowMs) : ctx.nowMs;
-  if (Number.isNaN(timeMs)) return null;
-  let conn: number | string | undefined = h ? connKey(line, h) : undefined;
-  if (conn === undefined && p.port) conn = `${p.ip}:${p.port}`;
-  return {
-    timeMs,
-    parser: 'sshd',
-    outcome: p.outcome,
-    kind: p.kind,
-    ip: p.ip,
-    user: p.user,
-    count: p.count,
-    conn,
-    evidence: p.evidence,
-  };
+  p.timeMs = h ? headerTime(line, h, ctx.nowMs) : ctx.nowMs;
+  if (Number.isNaN(p.timeMs)) return null;
+  p.conn = h ? connKey(line, h) : undefined;
+  if (p.conn === undefined && p.port) p.conn = `${p.ip}:${p.port}`;
+  return p;
 }
 
 /** An sshd message that arrived without a header (journald): time and connection come from trusted fields. */
 export function parseSshdJournal(msg: string, timeMs: number, conn: number | undefined): LoginEvent | null {
   const p = parseSshdMessage(msg);
   if (!p) return null;
-  return { timeMs, parser: 'sshd', outcome: p.outcome, kind: p.kind, ip: p.ip, user: p.user, count: p.count, conn: conn ?? (p.port ? `${p.ip}:${p.port}` : undefined), evidence: p.evidence };
+  p.timeMs = timeMs;
+  p.conn = conn ?? (p.port ? `${p.ip}:${p.port}` : undefined);
+  return p;
 }

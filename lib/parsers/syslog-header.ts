@@ -22,7 +22,13 @@ export interface Header {
   msgStart: number;
 }
 
-/** Finds the header fields of a syslog line; null when the line has no (well-formed) syslog header. */
+// One reused result object: this runs for every line of a log, and callers use the header at once.
+const scratch: Header = { kind: 'bsd', stampEnd: 0, hostStart: 0, hostEnd: 0, progStart: 0, progEnd: 0, pidStart: 0, pidEnd: 0, msgStart: 0 };
+
+/**
+ * Finds the header fields of a syslog line; null when the line has no (well-formed) syslog header.
+ * The result is overwritten by the next call: use it before parsing another line.
+ */
 export function scanSyslogHeader(line: string): Header | null {
   let pos: number;
   let kind: Header['kind'];
@@ -53,7 +59,16 @@ export function scanSyslogHeader(line: string): Header | null {
       pidEnd = progEnd - 1;
     }
   }
-  return { kind, stampEnd: kind === 'bsd' ? 15 : pos - 1, hostStart: pos, hostEnd, progStart: hostEnd + 1, progEnd: nameEnd, pidStart, pidEnd, msgStart: progEnd + 2 };
+  scratch.kind = kind;
+  scratch.stampEnd = kind === 'bsd' ? 15 : pos - 1;
+  scratch.hostStart = pos;
+  scratch.hostEnd = hostEnd;
+  scratch.progStart = hostEnd + 1;
+  scratch.progEnd = nameEnd;
+  scratch.pidStart = pidStart;
+  scratch.pidEnd = pidEnd;
+  scratch.msgStart = progEnd + 2;
+  return scratch;
 }
 
 /** True when the header's program name is one of `names`. */
