@@ -136,7 +136,7 @@ export function parseNet(text: string): Net | null {
   let prefix = bits;
   if (slash >= 0) {
     const p = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(p)) return null;
+    if (!/^(?:0|[1-9]\d{0,2})$/.test(p)) return null; // no leading zeros: /024 is not /24 to every reader
     prefix = Number(p);
     if (prefix > bits) return null;
     // ::ffff:a.b.c.d/N is an IPv4 network in disguise; refuse rather than guess the prefix.

@@ -2,10 +2,10 @@
  * Ban targets as the firewall sees them: strict parsing of addresses and CIDRs into one canonical text form,
  * so what we ask the kernel for and what the kernel lists back compare equal. Pure.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { type Family, MIN_PREFIX, formatNet, parseNet } from '../ip';
 import { BackendError } from './backend-error';
 
-export type Family = 4 | 6;
+export type { Family };
 
 export interface Target {
   family: Family;
@@ -18,91 +18,24 @@ export interface Target {
 }
 
 const WIDTH: Record<Family, number> = { 4: 32, 6: 128 };
-/** Wider networks are refused: a typo like 0.0.0.0/1 would lock everybody out, the admin included. */
-export const MIN_PREFIX: Record<Family, number> = { 4: 8, 6: 16 };
-
-function v4ToBits(ip: string): bigint {
-  return ip.split('.').reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);
-}
-
-function bitsToV4(n: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
-}
-
-function v6ToBits(ip: string): bigint {
-  let text = ip;
-  let low32: bigint | null = null;
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    low32 = v4ToBits(text.slice(lastColon + 1));
-    text = `${text.slice(0, lastColon + 1)}0:0`;
-  }
-  const halves = text.split('::');
-  const left = halves[0] ? halves[0].split(':') : [];
-  const right = halves.length > 1 && halves[1] ? halves[1].split(':') : [];
-  const zeros = halves.length > 1 ? 8 - left.length - right.length : 0;
-  const groups = [...left, ...Array<string>(zeros).fill('0'), ...right];
-  let n = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
-  if (low32 !== null) n = (n & ~0xffffffffn) | low32;
-  return n;
-}
-
-/** RFC 5952: lower case, no leading zeros, the longest run (≥ 2) of zero groups becomes "::". */
-function bitsToV6(n: bigint): string {
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((n >> BigInt(i * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; i++) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    if (j > i) i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
-}
-
-function makeKey(family: Family, bits: bigint, len: number): string {
-  const addr = family === 4 ? bitsToV4(bits) : bitsToV6(bits);
-  return len === WIDTH[family] ? addr : `${addr}/${len}`;
-}
+export { MIN_PREFIX };
 
 /** Builds a Target from family/bits/len (bits must already be a network address). */
 export function makeTarget(family: Family, bits: bigint, len: number): Target {
-  return { family, bits, len, key: makeKey(family, bits, len) };
+  return { family, bits, len, key: formatNet({ family, addr: bits, prefix: len }) };
 }
 
 /**
- * Parses an address or CIDR strictly: no zone ids, no host bits set, no leading-zero octets; an
- * IPv4-mapped IPv6 address (::ffff:192.0.2.7) becomes its IPv4 address when `unmap` is set, because that
- * is how the kernel sees such a client. Returns null for anything else.
+ * Parses an address or CIDR strictly (lib/ip.ts does the work, so the firewall and the deny file agree on
+ * what an address is): no zone ids or brackets, no host bits set, no leading-zero octets; an IPv4-mapped
+ * IPv6 address (::ffff:192.0.2.7) is its IPv4 address, as the kernel sees such a client. Null otherwise.
  */
-export function parseTarget(text: string, opts: { unmap?: boolean; minPrefix?: boolean } = {}): Target | null {
-  const m = /^([0-9A-Fa-f:.]+)(?:\/(\d{1,3}))?$/.exec(text);
-  if (!m) return null;
-  const addr = m[1] as string;
-  const version = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : 0;
-  if (version === 0) return null;
-  const family: Family = version;
-  const width = WIDTH[family];
-  const len = m[2] === undefined ? width : Number(m[2]);
-  if (m[2] !== undefined && m[2].length > 1 && m[2].startsWith('0')) return null;
-  if (len > width || len < 0) return null;
-  if (opts.minPrefix && len < MIN_PREFIX[family]) return null;
-  let bits = family === 4 ? v4ToBits(addr) : v6ToBits(addr);
-  if (family === 4 && bitsToV4(bits) !== addr) return null; // leading zeros like 010.0.0.1
-  const hostMask = (1n << BigInt(width - len)) - 1n;
-  if ((bits & hostMask) !== 0n) return null;
-  if (opts.unmap && family === 6 && len === 128 && bits >> 32n === 0xffffn) {
-    bits &= 0xffffffffn;
-    return makeTarget(4, bits, 32);
-  }
-  return makeTarget(family, bits, len);
+export function parseTarget(text: string, opts: { minPrefix?: boolean } = {}): Target | null {
+  if (!/^[0-9A-Fa-f:.]+(?:\/\d{1,3})?$/.test(text)) return null;
+  const net = parseNet(text);
+  if (!net) return null;
+  if (opts.minPrefix && net.prefix < MIN_PREFIX[net.family]) return null;
+  return makeTarget(net.family, net.addr, net.prefix);
 }
 
 /**
@@ -112,7 +45,7 @@ export function parseTarget(text: string, opts: { unmap?: boolean; minPrefix?: b
 export function validateTargets(backend: string, targets: readonly string[]): Target[] {
   const byKey = new Map<string, Target>();
   for (const raw of targets) {
-    const t = typeof raw === 'string' ? parseTarget(raw.trim(), { unmap: true, minPrefix: true }) : null;
+    const t = typeof raw === 'string' ? parseTarget(raw.trim(), { minPrefix: true }) : null;
     if (!t) {
       throw new BackendError(
         `${backend}: refusing invalid ban target ${JSON.stringify(raw)} (expected an IPv4/IPv6 address or a CIDR like 192.0.2.0/24 with host bits zero, at most /${MIN_PREFIX[4]} or /${MIN_PREFIX[6]} wide)`,
