@@ -20,6 +20,7 @@ import { runSyncPull } from './commands/sync-pull';
 import { runSyncPush } from './commands/sync-push';
 import { runFlush } from './commands/flush';
 import { runAll } from './commands/run';
+import { runWhitelistEdit, type WhitelistOp } from './sync/whitelist-edit';
 import { PARSER_NAMES } from './parsers';
 import { formatDuration } from './duration';
 
@@ -172,6 +173,20 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
         process.stdout.write(`${lines.join('\n')}\n`);
       },
     ],
+    whitelist: [
+      'whitelist <op> [entry]',
+      'add, remove or list whitelist entries (the shared whitelist when sync is on, else the local file)',
+      (c) =>
+        mutating(c)
+          .positional('op', { type: 'string', choices: ['add', 'remove', 'list'] })
+          .positional('entry', { type: 'string', describe: 'IP address or CIDR network (add/remove)' }),
+      async (argv) => {
+        const op = String(argv.op) as WhitelistOp;
+        if (op !== 'list' && !argv.entry) throw new AppError(ExitCode.Usage, `whitelist ${op}: name the address or network`);
+        const r = await runWhitelistEdit(contextFor(argv), op, argv.entry as string | undefined);
+        if (op === 'list') process.stdout.write(r.entries.length ? `${r.entries.join('\n')}\n` : '');
+      },
+    ],
     flush: [
       'flush',
       'remove every firewall rule and set autoban added',
@@ -210,4 +225,7 @@ export async function main(args: string[], only?: string): Promise<void> {
     }
   }
   process.exitCode = code;
+  // Leave now rather than when the event loop drains: a file system call stuck on a hung NFS share
+  // (shared_dir) must not keep a cron run alive. The callbacks run once stdout and stderr are flushed.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

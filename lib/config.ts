@@ -359,7 +359,8 @@ export function parseConfig(
     nodeId,
     stateDir: ov.stateDir ? path.resolve(ov.stateDir) : resolvePath(g.state_dir as string, baseDir),
     denyFile: ov.denyFile ? path.resolve(ov.denyFile) : resolvePath(g.deny_file as string, baseDir),
-    whitelistFile: g.whitelist ? resolvePath(g.whitelist as string, baseDir) : null,
+    // With sync on, the shared whitelist needs a local copy even when no whitelist key is set.
+    whitelistFile: g.whitelist ? resolvePath(g.whitelist as string, baseDir) : sync.context !== 'none' ? path.join(ov.stateDir ? path.resolve(ov.stateDir) : resolvePath(g.state_dir as string, baseDir), 'whitelist.txt') : null,
     jitterSec: g.jitter as number,
     lockTimeoutSec: g.lock_timeout as number,
     historyRetentionSec: g.history_retention as number,

@@ -164,3 +164,17 @@ test('check-config summarises a valid config', () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`source [sshd] parser=sshd log=${e.dir}/auth.log`);
 });
+
+test('whitelist add/list/remove edits the local file and takes effect at once', () => {
+  const e = env();
+  expect(cli(['ban', '198.51.100.44', ...e.cfg]).code).toBe(0);
+  expect(cli(['whitelist', 'add', '198.51.100.0/24', ...e.cfg]).code).toBe(0);
+  expect(cli(['whitelist', 'list', ...e.cfg]).stdout).toBe('198.51.100.0/24\n');
+  expect(e.read('whitelist.txt')).toContain('198.51.100.0/24');
+  expect(e.denyTargets()).toEqual([]); // the banned address is whitelisted now
+  expect(cli(['ban', '198.51.100.45', ...e.cfg]).code).toBe(65);
+  expect(cli(['whitelist', 'add', 'not-an-ip', ...e.cfg]).code).toBe(64);
+  expect(cli(['whitelist', 'remove', '198.51.100.0/24', ...e.cfg]).code).toBe(0);
+  expect(cli(['whitelist', 'list', ...e.cfg]).stdout).toBe('');
+  expect(cli(['ban', '198.51.100.45', ...e.cfg]).code).toBe(0);
+});

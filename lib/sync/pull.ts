@@ -1,0 +1,194 @@
+/**
+ * sync-pull: fetch the shared whitelist, every node's document and the shared hosts.deny (all outside the
+ * state lock), then merge them into the local database in one short locked transaction, which re-renders
+ * the deny file. Whatever could be read is merged even when the store fails half-way; the failure is then
+ * reported with exit code 69 and the next run tries again.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Context } from '../context';
+import { reportApplied, withState } from '../state';
+import { writeFileAtomic } from '../atomic-write';
+import { parseWhitelist } from '../whitelist';
+import { parseTarget } from '../ip';
+import type { Ban } from '../types';
+import { nodeIdOfKey } from './layout';
+import { type PeerDoc, adoptSharedLines, mergePeerDocs } from './merge';
+import { decodeNodeDoc } from './node-doc';
+import { type SharedHostsDeny, type SharedWhitelist, parseSharedHostsDeny, parseSharedWhitelist, renderWhitelist } from './legacy';
+import { type ReadResult, type Verdict, readVerified, withRetries } from './retry';
+import { type Session, type SyncDeps, type SyncResult, closeSession, mapLimit, openSession, reasonOf, syncFailure } from './session';
+import { updateSyncState } from './sync-state';
+
+/** At most this many bad entries are listed per object; the rest are counted. */
+const MAX_ENTRY_WARNINGS = 5;
+/** Parallel reads of node documents. */
+const READ_CONCURRENCY = 6;
+
+export function whitelistVerdict(name: string): (b: Buffer) => Verdict<SharedWhitelist> {
+  return (bytes) => {
+    const wl = parseSharedWhitelist(bytes.toString('utf8'), name);
+    // A checksum mismatch is a torn copy or a hand edit below the header: trusted once it reads the same twice.
+    return wl.integrity === 'verified' ? { kind: 'ok', value: wl } : { kind: 'unverified', value: wl };
+  };
+}
+
+export function hostsDenyVerdict(name: string): (b: Buffer) => Verdict<SharedHostsDeny> {
+  return (bytes) => {
+    const hd = parseSharedHostsDeny(bytes.toString('utf8'), name);
+    if (hd.integrity === 'verified') return { kind: 'ok', value: hd };
+    if (hd.integrity === 'none') return { kind: 'unverified', value: hd };
+    return { kind: 'bad', reason: 'the autoban block does not match its checksum (torn, mixed, or edited by hand)' };
+  };
+}
+
+/** Reports entry-level problems of one object, a few lines at most. */
+function reportEntryErrors(s: Session, object: string, errors: string[]): void {
+  for (const e of errors.slice(0, MAX_ENTRY_WARNINGS)) s.warn(e);
+  if (errors.length > MAX_ENTRY_WARNINGS) s.warn(`${object}: ${errors.length - MAX_ENTRY_WARNINGS} more bad entries ignored`);
+}
+
+function reportSkip(s: Session, object: string, r: ReadResult<unknown>, what: string): void {
+  if (r.status !== 'rejected' && r.status !== 'unreadable') return;
+  // Store messages name the object too; say it once.
+  const reason = r.reason.replace(new RegExp(`^(reading )?${object.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '');
+  // Poisoned and torn objects read the same to the operator: skipped this time, read again next run.
+  s.warn(`skipped ${object} for this run: ${reason}; ${what}`);
+}
+
+interface Fetched {
+  whitelist: SharedWhitelist | null;
+  whitelistAbsent: boolean;
+  docs: PeerDoc[];
+  hostsDeny: SharedHostsDeny | null;
+  /** Set when the store failed or the deadline passed: the step ends with exit 69 after merging the rest. */
+  failure: string | null;
+}
+
+async function fetchAll(s: Session): Promise<Fetched> {
+  const { layout, policy, deadline, ctx } = s;
+  const now = ctx.clock.now();
+  const out: Fetched = { whitelist: null, whitelistAbsent: false, docs: [], hostsDeny: null, failure: null };
+  try {
+    const wlName = layout.whitelist.store.describe(layout.whitelist.key);
+    const wl = await readVerified(layout.whitelist.store, layout.whitelist.key, whitelistVerdict(wlName), policy, deadline);
+    if (wl.status === 'ok') {
+      out.whitelist = wl.value;
+      for (const w of wl.value.warnings) s.warn(w);
+    } else if (wl.status === 'absent') out.whitelistAbsent = true;
+    else reportSkip(s, wlName, wl, 'keeping the local whitelist');
+
+    const prefix = layout.nodes.prefix;
+    const keys = await withRetries(`listing ${layout.nodes.store.describe(prefix)}`, (t) => layout.nodes.store.list(prefix, { timeoutMs: t }), policy, deadline);
+    const docKeys: { key: string; node: string }[] = [];
+    for (const key of keys) {
+      const node = nodeIdOfKey(prefix, key);
+      if (node) docKeys.push({ key, node });
+      else if (!key.endsWith('/')) s.warn(`ignored ${layout.nodes.store.describe(key)}: not a node document name (<node_id>.json)`);
+    }
+    const results = await mapLimit(docKeys, READ_CONCURRENCY, async ({ key, node }) => {
+      const name = layout.nodes.store.describe(key);
+      const r = await readVerified(
+        layout.nodes.store,
+        key,
+        (bytes): Verdict<PeerDoc> => {
+          const d = decodeNodeDoc(bytes, name, node, now);
+          if (!d.ok) return { kind: 'bad', reason: d.reason };
+          // Entry errors are reported once the read is final (below), not on every retry.
+          return { kind: 'ok', value: { object: key, events: d.events, errors: d.errors } as PeerDoc & { errors: string[] } };
+        },
+        policy,
+        deadline,
+      );
+      return { name, node, r };
+    });
+    for (const { name, node, r } of results) {
+      if (r.status === 'ok') {
+        const doc = r.value as PeerDoc & { errors: string[] };
+        reportEntryErrors(s, name, doc.errors);
+        out.docs.push({ object: doc.object, events: doc.events });
+      } else reportSkip(s, name, r, `keeping everything already merged from ${node}`);
+    }
+
+    const hdName = layout.hostsDeny.store.describe(layout.hostsDeny.key);
+    const hd = await readVerified(layout.hostsDeny.store, layout.hostsDeny.key, hostsDenyVerdict(hdName), policy, deadline);
+    if (hd.status === 'ok') {
+      out.hostsDeny = hd.value;
+      for (const w of hd.value.warnings) s.warn(w);
+    } else reportSkip(s, hdName, hd, 'nothing adopted from it this run');
+  } catch (e) {
+    out.failure = reasonOf(e);
+  }
+  return out;
+}
+
+/** The local copy of the shared whitelist (what the state transaction reads), rewritten only when its entries changed. */
+function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
+  const name = s.layout.whitelist.store.describe(s.layout.whitelist.key);
+  const file = s.ctx.config.whitelistFile;
+  if (!file) {
+    if (wl.entries.length) s.warn(`${name} has ${wl.entries.length} entries but [DEFAULT] whitelist is not set, so they are not applied on this node`);
+    return;
+  }
+  let current: string | null = null;
+  try {
+    current = fs.readFileSync(file, 'utf8');
+  } catch {
+    current = null;
+  }
+  if (current !== null) {
+    const have = new Set(parseWhitelist(current, file).whitelist.entries.map((e) => parseTarget(e) ?? e));
+    if (have.size === wl.entries.length && wl.entries.every((e) => have.has(e))) return;
+  }
+  if (s.ctx.dryRun) {
+    s.ctx.log.info(`${s.step}: would update ${file} from ${name} (${wl.entries.length} entries)`);
+    return;
+  }
+  const text = renderWhitelist(wl.entries, s.ctx.config.nodeId, `Copy of ${name}, written by autoban sync-pull.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`);
+  writeFileAtomic(file, text, { mode: 0o644, keepOwner: true });
+  s.ctx.log.info(`${s.step}: updated ${file} from ${name} (${wl.entries.length} entries)`);
+}
+
+/** sync-pull. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */
+export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncResult> {
+  const s = openSession('sync-pull', ctx, deps);
+  if (!s) return { skipped: true, message: 'sync-pull: sync not configured ([sync] context = none)', warnings: [] };
+  try {
+    const fetched = await fetchAll(s);
+    if (fetched.whitelist) writeLocalWhitelist(s, fetched.whitelist);
+
+    const hdName = s.layout.hostsDeny.store.describe(s.layout.hostsDeny.key);
+    const { result, applied } = await withState(ctx, async (tx) => {
+      const merged = mergePeerDocs(tx.db, fetched.docs, { localNode: ctx.config.nodeId, now: tx.now, retentionSec: ctx.config.historyRetentionSec });
+      let adopted: Ban[] = [];
+      if (fetched.hostsDeny) {
+        adopted = adoptSharedLines(merged.db, fetched.hostsDeny.foreign, { localNode: ctx.config.nodeId, now: tx.now, object: path.basename(s.layout.hostsDeny.key), whitelist: tx.whitelist });
+      }
+      const db = adopted.length ? { bans: [...merged.db.bans, ...adopted], unbans: merged.db.unbans } : merged.db;
+      return { db, result: { merged, adopted } };
+    });
+    for (const b of result.adopted) ctx.log.info(`sync-pull: adopted ${b.ip} from ${hdName}`);
+    for (const b of applied.added) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would ban' : 'banned'} ${b.ip} (from node ${b.node}: ${b.reason})`);
+    for (const ip of applied.removed) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
+    if (!ctx.dryRun) {
+      const wlObject = s.layout.whitelist.store.describe(s.layout.whitelist.key);
+      if (fetched.whitelist) updateSyncState(ctx.config.stateDir, { whitelistShared: { object: wlObject } });
+      else if (fetched.whitelistAbsent) updateSyncState(ctx.config.stateDir, { whitelistShared: null });
+    }
+    const m = result.merged;
+    const message =
+      `sync-pull: read ${fetched.docs.length} node document(s): ${m.addedBans.length} new ban(s), ${m.addedUnbans.length} new unban(s)` +
+      (result.adopted.length ? `, ${result.adopted.length} adopted from ${hdName}` : '') +
+      `; deny file ${applied.added.length || applied.removed.length ? `+${applied.added.length} -${applied.removed.length}` : 'unchanged'}`;
+    if (fetched.failure) ctx.log.info(message);
+    if (applied.backendErrors.length) {
+      // A firewall failure (exit 71) outranks a sync failure: local protection is what matters most.
+      if (fetched.failure) ctx.log.error(`sync-pull: ${fetched.failure}`);
+      reportApplied(ctx, { ...applied, removed: [] });
+    }
+    if (fetched.failure) throw syncFailure('sync-pull', fetched.failure);
+    return { skipped: false, message, warnings: s.warnings };
+  } finally {
+    closeSession(s);
+  }
+}

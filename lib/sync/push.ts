@@ -1,0 +1,200 @@
+/**
+ * sync-push: publish this node's own bans and unbans as its node document (only when they changed), then
+ * keep the merged hosts.deny up to date for people and old nodes, and create the shared whitelist from the
+ * local one if there is none yet. Each upload is read back and checked, because several nodes write
+ * hosts.deny at the same second and some stores (and NFS) can then hand out a mix of two writes.
+ */
+import { randomInt } from 'node:crypto';
+import * as path from 'node:path';
+import type { Context } from '../context';
+import { AppError } from '../errors';
+import { activeBans } from '../bans';
+import { loadWhitelist, readState, reportApplied, withState } from '../state';
+import type { BanDb } from '../types';
+import type { Whitelist } from '../whitelist';
+import { nodeKey } from './layout';
+import { adoptSharedLines } from './merge';
+import { buildPayload, decodeNodeDoc, encodeNodeDoc, payloadSha } from './node-doc';
+import { parseSharedHostsDeny, renderSharedHostsDeny, renderWhitelist } from './legacy';
+import { parseTarget } from '../ip';
+import { hostsDenyVerdict, whitelistVerdict } from './pull';
+import { type Verdict, readVerified, withRetries } from './retry';
+import { type Session, type SyncDeps, type SyncResult, closeSession, openSession, reasonOf, syncFailure } from './session';
+import { readSyncState, updateSyncState } from './sync-state';
+
+/** Uploads of a multi-writer object retried when the read-back shows a mixed copy. */
+const WRITE_VERIFY_ROUNDS = 3;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Uploads `body` and reads it back until `ok` accepts the stored copy (another node's valid copy counts for shared objects). */
+async function putVerified(s: Session, store: Session['layout']['hostsDeny']['store'], key: string, body: Buffer, ok: (stored: Buffer) => boolean): Promise<boolean> {
+  const name = store.describe(key);
+  for (let round = 1; round <= WRITE_VERIFY_ROUNDS; round++) {
+    await withRetries(`writing ${name}`, (t) => store.put(key, body, { timeoutMs: t }), s.policy, s.deadline);
+    // Let writers that collided with us finish before looking, then compare.
+    await sleep(randomInt(20, 120) * round);
+    const back = await readVerified(store, key, (b): Verdict<Buffer> => (ok(b) ? { kind: 'ok', value: b } : { kind: 'bad', reason: 'read-back differs' }), { ...s.policy, attempts: 2 }, s.deadline);
+    if (back.status === 'ok') return true;
+    await sleep(randomInt(50, 250) * round);
+  }
+  return false;
+}
+
+async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
+  const { ctx, layout } = s;
+  const nodeId = ctx.config.nodeId;
+  const key = nodeKey(layout, nodeId);
+  const name = layout.nodes.store.describe(key);
+  const payload = buildPayload(db, nodeId);
+  const sha = payloadSha(payload);
+  const state = readSyncState(ctx.config.stateDir);
+  // Compare with what is really stored, not only with what we remember: a deleted or damaged document
+  // (bucket cleanup, a torn write) is published again, and a stranger writing our key is noticed.
+  const stored = await readVerified(
+    layout.nodes.store,
+    key,
+    (b): Verdict<string> => {
+      const d = decodeNodeDoc(b, name, nodeId, ctx.clock.now());
+      return d.ok ? { kind: 'ok', value: d.sha256 } : { kind: 'bad', reason: d.reason };
+    },
+    s.policy,
+    s.deadline,
+  );
+  if (stored.status === 'ok') {
+    if (stored.value === sha) {
+      if (state.nodeDoc?.object !== name || state.nodeDoc.sha256 !== sha) updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
+      return 'node document up to date';
+    }
+    if (state.nodeDoc?.object === name && state.nodeDoc.sha256 !== stored.value) {
+      s.warn(`${name} holds events this node did not publish: is node_id '${nodeId}' used by another node too? (overwriting it)`);
+    }
+  }
+  const counts = `${payload.bans.length} ban(s), ${payload.unbans.length} unban(s)`;
+  if (ctx.dryRun) {
+    ctx.log.info(`sync-push: would publish ${name} (${counts})`);
+    return 'node document would be published';
+  }
+  const body = encodeNodeDoc(nodeId, payload, ctx.clock.now());
+  const ok = await putVerified(s, layout.nodes.store, key, body, (b) => {
+    const d = decodeNodeDoc(b, name, nodeId, ctx.clock.now());
+    return d.ok && d.sha256 === sha;
+  });
+  if (!ok) throw new Error(`${name}: the stored copy did not match what was written`);
+  updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
+  ctx.log.info(`sync-push: published ${name} (${counts})`);
+  return 'node document published';
+}
+
+async function pushHostsDeny(s: Session): Promise<string> {
+  const { ctx, layout } = s;
+  const { store, key } = layout.hostsDeny;
+  const name = store.describe(key);
+  const r = await readVerified(store, key, hostsDenyVerdict(name), s.policy, s.deadline);
+  let db: BanDb;
+  let whitelist: Whitelist;
+  let now: Date;
+  const foreign = r.status === 'ok' ? r.value.foreign : [];
+  if (r.status === 'ok') for (const w of r.value.warnings) s.warn(w);
+  if (foreign.length && !ctx.dryRun) {
+    // Lines an old node appended since the last pull: adopt them now, or our rewrite would drop them.
+    const tx = await withState(ctx, async (t) => {
+      const adopted = adoptSharedLines(t.db, foreign, { localNode: ctx.config.nodeId, now: t.now, object: path.basename(key), whitelist: t.whitelist });
+      for (const b of adopted) ctx.log.info(`sync-push: adopted ${b.ip} from ${name}`);
+      const next = adopted.length ? { bans: [...t.db.bans, ...adopted], unbans: t.db.unbans } : t.db;
+      return { db: next, result: { db: next, whitelist: t.whitelist, now: t.now } };
+    });
+    reportApplied(ctx, { ...tx.applied, removed: [] });
+    ({ db, whitelist, now } = tx.result);
+  } else {
+    db = readState(ctx);
+    whitelist = loadWhitelist(ctx);
+    now = ctx.clock.now();
+  }
+  const targets = activeBans(db, now, whitelist).map((b) => b.ip);
+  const { text, sha } = renderSharedHostsDeny(targets, ctx.config.nodeId);
+  const stateSha = readSyncState(ctx.config.stateDir).hostsDeny;
+  if (r.status === 'ok' && r.value.integrity === 'verified' && r.value.blockSha === sha && foreign.length === 0) {
+    if (stateSha?.sha256 !== sha && !ctx.dryRun) updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
+    return 'hosts.deny up to date';
+  }
+  if (ctx.dryRun) {
+    ctx.log.info(`sync-push: would rewrite ${name} (${targets.length} bans)`);
+    return 'hosts.deny would be rewritten';
+  }
+  const ok = await putVerified(s, store, key, Buffer.from(text), (b) => {
+    // Another node's complete copy is as good as ours: the block is derived, the next run converges.
+    const hd = parseSharedHostsDeny(b.toString('utf8'), name);
+    return hd.integrity === 'verified';
+  });
+  if (!ok) {
+    s.warn(`${name}: still mixed after ${WRITE_VERIFY_ROUNDS} uploads (several nodes writing at once); the next run rewrites it`);
+    return 'hosts.deny not verified';
+  }
+  updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
+  ctx.log.info(`sync-push: wrote ${name} (${targets.length} bans)`);
+  return 'hosts.deny rewritten';
+}
+
+/**
+ * First push of a cluster: the shared whitelist does not exist yet, so it is created from the local one.
+ * Nodes that race to create it end up with the union of their local whitelists. Once it exists, the shared
+ * copy is the one that counts (sync-pull copies it over the local file).
+ */
+async function seedWhitelist(s: Session): Promise<string | null> {
+  const { ctx, layout } = s;
+  const { store, key } = layout.whitelist;
+  const name = store.describe(key);
+  if (readSyncState(ctx.config.stateDir).whitelistShared?.object === name) return null;
+  const markShared = () => ctx.dryRun || updateSyncState(ctx.config.stateDir, { whitelistShared: { object: name } });
+  const first = await readVerified(store, key, whitelistVerdict(name), s.policy, s.deadline);
+  if (first.status === 'ok') {
+    markShared();
+    return null;
+  }
+  if (first.status !== 'absent') return null;
+  const local = loadWhitelist(ctx).entries.map((e) => parseTarget(e)).filter((e): e is string => e !== null);
+  if (ctx.dryRun) {
+    ctx.log.info(`sync-push: would create ${name} from the local whitelist (${local.length} entries)`);
+    return 'whitelist would be created';
+  }
+  let entries = local;
+  for (let round = 1; round <= WRITE_VERIFY_ROUNDS; round++) {
+    const text = renderWhitelist(entries, ctx.config.nodeId, 'Shared autoban whitelist: one IP address or CIDR network per line.\nChange it with `autoban whitelist add|remove`, or edit it and delete the first line.');
+    await withRetries(`writing ${name}`, (t) => store.put(key, Buffer.from(text), { timeoutMs: t }), s.policy, s.deadline);
+    await sleep(randomInt(50, 200) * round);
+    const back = await readVerified(store, key, whitelistVerdict(name), s.policy, s.deadline);
+    if (back.status === 'ok') {
+      if (local.every((e) => back.value.entries.includes(e))) {
+        markShared();
+        ctx.log.info(`sync-push: created ${name} from the local whitelist (${back.value.entries.length} entries)`);
+        return 'whitelist created';
+      }
+      entries = [...new Set([...back.value.entries, ...local])];
+    }
+  }
+  s.warn(`${name}: could not confirm the shared whitelist after ${WRITE_VERIFY_ROUNDS} uploads; the next run tries again`);
+  return null;
+}
+
+/** sync-push. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */
+export async function syncPush(ctx: Context, deps: SyncDeps = {}): Promise<SyncResult> {
+  const s = openSession('sync-push', ctx, deps);
+  if (!s) return { skipped: true, message: 'sync-push: sync not configured ([sync] context = none)', warnings: [] };
+  try {
+    const parts: string[] = [];
+    try {
+      // Our own events first: they are what no other node can publish for us.
+      parts.push(await pushNodeDoc(s, readState(ctx)));
+      parts.push(await pushHostsDeny(s));
+      const wl = await seedWhitelist(s);
+      if (wl) parts.push(wl);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw syncFailure('sync-push', reasonOf(e));
+    }
+    return { skipped: false, message: `sync-push: ${parts.join('; ')}`, warnings: s.warnings };
+  } finally {
+    closeSession(s);
+  }
+}

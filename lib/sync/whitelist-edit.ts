@@ -1,0 +1,123 @@
+/**
+ * `autoban whitelist add|remove|list`: edits the shared whitelist when sync is on (the local file otherwise).
+ * The store has no conditional writes, so an edit is read → change → write → read back after a short random
+ * pause; if another edit overwrote ours in between, ours is applied again on top of theirs. Afterwards the
+ * local copy is updated and the deny file re-rendered, so the change takes effect here at once.
+ */
+import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { Context } from '../context';
+import { writeFileAtomic } from '../atomic-write';
+import { parseDenyTarget } from '../deny-file';
+import { AppError, ExitCode } from '../errors';
+import { compareTargets } from '../bans';
+import { updateState } from '../state';
+import { parseWhitelist } from '../whitelist';
+import { type SharedWhitelist, renderWhitelist } from './legacy';
+import { whitelistVerdict } from './pull';
+import { readVerified, withRetries } from './retry';
+import { type SyncDeps, closeSession, openSession, reasonOf, syncFailure } from './session';
+
+export type WhitelistOp = 'add' | 'remove' | 'list';
+
+export interface WhitelistResult {
+  /** Where the list lives: the shared object or the local file. */
+  location: string;
+  entries: string[];
+  changed: boolean;
+  message: string;
+}
+
+const EDIT_ROUNDS = 4;
+const SHARED_NOTE = 'Shared autoban whitelist: one IP address or CIDR network per line.\nChange it with `autoban whitelist add|remove`, or edit it and delete the first line.';
+
+/** Canonical address or network typed by a user, or a usage error. */
+function parseEntry(text: string | undefined): string {
+  const t = text === undefined ? null : parseDenyTarget(text.trim());
+  if (!t) throw new AppError(ExitCode.Usage, `not an IP address or network: '${text ?? ''}' (networks wider than /8 for IPv4 or /16 for IPv6 are refused)`);
+  return t;
+}
+
+function apply(entries: readonly string[], op: 'add' | 'remove', entry: string): string[] {
+  return op === 'add' ? [...new Set([...entries, entry])].sort(compareTargets) : entries.filter((e) => e !== entry);
+}
+
+const done = (entries: readonly string[], op: 'add' | 'remove', entry: string) => (op === 'add' ? entries.includes(entry) : !entries.includes(entry));
+
+/** Local file edit: comments and the order of the other lines are kept. */
+function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): WhitelistResult {
+  const file = ctx.config.whitelistFile;
+  if (!file) throw new AppError(ExitCode.Config, `${ctx.config.file}: [DEFAULT] whitelist: not set, so there is no whitelist file to ${op === 'list' ? 'read' : 'edit'}`);
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read ${file}: ${(e as Error).message}`);
+  }
+  const canon = (line: string) => {
+    const c = line.replace(/#.*/, '').trim();
+    return c ? (parseDenyTarget(c) ?? c) : null;
+  };
+  const entries = parseWhitelist(text, file).whitelist.entries.map((e) => parseDenyTarget(e) ?? e);
+  if (op === 'list' || entry === null) return { location: file, entries, changed: false, message: `${entries.length} entries in ${file}` };
+  if (done(entries, op, entry)) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
+  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
+  if (!ctx.dryRun) writeFileAtomic(file, `${next.join('\n')}\n`, { mode: 0o644, keepOwner: true });
+  return { location: file, entries: apply(entries, op, entry), changed: true, message: `${ctx.dryRun ? 'would ' : ''}${op === 'add' ? 'add' : 'remove'} ${entry} ${op === 'add' ? 'to' : 'from'} ${file}` };
+}
+
+/** Adds, removes or lists whitelist entries. `entry` is required for add/remove. */
+export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?: string, deps: SyncDeps = {}): Promise<WhitelistResult> {
+  const entry = op === 'list' ? null : parseEntry(entryText);
+  const s = openSession('whitelist', ctx, deps);
+  let result: WhitelistResult;
+  if (!s) {
+    result = editLocal(ctx, op, entry);
+  } else {
+    try {
+      const { store, key } = s.layout.whitelist;
+      const name = store.describe(key);
+      const read = async (): Promise<SharedWhitelist | null> => {
+        const r = await readVerified(store, key, whitelistVerdict(name), s.policy, s.deadline);
+        if (r.status === 'ok') return r.value;
+        if (r.status === 'absent') return null;
+        throw new Error(`${name}: ${r.reason}`);
+      };
+      let current = await read();
+      // No shared whitelist yet: it starts as this node's local one.
+      const base = () => current?.entries ?? (ctx.config.whitelistFile ? editLocal(ctx, 'list', null).entries : []);
+      if (op === 'list' || entry === null) {
+        result = { location: name, entries: base(), changed: false, message: `${base().length} entries in ${name}${current ? '' : ' (not created yet: showing the local whitelist)'}` };
+      } else if (done(base(), op, entry)) {
+        result = { location: name, entries: base(), changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${name}` };
+      } else if (ctx.dryRun) {
+        result = { location: name, entries: apply(base(), op, entry), changed: true, message: `would ${op} ${entry} ${op === 'add' ? 'to' : 'from'} ${name}` };
+      } else {
+        let confirmed = false;
+        for (let round = 1; round <= EDIT_ROUNDS && !confirmed; round++) {
+          const next = apply(base(), op, entry);
+          const body = Buffer.from(renderWhitelist(next, ctx.config.nodeId, SHARED_NOTE));
+          await withRetries(`writing ${name}`, (t) => store.put(key, body, { timeoutMs: t }), s.policy, s.deadline);
+          await new Promise((r) => setTimeout(r, randomInt(100, 300) * round));
+          current = await read();
+          confirmed = current !== null && done(current.entries, op, entry);
+        }
+        if (!confirmed || !current) throw new Error(`${name}: another edit kept overwriting this one; try again`);
+        result = { location: name, entries: current.entries, changed: true, message: `${op === 'add' ? 'added' : 'removed'} ${entry} ${op === 'add' ? 'to' : 'from'} ${name}` };
+        if (ctx.config.whitelistFile) {
+          writeFileAtomic(ctx.config.whitelistFile, renderWhitelist(current.entries, ctx.config.nodeId, `Copy of ${name}, written by autoban.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`), { mode: 0o644, keepOwner: true });
+        }
+      }
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw syncFailure('whitelist', `${op}: ${reasonOf(e)}`);
+    } finally {
+      closeSession(s);
+    }
+  }
+  // Take effect here now: an address just whitelisted leaves the deny file, one just removed may return.
+  if (result.changed && !ctx.dryRun) await updateState(ctx, (db) => db);
+  ctx.log.info(`whitelist: ${result.message}`);
+  return result;
+}

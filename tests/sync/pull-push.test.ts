@@ -1,0 +1,284 @@
+/**
+ * sync-pull / sync-push in-process, against a real s3rver and a real shared directory: propagation,
+ * unbans, absent documents, whitelist, adoption from old nodes, poisoned objects, an unreachable store,
+ * dry runs and upload-only-on-change.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runBan, runUnban } from '../../lib/commands/ban';
+import { syncPull } from '../../lib/sync/pull';
+import { syncPush } from '../../lib/sync/push';
+import { readState } from '../../lib/state';
+import { AppError, ExitCode } from '../../lib/errors';
+import { canonicalJson, sha256Hex } from '../../lib/sync/canonical-json';
+import { type RunningS3, startS3rver, useTestAwsEnv } from './helpers/s3rver';
+import { type SyncTarget, type TestNode, makeNode } from './helpers/node';
+import { DirObjectStore } from '../../lib/sync/dir-store';
+import { S3ObjectStore } from '../../lib/sync/s3-store';
+import type { ObjectStore } from '../../lib/sync/object-store';
+
+let s3: RunningS3;
+beforeAll(async () => {
+  useTestAwsEnv();
+  s3 = await startS3rver(['bucket']);
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+const T = { timeoutMs: 5000 };
+
+interface Cluster {
+  target: SyncTarget;
+  /** Direct access to the shared objects, with the key layout the nodes use. */
+  store: ObjectStore;
+  key: (name: string) => string;
+  nodes: TestNode[];
+  cleanup(): void;
+}
+
+let seq = 0;
+function cluster(kind: 'aws' | 'local', n = 2, whitelist = ''): Cluster {
+  const prefix = `c${++seq}/`;
+  let target: SyncTarget;
+  let store: ObjectStore;
+  let shareDir = '';
+  if (kind === 'aws') {
+    target = { kind: 'aws', endpoint: s3.endpoint, prefix };
+    store = new S3ObjectStore({ bucket: 'bucket', endpoint: s3.endpoint, region: 'us-east-1' });
+  } else {
+    shareDir = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-share-'));
+    target = { kind: 'local', dir: shareDir };
+    store = new DirObjectStore(shareDir);
+  }
+  const nodes = Array.from({ length: n }, (_, i) => makeNode(`web${i + 1}`, target, { whitelist }));
+  const key = (name: string) => {
+    if (kind === 'local') return name === 'whitelist.txt' ? 'whitelist.txt' : name;
+    return name === 'whitelist.txt' ? `${prefix}ban/whitelist.txt` : `${prefix}${name}`;
+  };
+  return {
+    target,
+    store,
+    key,
+    nodes,
+    cleanup() {
+      store.close();
+      for (const node of nodes) node.cleanup();
+      if (shareDir) fs.rmSync(shareDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
+  test('a ban made on one node reaches the other, which shows where it came from', async () => {
+    const c = cluster(kind);
+    try {
+      const [a, b] = c.nodes as [TestNode, TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7', reason: 'test' });
+      const ctxA = a.ctx();
+      const pushed = await syncPush(ctxA);
+      expect(pushed.warnings).toEqual([]);
+      const ctxB = b.ctx();
+      const pulled = await syncPull(ctxB);
+      expect(pulled.message).toMatch(/1 new ban/);
+      expect(b.denied()).toEqual(['192.0.2.7']);
+      expect(fs.readFileSync(b.denyFile, 'utf8')).toContain('sshd: 198.51.100.250\n');
+      const ban = readState(ctxB).bans.find((x) => x.ip === '192.0.2.7');
+      expect(ban).toMatchObject({ node: 'web1', origin: 'peer', source: c.key('nodes/web1.json') });
+      expect(ctxB.log.lines.join('\n')).toMatch(/sync-pull: banned 192\.0\.2\.7 \(from node web1/);
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  test('an unban on any node removes the ban everywhere; a deleted peer document removes nothing', async () => {
+    const c = cluster(kind, 3);
+    try {
+      const [a, b, d] = c.nodes as [TestNode, TestNode, TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      await runBan(a.ctx(), { ip: '192.0.2.8' });
+      await syncPush(a.ctx());
+      await syncPull(b.ctx());
+      await syncPull(d.ctx());
+      expect(d.denied()).toEqual(['192.0.2.7', '192.0.2.8']);
+      // b, which never banned it itself, unbans it.
+      await runUnban(b.ctx(), { ip: '192.0.2.7' });
+      await syncPush(b.ctx());
+      await syncPull(a.ctx());
+      await syncPull(d.ctx());
+      expect(a.denied()).toEqual(['192.0.2.8']);
+      expect(d.denied()).toEqual(['192.0.2.8']);
+      // web1's document disappears (bucket cleanup, node retired): nothing is unbanned by that.
+      if (kind === 'local') fs.rmSync(path.join((c.target as { dir: string }).dir, 'nodes', 'web1.json'));
+      else await c.store.put(c.key('nodes/web1.json'), Buffer.from(''), T); // s3rver has no DeleteObject in our store: an empty body is as absent as it gets
+      await syncPull(d.ctx());
+      expect(d.denied()).toEqual(['192.0.2.8']);
+      // web1 notices at its next push that its document is gone or broken, and publishes it again.
+      await syncPush(a.ctx());
+      expect((await c.store.get(c.key('nodes/web1.json'), T))?.length).toBeGreaterThan(100);
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  test('the shared whitelist reaches every node and wins over any ban', async () => {
+    const c = cluster(kind, 2, '203.0.113.0/24\n');
+    try {
+      const [a, b] = c.nodes as [TestNode, TestNode];
+      await syncPush(a.ctx()); // first node creates the shared whitelist from its local file
+      fs.writeFileSync(b.whitelistFile, '');
+      await runBan(b.ctx(), { ip: '203.0.113.9' });
+      expect(b.denied()).toEqual(['203.0.113.9']);
+      await syncPull(b.ctx());
+      expect(fs.readFileSync(b.whitelistFile, 'utf8')).toContain('203.0.113.0/24\n');
+      expect(b.denied()).toEqual([]);
+      await syncPush(b.ctx());
+      await syncPull(a.ctx());
+      expect(a.denied()).toEqual([]);
+      const shared = (await c.store.get(c.key('hosts.deny'), T))?.toString() ?? '';
+      expect(shared).not.toContain('203.0.113.9');
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  test('bans an old node appended to the shared hosts.deny are adopted and moved into the managed block', async () => {
+    const c = cluster(kind);
+    try {
+      const [a, b] = c.nodes as [TestNode, TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      await syncPush(a.ctx());
+      const old = (await c.store.get(c.key('hosts.deny'), T))?.toString() ?? '';
+      await c.store.put(c.key('hosts.deny'), Buffer.from(`${old}ALL: 203.0.113.77\n`), T);
+      const ctxB = b.ctx();
+      await syncPull(ctxB);
+      expect(b.denied()).toEqual(['192.0.2.7', '203.0.113.77']);
+      expect(readState(ctxB).bans.find((x) => x.ip === '203.0.113.77')).toMatchObject({ origin: 'adopted', node: 'web2', expiresAt: null });
+      await syncPush(b.ctx());
+      await syncPull(a.ctx());
+      expect(a.denied()).toEqual(['192.0.2.7', '203.0.113.77']);
+      const shared = (await c.store.get(c.key('hosts.deny'), T))?.toString() ?? '';
+      expect(shared.split('# END autoban')[1]).toBe('\n');
+      expect(shared).toContain('ALL: 203.0.113.77\n# END autoban');
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  test('uploads only when the payload changed', async () => {
+    const c = cluster(kind);
+    try {
+      const [a] = c.nodes as [TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      await syncPush(a.ctx());
+      const first = (await c.store.get(c.key('nodes/web1.json'), T))?.toString();
+      await new Promise((r) => setTimeout(r, 20));
+      const again = await syncPush(a.ctx());
+      expect(again.message).toBe('sync-push: node document up to date; hosts.deny up to date');
+      expect((await c.store.get(c.key('nodes/web1.json'), T))?.toString()).toBe(first);
+      await runBan(a.ctx(), { ip: '192.0.2.8' });
+      expect((await syncPush(a.ctx())).message).toMatch(/node document published/);
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  test('--dry-run reads and reports but changes nothing, here or in the store', async () => {
+    const c = cluster(kind);
+    try {
+      const [a, b] = c.nodes as [TestNode, TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      const dry = a.ctx({ dryRun: true });
+      await syncPush(dry);
+      expect(dry.log.lines.join('\n')).toMatch(/would publish/);
+      expect(await c.store.get(c.key('nodes/web1.json'), T)).toBeNull();
+      await syncPush(a.ctx());
+      const before = fs.readFileSync(b.denyFile, 'utf8');
+      const dryB = b.ctx({ dryRun: true });
+      await syncPull(dryB);
+      expect(dryB.log.lines.join('\n')).toMatch(/would ban 192\.0\.2\.7/);
+      expect(fs.readFileSync(b.denyFile, 'utf8')).toBe(before);
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  test('poisoned objects from a fake node change nothing for the worse; each is named in one warning', async () => {
+    const c = cluster(kind, 2, '198.51.100.0/24\n');
+    try {
+      const [a, b] = c.nodes as [TestNode, TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      await syncPush(a.ctx());
+      await syncPull(b.ctx());
+      const denyBefore = fs.readFileSync(b.denyFile, 'utf8');
+      expect(b.denied()).toEqual(['192.0.2.7']);
+
+      const ban = (ip: string, extra: Record<string, unknown> = {}) => ({ ip, rule: 'x', reason: 'x', failures: 1, source: 'x', origin: 'scan', node: 'evil', bannedAt: new Date().toISOString(), expiresAt: null, banCount: 1, ...extra });
+      const signed = (payload: unknown, node = 'evil') => Buffer.from(JSON.stringify({ version: 1, node, generatedAt: new Date().toISOString(), sha256: sha256Hex(canonicalJson(payload)), payload }));
+      const badIps = ['ALL', 'LOCAL', 'evil.example.com', '*', '192.0.2.*', '0.0.0.0/0', '::/0', '192.0.2.1\nALL: ALL', '192.0.2.1 192.0.2.2'];
+      await c.store.put(c.key('nodes/evil.json'), signed({ bans: badIps.map((ip) => ban(ip)), unbans: [{ ip: '192.0.2.7', at: '2099-01-01T00:00:00.000Z', node: 'evil' }] }), T);
+      await c.store.put(c.key('nodes/shape.json'), Buffer.from('{"version":1,"node":"shape","bans":"all"}'), T);
+      await c.store.put(c.key('nodes/impostor.json'), signed({ bans: [], unbans: [{ ip: '192.0.2.7', at: new Date().toISOString(), node: 'web1' }] }, 'web1'), T);
+      await c.store.put(c.key('nodes/huge.json'), Buffer.alloc(50 * 1024 * 1024, 0x20), { timeoutMs: 30000 });
+      await c.store.put(
+        c.key('hosts.deny'),
+        Buffer.from('ALL: ALL\nALL: LOCAL\nALL: evil.example.com\nALL: .example.com\nALL: 192.0.2.*\nALL: 0.0.0.0/0\nALL: [::]/0\nALL: 192.0.2.1 : spawn /bin/sh\nALL: 192.0.2.2\rALL: ALL\nsshd: 192.0.2.3\n'),
+        T,
+      );
+      await c.store.put(c.key('whitelist.txt'), Buffer.from('198.51.100.0/24\n0.0.0.0/0\n::/0\nALL\n'), T);
+
+      const ctx = b.ctx();
+      const r = await syncPull(ctx);
+      expect(fs.readFileSync(b.denyFile, 'utf8')).toBe(denyBefore);
+      expect(readState(ctx).bans.map((x) => x.ip).sort()).toEqual(['192.0.2.7']);
+      expect(fs.readFileSync(b.whitelistFile, 'utf8')).not.toMatch(/0\.0\.0\.0|::\/0/);
+      const w = r.warnings.join('\n');
+      expect(w).toContain(`${c.store.describe(c.key('nodes/evil.json'))}: bans[0]: ip`);
+      expect(w).toMatch(/: \d+ more bad entries ignored/);
+      expect(w).toContain(`skipped ${c.store.describe(c.key('nodes/shape.json'))}`);
+      expect(w).toContain(`skipped ${c.store.describe(c.key('nodes/impostor.json'))} for this run: node`);
+      expect(w).toMatch(new RegExp(`skipped ${c.store.describe(c.key('nodes/huge.json')).replace(/[/.]/g, '\\$&')} for this run: .*more than`));
+      for (let line = 1; line <= 10; line++) expect(w).toContain(`${c.store.describe(c.key('hosts.deny'))}:${line}: `);
+      expect(w).toContain(`${c.store.describe(c.key('whitelist.txt'))}:2: `);
+      // Local banning goes on, and the next push repairs the shared hosts.deny.
+      await runBan(b.ctx(), { ip: '192.0.2.99' });
+      await syncPush(b.ctx());
+      const shared = (await c.store.get(c.key('hosts.deny'), T))?.toString() ?? '';
+      expect(shared).not.toMatch(/ALL: (ALL|LOCAL)|0\.0\.0\.0|evil/);
+      expect(shared).toContain('ALL: 192.0.2.99\n');
+    } finally {
+      c.cleanup();
+    }
+  }, 60000);
+
+  test('an unreachable store: exit 69 with one line, local protection still applied, the next run catches up', async () => {
+    const c = cluster(kind);
+    try {
+      const [a] = c.nodes as [TestNode];
+      // Point the node at a store that is not there.
+      const cfg = fs.readFileSync(a.cfgFile, 'utf8');
+      const broken = kind === 'aws' ? cfg.replace(s3.endpoint, 'http://127.0.0.1:9') : cfg.replace(/shared_dir = .*/, `shared_dir = ${path.join(a.dir, 'not-mounted')}`);
+      fs.writeFileSync(a.cfgFile, broken.replace('deadline = 30s', 'deadline = 3s'));
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      for (const step of [syncPull, syncPush]) {
+        const t0 = Date.now();
+        const err = await step(a.ctx()).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).code).toBe(ExitCode.Unavailable);
+        expect((err as AppError).message).toMatch(/^sync-(pull|push): /);
+        expect((err as AppError).message).not.toContain('\n');
+        expect(Date.now() - t0).toBeLessThan(8000);
+      }
+      expect(a.denied()).toEqual(['192.0.2.7']);
+      fs.writeFileSync(a.cfgFile, cfg);
+      await syncPush(a.ctx());
+      expect((await c.store.get(c.key('nodes/web1.json'), T))?.toString()).toContain('192.0.2.7');
+    } finally {
+      c.cleanup();
+    }
+  });
+});

@@ -1,0 +1,95 @@
+/** `autoban whitelist add|remove|list` on the shared whitelist (s3rver and a shared directory) and on a local file. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runBan } from '../../lib/commands/ban';
+import { AppError, ExitCode } from '../../lib/errors';
+import { syncPull } from '../../lib/sync/pull';
+import { syncPush } from '../../lib/sync/push';
+import { runWhitelistEdit } from '../../lib/sync/whitelist-edit';
+import { type RunningS3, startS3rver, useTestAwsEnv } from './helpers/s3rver';
+import { type SyncTarget, type TestNode, makeNode } from './helpers/node';
+
+let s3: RunningS3;
+beforeAll(async () => {
+  useTestAwsEnv();
+  s3 = await startS3rver(['bucket']);
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+let seq = 0;
+function setup(kind: 'aws' | 'local', n: number): { nodes: TestNode[]; cleanup(): void } {
+  const share = kind === 'local' ? fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-share-')) : '';
+  const target: SyncTarget = kind === 'aws' ? { kind: 'aws', endpoint: s3.endpoint, prefix: `wl${++seq}/` } : { kind: 'local', dir: share };
+  const nodes = Array.from({ length: n }, (_, i) => makeNode(`web${i + 1}`, target, { whitelist: '# office\n192.0.2.10\n' }));
+  return {
+    nodes,
+    cleanup() {
+      for (const x of nodes) x.cleanup();
+      if (share) fs.rmSync(share, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.each(['aws', 'local'] as const)('shared whitelist over %s', (kind) => {
+  test('add takes effect here at once and on other nodes at their next pull; remove undoes it', async () => {
+    const { nodes, cleanup } = setup(kind, 2);
+    try {
+      const [a, b] = nodes as [TestNode, TestNode];
+      await runBan(a.ctx(), { ip: '203.0.113.5' });
+      await syncPush(a.ctx());
+      await syncPull(b.ctx());
+      expect(b.denied()).toEqual(['203.0.113.5']);
+
+      const added = await runWhitelistEdit(a.ctx(), 'add', '203.0.113.0/24');
+      expect(added.changed).toBe(true);
+      expect(added.entries).toEqual(['192.0.2.10', '203.0.113.0/24']); // started from web1's local whitelist
+      expect(a.denied()).toEqual([]);
+      await syncPull(b.ctx());
+      expect(b.denied()).toEqual([]);
+      expect((await runWhitelistEdit(b.ctx(), 'list')).entries).toEqual(['192.0.2.10', '203.0.113.0/24']);
+
+      expect((await runWhitelistEdit(b.ctx(), 'add', '203.0.113.0/24')).changed).toBe(false);
+      await runWhitelistEdit(b.ctx(), 'remove', '203.0.113.0/24');
+      expect(b.denied()).toEqual(['203.0.113.5']);
+      await syncPull(a.ctx());
+      expect(a.denied()).toEqual(['203.0.113.5']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('three nodes adding at the same moment: no edit is lost', async () => {
+    const { nodes, cleanup } = setup(kind, 3);
+    try {
+      await runWhitelistEdit(nodes[0]!.ctx(), 'list');
+      const ips = ['198.51.100.1', '198.51.100.2', '198.51.100.3'];
+      await Promise.all(nodes.map((n, i) => runWhitelistEdit(n.ctx(), 'add', ips[i])));
+      const final = await runWhitelistEdit(nodes[0]!.ctx(), 'list');
+      for (const ip of ips) expect(final.entries).toContain(ip);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+test('without sync the local file is edited, comments kept; everyone-networks and names are refused', async () => {
+  const n = makeNode('solo', { kind: 'local', dir: '/unused' });
+  try {
+    fs.writeFileSync(n.cfgFile, fs.readFileSync(n.cfgFile, 'utf8').replace(/\[sync\][\s\S]*$/, ''));
+    fs.writeFileSync(n.whitelistFile, '# office\n192.0.2.10  # gateway\n');
+    await runWhitelistEdit(n.ctx(), 'add', '2001:db8::/32');
+    expect(fs.readFileSync(n.whitelistFile, 'utf8')).toBe('# office\n192.0.2.10  # gateway\n2001:db8::/32\n');
+    await runWhitelistEdit(n.ctx(), 'remove', '192.0.2.10');
+    expect(fs.readFileSync(n.whitelistFile, 'utf8')).toBe('# office\n2001:db8::/32\n');
+    for (const bad of ['0.0.0.0/0', '::/0', 'office.example.com', '*']) {
+      const err = await runWhitelistEdit(n.ctx(), 'add', bad).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).code).toBe(ExitCode.Usage);
+    }
+  } finally {
+    n.cleanup();
+  }
+});
