@@ -21,19 +21,23 @@ function runAndMaybeKill(args: string[], killAfterMs: number): Promise<number | 
   });
 }
 
-test('40 bans and scans killed at random moments lose nothing that was reported', async () => {
+test('bans and scans killed at random moments (40 rounds or more) lose nothing that was reported', async () => {
   const env = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'lock_timeout = 40s\n' });
   const cfg = ['--config', path.join(env.dir, 'autoban.cfg')];
   // A log with 30 attackers (2 root failures each) that every scan works through.
   env.write('auth.log', Array.from({ length: 30 }, (_, i) => sshdFail('01:00:00', `203.0.113.${i + 1}`, 'root') + sshdFail('01:00:01', `203.0.113.${i + 1}`, 'root')).join(''));
   const reported: string[] = [];
-  // Deterministic "random" kill times spread over start-up, lock, scan and write.
+  // Deterministic "random" kill times spread over start-up, lock, scan and write; some processes finish
+  // (they are what the assertions protect), however loaded the machine is.
   let seed = 7;
-  const next = () => (seed = (seed * 48271) % 2147483647) % 400;
-  for (let i = 0; i < 40; i++) {
+  const next = () => (seed = (seed * 48271) % 2147483647) % 600;
+  let killed = 0;
+  for (let i = 0; i < 80 && (i < 40 || reported.length < 8); i++) {
     const ip = `198.51.100.${i + 1}`;
-    const [banCode, scanCode] = await Promise.all([runAndMaybeKill(['ban', ip, ...cfg], 60 + next()), runAndMaybeKill(['scan', ...cfg], 60 + next())]);
+    const [banCode, scanCode] = await Promise.all([runAndMaybeKill(['ban', ip, ...cfg], 30 + next()), runAndMaybeKill(['scan', ...cfg], 30 + next())]);
     if (banCode === 0) reported.push(ip);
+    if (banCode === null) killed++;
+    if (scanCode === null) killed++;
     expect([0, null, 75]).toContain(banCode);
     expect([0, null, 75]).toContain(scanCode);
     // After every round: the deny file parses, the database loads.
@@ -44,7 +48,8 @@ test('40 bans and scans killed at random moments lose nothing that was reported'
     if (dbText) expect(decodeDb(dbText, 'bans.json').errors).toEqual([]);
     for (const r of reported) expect(deny).toContain(`ALL: ${r}\n`);
   }
-  expect(reported.length).toBeGreaterThan(5); // some finished…
+  expect(reported.length).toBeGreaterThanOrEqual(8); // some finished…
+  expect(killed).toBeGreaterThanOrEqual(5); // …and some were killed mid-way
   // …and one clean run afterwards completes the scan: all 30 attackers banned.
   expect(cli(['scan', ...cfg]).code).toBe(0);
   const targets = env.denyTargets();
