@@ -1,6 +1,7 @@
 /**
- * kill -9 at random moments, many times: the deny file is always complete and parseable, the database
- * always loads, and every ban a finished command reported is present.
+ * kill -9 at random moments, many times, of `ban` and of `run` (sync-pull → scan → expire → sync-push over a
+ * shared directory): the deny file is always complete and parseable, the database always loads, the shared
+ * documents are whole, and every ban a finished command reported is present.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,7 +23,9 @@ function runAndMaybeKill(args: string[], killAfterMs: number): Promise<number | 
 }
 
 test('bans and scans killed at random moments (40 rounds or more) lose nothing that was reported', async () => {
-  const env = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'lock_timeout = 40s\n' });
+  // `run` with a shared directory: every kill may land in sync-pull, scan, expire or sync-push.
+  const env = makeEnv('[sshd]\nlog = auth.log\n[sync]\ncontext = local\nshared_dir = shared\n', { defaults: 'lock_timeout = 40s\n' });
+  fs.mkdirSync(path.join(env.dir, 'shared'));
   const cfg = ['--config', path.join(env.dir, 'autoban.cfg')];
   // A log with 30 attackers (2 root failures each) that every scan works through.
   env.write('auth.log', Array.from({ length: 30 }, (_, i) => sshdFail('01:00:00', `203.0.113.${i + 1}`, 'root') + sshdFail('01:00:01', `203.0.113.${i + 1}`, 'root')).join(''));
@@ -34,12 +37,17 @@ test('bans and scans killed at random moments (40 rounds or more) lose nothing t
   let killed = 0;
   for (let i = 0; i < 80 && (i < 40 || reported.length < 8); i++) {
     const ip = `198.51.100.${i + 1}`;
-    const [banCode, scanCode] = await Promise.all([runAndMaybeKill(['ban', ip, ...cfg], 30 + next()), runAndMaybeKill(['scan', ...cfg], 30 + next())]);
+    const [banCode, scanCode] = await Promise.all([runAndMaybeKill(['ban', ip, ...cfg], 30 + next()), runAndMaybeKill(['run', '--no-jitter', ...cfg], 30 + next())]);
     if (banCode === 0) reported.push(ip);
     if (banCode === null) killed++;
     if (scanCode === null) killed++;
     expect([0, null, 75]).toContain(banCode);
     expect([0, null, 75]).toContain(scanCode);
+    // Whatever a killed sync-push left in the shared directory is whole (temp file + rename).
+    const nodesDir = path.join(env.dir, 'shared', 'nodes');
+    for (const f of (fs.existsSync(nodesDir) ? fs.readdirSync(nodesDir, { withFileTypes: true }) : []).filter((d) => d.isFile() && d.name.endsWith('.json'))) {
+      expect(() => JSON.parse(fs.readFileSync(path.join(env.dir, 'shared', 'nodes', f.name), 'utf8'))).not.toThrow();
+    }
     // After every round: the deny file parses, the database loads.
     const deny = env.read('hosts.deny');
     expect(deny === '' || deny.endsWith('# END autoban\n')).toBe(true);
@@ -51,7 +59,7 @@ test('bans and scans killed at random moments (40 rounds or more) lose nothing t
   expect(reported.length).toBeGreaterThanOrEqual(8); // some finished…
   expect(killed).toBeGreaterThanOrEqual(5); // …and some were killed mid-way
   // …and one clean run afterwards completes the scan: all 30 attackers banned.
-  expect(cli(['scan', ...cfg]).code).toBe(0);
+  expect(cli(['run', '--no-jitter', ...cfg]).code).toBe(0);
   const targets = env.denyTargets();
   for (let i = 1; i <= 30; i++) expect(targets).toContain(`203.0.113.${i}`);
   for (const r of reported) expect(targets).toContain(r);

@@ -114,3 +114,16 @@ test('symlinks: followed inside the deny file’s directory, refused when they l
   fs.appendFileSync(cfg2, 'follow_symlinks = true\n');
   expect(cli(['ban', '192.0.2.2', '--config', cfg2]).code).toBe(0);
 });
+
+test('the deny file keeps its owner and group, and is 0644, when root rewrites it', () => {
+  if (!ROOT_OK) return;
+  const dir = tmpdir();
+  const deny = path.join(dir, 'hosts.deny');
+  fs.writeFileSync(deny, '# owned by the ftp container user\n', { mode: 0o600 });
+  fs.chownSync(deny, 65534, 65534);
+  const cfg = writeCfg(dir, deny, path.join(dir, 'state'));
+  expect(cli(['ban', '192.0.2.9', '--config', cfg]).code).toBe(0);
+  const st = fs.statSync(deny);
+  expect([st.uid, st.gid, st.mode & 0o777]).toEqual([65534, 65534, 0o644]);
+  expect(fs.readFileSync(deny, 'utf8')).toContain('ALL: 192.0.2.9\n');
+});
