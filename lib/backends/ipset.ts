@@ -6,7 +6,7 @@
 import { BackendError, commandError } from './backend-error';
 import { validateChains } from './chains';
 import { runChecked, runCommand } from './command';
-import { canonicalKernelEntry, sortKeys, diffTargets, validateTargets, type Family } from './targets';
+import { canonicalKernelEntry, sortKeys, diffTargets, keysByFamily, type Family } from './targets';
 import type { BackendOptions, BackendStatus, FirewallBackend, Runner } from './types';
 import { parentRuleProblems, removeParentRules, syncParentRules, XT } from './xtables';
 
@@ -72,15 +72,11 @@ export function makeIpsetBackend(run: Runner, opts: BackendOptions = {}): Firewa
     throw commandError('ipset', args, r);
   }
 
-  function desiredByFamily(targets: readonly string[]): Record<Family, string[]> {
-    const list = validateTargets('ipset', targets);
-    return { 4: list.filter((t) => t.family === 4).map((t) => t.key), 6: list.filter((t) => t.family === 6).map((t) => t.key) };
-  }
 
   return {
     name: 'ipset',
     async apply(targets) {
-      const desired = desiredByFamily(targets);
+      const desired = keysByFamily('ipset', targets);
       const added: string[] = [];
       const removed: string[] = [];
       const errors: string[] = [];
@@ -99,7 +95,7 @@ export function makeIpsetBackend(run: Runner, opts: BackendOptions = {}): Firewa
       return { added, removed: sortKeys(removed) };
     },
     async status(targets): Promise<BackendStatus> {
-      const desired = desiredByFamily(targets);
+      const desired = keysByFamily('ipset', targets);
       const missing: string[] = [];
       const extra: string[] = [];
       const problems: string[] = [];

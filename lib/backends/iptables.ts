@@ -5,7 +5,7 @@
 import { BackendError, commandError } from './backend-error';
 import { validateChains } from './chains';
 import { runChecked, runCommand } from './command';
-import { canonicalKernelEntry, sortKeys, diffTargets, validateTargets, type Family } from './targets';
+import { canonicalKernelEntry, sortKeys, diffTargets, keysByFamily, type Family } from './targets';
 import type { BackendOptions, BackendStatus, FirewallBackend, Runner } from './types';
 import { parentRuleProblems, removeParentRules, syncParentRules, WAIT, XT } from './xtables';
 
@@ -55,15 +55,11 @@ export function makeIptablesBackend(run: Runner, opts: BackendOptions = {}): Fir
     throw commandError(cmd, args, r);
   }
 
-  function desiredByFamily(targets: readonly string[]): Record<Family, string[]> {
-    const list = validateTargets('iptables', targets);
-    return { 4: list.filter((t) => t.family === 4).map((t) => t.key), 6: list.filter((t) => t.family === 6).map((t) => t.key) };
-  }
 
   return {
     name: 'iptables',
     async apply(targets) {
-      const desired = desiredByFamily(targets);
+      const desired = keysByFamily('iptables', targets);
       const added: string[] = [];
       const removed: string[] = [];
       const errors: string[] = [];
@@ -90,7 +86,7 @@ export function makeIptablesBackend(run: Runner, opts: BackendOptions = {}): Fir
       return { added, removed: sortKeys(removed) };
     },
     async status(targets): Promise<BackendStatus> {
-      const desired = desiredByFamily(targets);
+      const desired = keysByFamily('iptables', targets);
       const missing: string[] = [];
       const extra: string[] = [];
       const problems: string[] = [];

@@ -56,6 +56,12 @@ export function validateTargets(backend: string, targets: readonly string[]): Ta
   return sortTargets([...byKey.values()]);
 }
 
+/** Validated targets split by address family, as canonical keys (what the iptables and ipset modes apply). */
+export function keysByFamily(backend: string, targets: readonly string[]): Record<Family, string[]> {
+  const list = validateTargets(backend, targets);
+  return { 4: list.filter((t) => t.family === 4).map((t) => t.key), 6: list.filter((t) => t.family === 6).map((t) => t.key) };
+}
+
 /** Sorts by family, then address, then prefix length: stable output for logs and scripts. */
 export function sortTargets(list: Target[]): Target[] {
   return list.sort((a, b) => a.family - b.family || (a.bits < b.bits ? -1 : a.bits > b.bits ? 1 : a.len - b.len));
