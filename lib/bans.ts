@@ -49,6 +49,13 @@ export function compareTargets(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Largest banCount per address, for many look-ups at once (a scan that finds thousands of offenders). */
+export function banCounts(db: BanDb): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const b of db.bans) if (b.banCount > (m.get(b.ip) ?? 0)) m.set(b.ip, b.banCount);
+  return m;
+}
+
 /** How many times `ip` has been banned before (largest banCount on record, 0 if never). */
 export function previousBanCount(db: BanDb, ip: string): number {
   let n = 0;

@@ -3,7 +3,7 @@ import type { Ban, Offense } from '../types';
 import type { Context } from '../context';
 import type { SourceConfig } from '../config';
 import { reportApplied, withState } from '../state';
-import { activeBans, banLengthSec, previousBanCount } from '../bans';
+import { activeBans, banCounts, banLengthSec } from '../bans';
 import { createLineHandler } from '../scanner';
 import { expandLogGlob } from '../glob';
 import { readNewLines } from '../log-reader';
@@ -72,6 +72,8 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       return h;
     };
     const skip = new Set(activeBans(tx.db, now).map((b) => b.ip));
+    let counts: Map<string, number> | null = null; // built on the first offense
+    const previousBans = (ip: string) => (counts ??= banCounts(tx.db)).get(ip) ?? 0;
     const newBans: Ban[] = [];
     for (const src of cfg.sources) {
       const handler = () =>
@@ -81,14 +83,20 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
           whitelist: tx.whitelist,
           skip,
           nowMs,
-          onOffense: (off) => newBans.push(banForOffense(off, src, previousBanCount(tx.db, off.ip), cfg.nodeId)),
+          onOffense: (off) => newBans.push(banForOffense(off, src, previousBans(off.ip), cfg.nodeId)),
         });
       if (src.journal) {
         const h = handler();
         const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
         const comms = JOURNAL_COMMS[src.parser] ?? [];
         const cursor = await readJournal(
-          { match: src.journal.match, directory: src.journal.directory, cursor: st.cursors[src.name], sinceSec: nowMs / 1000 - windowOf(src.rules) },
+          {
+            match: src.journal.match,
+            directory: src.journal.directory,
+            cursor: st.cursors[src.name],
+            // First run: as for log files, only entries young enough to matter (permanent bans: all of them).
+            sinceSec: src.banDurationSec === null || opts.fromStart ? undefined : nowMs / 1000 - windowOf(src.rules) - src.banDurationSec,
+          },
           (e) => {
             h.stats.lines++;
             if (!comms.includes(e.comm)) return; // not really sshd/proftpd, whatever SYSLOG_IDENTIFIER says
