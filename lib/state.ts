@@ -216,15 +216,30 @@ function denyWritePath(ctx: Context): string {
 function saveDb(ctx: Context, db: BanDb, recovered: boolean): void {
   const file = dbFile(ctx);
   const text = encodeDb(db);
-  let old: string | null = null;
+  let old: fs.Stats | null = null;
   try {
-    old = fs.readFileSync(file, 'utf8');
+    old = fs.statSync(file);
   } catch {
     old = null;
   }
-  if (old === text) return;
-  if (old !== null && !recovered) writeFileAtomic(`${file}.bak`, old, { mode: 0o600 });
+  if (old && old.size === Buffer.byteLength(text) && fs.readFileSync(file, 'utf8') === text) return;
+  if (old && !recovered) keepLastGood(file);
   writeFileAtomic(file, text, { mode: 0o600 });
+}
+
+/**
+ * Keeps the current (good: it loaded) database as bans.json.bak. A hard link costs nothing however big the
+ * file is; the atomic rename that follows gives bans.json a new inode and leaves the link on the old one.
+ */
+function keepLastGood(file: string): void {
+  const bak = `${file}.bak`;
+  try {
+    fs.rmSync(bak, { force: true });
+    fs.linkSync(file, bak);
+  } catch {
+    // File systems without hard links: copy instead.
+    writeFileAtomic(bak, fs.readFileSync(file), { mode: 0o600 });
+  }
 }
 
 /** Reads the database without the lock (status, sync-push): a consistent snapshot, since writes are atomic. */
