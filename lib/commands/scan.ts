@@ -7,7 +7,7 @@ import { activeBans, banCounts, banLengthSec } from '../bans';
 import { createLineHandler } from '../scanner';
 import { expandLogGlob } from '../glob';
 import { readNewLines } from '../log-reader';
-import { loadHistories, loadScanState, saveScanState } from '../scan-state';
+import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { readJournal } from '../journal-reader';
 import { JOURNAL_COMMS, JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
@@ -50,6 +50,77 @@ export function describeBan(b: Ban, now: Date): string {
   return `${b.ip} rule=${b.rule} failures=${b.failures} source=${b.source} until=${until}${b.banCount > 1 ? ` ban#=${b.banCount}` : ''}`;
 }
 
+type Handler = ReturnType<typeof createLineHandler>;
+
+/** What reading one source needs from the scan around it. */
+interface SourceRun {
+  /** Creates the line handler (and loads the failure history) — only once there is something to count. */
+  handler: () => Handler;
+  st: ScanState;
+  res: ScanResult;
+  nowMs: number;
+  fromStart: boolean;
+}
+
+function addStats(res: ScanResult, stats: Handler['stats']): void {
+  res.lines += stats.lines;
+  res.events += stats.events;
+  res.failures += stats.failures;
+}
+
+/** The earliest time a first run needs: the longest window plus one ban length (permanent bans: all). */
+function firstRunStartMs(src: SourceConfig, run: SourceRun): number | undefined {
+  if (src.banDurationSec === null || run.fromStart) return undefined;
+  return run.nowMs - (windowOf(src.rules) + src.banDurationSec) * 1000;
+}
+
+/** A journal source: entries after the saved cursor, attributed by journald's trusted _COMM only. */
+async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable<SourceConfig['journal']>, run: SourceRun): Promise<void> {
+  const h = run.handler();
+  const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
+  const comms = JOURNAL_COMMS[src.parser] ?? [];
+  const since = firstRunStartMs(src, run);
+  const cursor = await readJournal(
+    { match: journal.match, directory: journal.directory, cursor: run.st.cursors[src.name], sinceSec: since === undefined ? undefined : since / 1000 },
+    (e) => {
+      h.stats.lines++;
+      if (!comms.includes(e.comm)) return; // not really sshd/proftpd, whatever SYSLOG_IDENTIFIER says
+      const ev = parse(e.message, e.timeMs, pidNumber(e.pid));
+      if (ev) h.handleEvent(ev);
+    },
+  );
+  if (cursor) run.st.cursors[src.name] = cursor;
+  addStats(run.res, h.stats);
+  ctx.log.debug(`scan: journal [${src.name}]: ${h.stats.lines} entries, ${h.stats.events} events`);
+}
+
+/** A file source: every file its glob names, from the saved positions, across rotations. */
+async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promise<void> {
+  const files = expandLogGlob(src.log);
+  if (files.length === 0) run.res.missing.push(src.log);
+  for (const file of files) {
+    let h: Handler | null = null;
+    const progress = progressBar(ctx, file);
+    const r = await readNewLines(file, run.st.positions[file], (line) => (h ??= run.handler()).handle(line), {
+      notBeforeMs: firstRunStartMs(src, run),
+      lineTime: (line) => lineTimeMs(line, run.nowMs),
+      onProgress: progress?.update,
+    });
+    progress?.done();
+    if (!r) {
+      run.res.missing.push(file);
+      continue;
+    }
+    if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
+    if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
+    if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
+    run.st.positions[file] = r.position;
+    const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0 };
+    addStats(run.res, stats);
+    ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures`);
+  }
+}
+
 export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {
   const cfg = ctx.config;
   const res: ScanResult = { lines: 0, events: 0, failures: 0, banned: [], expiredOnArrival: [], missing: [] };
@@ -76,72 +147,23 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     const previousBans = (ip: string) => (counts ??= banCounts(tx.db)).get(ip) ?? 0;
     const newBans: Ban[] = [];
     for (const src of cfg.sources) {
-      const handler = () =>
-        createLineHandler({
-          source: src,
-          history: historyOf(src.name),
-          whitelist: tx.whitelist,
-          skip,
-          nowMs,
-          onOffense: (off) => newBans.push(banForOffense(off, src, previousBans(off.ip), cfg.nodeId)),
-        });
-      if (src.journal) {
-        const h = handler();
-        const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
-        const comms = JOURNAL_COMMS[src.parser] ?? [];
-        const cursor = await readJournal(
-          {
-            match: src.journal.match,
-            directory: src.journal.directory,
-            cursor: st.cursors[src.name],
-            // First run: as for log files, only entries young enough to matter (permanent bans: all of them).
-            sinceSec: src.banDurationSec === null || opts.fromStart ? undefined : nowMs / 1000 - windowOf(src.rules) - src.banDurationSec,
-          },
-          (e) => {
-            h.stats.lines++;
-            if (!comms.includes(e.comm)) return; // not really sshd/proftpd, whatever SYSLOG_IDENTIFIER says
-            const ev = parse(e.message, e.timeMs, pidNumber(e.pid));
-            if (ev) h.handleEvent(ev);
-          },
-        );
-        if (cursor) st.cursors[src.name] = cursor;
-        res.lines += h.stats.lines;
-        res.events += h.stats.events;
-        res.failures += h.stats.failures;
-        ctx.log.debug(`scan: journal [${src.name}]: ${h.stats.lines} entries, ${h.stats.events} events`);
-        pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
-        continue;
-      }
-      const files = expandLogGlob(src.log);
-      if (files.length === 0) res.missing.push(src.log);
-      for (const file of files) {
-        // The handler (and with it the history file) is only set up once there is a line to count.
-        let h: ReturnType<typeof handler> | null = null;
-        const onLine = (line: string) => (h ??= handler()).handle(line);
-        // A first run only needs lines young enough to matter: inside the longest window plus one ban length
-        // (older offenses' bans would have expired). Permanent bans need the whole history.
-        const firstRunSpan = src.banDurationSec === null ? null : windowOf(src.rules) + src.banDurationSec;
-        const progress = progressBar(ctx, file);
-        const r = await readNewLines(file, st.positions[file], onLine, {
-          notBeforeMs: firstRunSpan === null || opts.fromStart ? undefined : nowMs - firstRunSpan * 1000,
-          lineTime: (line) => lineTimeMs(line, nowMs),
-          onProgress: progress?.update,
-        });
-        progress?.done();
-        if (!r) {
-          res.missing.push(file);
-          continue;
-        }
-        if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
-        if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
-        if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
-        st.positions[file] = r.position;
-        const stats = (h as ReturnType<typeof handler> | null)?.stats ?? { lines: 0, events: 0, failures: 0 };
-        res.lines += stats.lines;
-        res.events += stats.events;
-        res.failures += stats.failures;
-        ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures`);
-      }
+      const run: SourceRun = {
+        handler: () =>
+          createLineHandler({
+            source: src,
+            history: historyOf(src.name),
+            whitelist: tx.whitelist,
+            skip,
+            nowMs,
+            onOffense: (off) => newBans.push(banForOffense(off, src, previousBans(off.ip), cfg.nodeId)),
+          }),
+        st,
+        res,
+        nowMs,
+        fromStart: !!opts.fromStart,
+      };
+      if (src.journal) await scanJournal(ctx, src, src.journal, run);
+      else await scanFiles(ctx, src, run);
       if (st.histories) pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
     }
     for (const b of newBans) {
