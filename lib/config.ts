@@ -398,12 +398,3 @@ export function loadConfig(file: string, overrides?: ConfigOverrides): Config {
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }
-
-/** The longest window any rule of any source looks back over: older failures can be forgotten. */
-export function longestWindowSec(cfg: Config): number {
-  let max = 0;
-  for (const r of [cfg.defaults.rules, ...cfg.sources.map((s) => s.rules)]) {
-    max = Math.max(max, r.loginPeriodSec, r.slowPeriodSec, r.suspiciousPeriodSec, r.invalidUserPeriodSec);
-  }
-  return max;
-}

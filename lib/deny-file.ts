@@ -37,7 +37,8 @@ export function parseDenyTarget(text: string): string | null {
   return parseTarget(t);
 }
 
-const ALL_LINE = /^ALL\s*:\s*(\S+)\s*$/;
+/** A plain `ALL: <target>` line (what the old tool wrote, and what autoban writes). */
+export const ALL_LINE = /^ALL\s*:\s*(\S+)\s*$/;
 
 /** Splits deny-file text into foreign lines, the managed block and adoptable lines. */
 export function parseDenyFile(text: string, file: string): DenyFile {

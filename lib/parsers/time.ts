@@ -49,19 +49,3 @@ export function parseClfTime(text: string): number {
   const off = (Number(m[8]) * 60 + Number(m[9])) * 60_000;
   return m[7] === '+' ? utc - off : utc + off;
 }
-
-/**
- * A tiny one-entry cache: consecutive log lines usually share their timestamp text,
- * so most lines skip date arithmetic entirely.
- */
-export function cachedTime(parse: (text: string) => number): (text: string) => number {
-  let lastText = '';
-  let lastMs = NaN;
-  return (text) => {
-    if (text !== lastText) {
-      lastText = text;
-      lastMs = parse(text);
-    }
-    return lastMs;
-  };
-}

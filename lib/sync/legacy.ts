@@ -10,7 +10,7 @@
  * the block are outside it and are adopted as bans. For whitelist.txt it covers everything after the header.
  * Pure.
  */
-import { BEGIN_MARKER, END_MARKER, denyLine, parseDenyTarget } from '../deny-file';
+import { ALL_LINE, BEGIN_MARKER, END_MARKER, denyLine, parseDenyTarget } from '../deny-file';
 import { compareTargets } from '../bans';
 import { parseTarget } from '../ip';
 import { sha256Hex } from './canonical-json';
@@ -22,7 +22,6 @@ export const MAX_LINE_BYTES = 1023;
 const HEADER_RE = /^# autoban-sync v(\d+) node=([A-Za-z0-9][A-Za-z0-9._-]{0,62}) sha256=([0-9a-f]{64})$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
-const ALL_LINE = /^ALL\s*:\s*(\S+)\s*$/;
 
 /** Is the text's integrity known? `verified`: checksum matches; `mismatch`: header present but content differs; `none`: no header. */
 export type Integrity = 'verified' | 'mismatch' | 'none';

@@ -12,6 +12,7 @@
  * are reported by index and dropped, the rest is used.
  */
 import { parseTarget } from '../ip';
+import { type EncodedBan, type EncodedUnban, encodeBan, encodeUnban } from '../ban-codec';
 import type { Ban, BanDb, Unban } from '../types';
 import { canonicalJson, sha256Hex } from './canonical-json';
 
@@ -20,23 +21,9 @@ export const NODE_DOC_VERSION = 1;
 /** How far in the future a peer's timestamps may be (clock skew) before the entry is refused. */
 export const MAX_FUTURE_MS = 24 * 3600 * 1000;
 
-export interface WireBan {
-  ip: string;
-  rule: string;
-  reason: string;
-  failures: number;
-  source: string;
-  origin: 'scan' | 'manual' | 'adopted';
-  node: string;
-  bannedAt: string;
-  expiresAt: string | null;
-  banCount: number;
-}
-export interface WireUnban {
-  ip: string;
-  at: string;
-  node: string;
-}
+/** On the wire a ban and an unban look as in the local database (lib/ban-codec.ts); peers never publish 'peer' bans. */
+export type WireBan = EncodedBan;
+export type WireUnban = EncodedUnban;
 export interface Payload {
   bans: WireBan[];
   unbans: WireUnban[];
@@ -57,22 +44,11 @@ function cmp(a: string, b: string): number {
 export function buildPayload(db: BanDb, nodeId: string): Payload {
   const bans: WireBan[] = db.bans
     .filter((b) => b.node === nodeId && b.origin !== 'peer')
-    .map((b) => ({
-      ip: b.ip,
-      rule: b.rule,
-      reason: b.reason,
-      failures: b.failures,
-      source: b.source,
-      origin: b.origin as WireBan['origin'],
-      node: b.node,
-      bannedAt: b.bannedAt.toISOString(),
-      expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null,
-      banCount: b.banCount,
-    }))
+    .map(encodeBan)
     .sort((x, y) => cmp(x.ip, y.ip) || cmp(x.bannedAt, y.bannedAt) || cmp(x.rule, y.rule));
   const unbans: WireUnban[] = db.unbans
     .filter((u) => u.node === nodeId)
-    .map((u) => ({ ip: u.ip, at: u.at.toISOString(), node: u.node }))
+    .map(encodeUnban)
     .sort((x, y) => cmp(x.ip, y.ip) || cmp(x.at, y.at));
   // The same event can be in the db twice only by accident; publishing it once keeps the checksum stable.
   const dedup = <T>(list: T[]) => list.filter((v, i) => i === 0 || canonicalJson(v) !== canonicalJson(list[i - 1]));

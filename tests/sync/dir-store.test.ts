@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { storeFailure } from './helpers/store-failure';
 import { DirObjectStore } from '../../lib/sync/dir-store';
-import { StoreError } from '../../lib/sync/object-store';
 
 let root: string;
 const T = { timeoutMs: 3000 };
@@ -13,15 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StoreError);
-    return e as StoreError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = storeFailure;
 
 test('put, get and list round trip; files are 0644 and no temp file is left behind', async () => {
   const st = new DirObjectStore(root);

@@ -1,7 +1,8 @@
 /** S3ObjectStore against a real s3rver on 127.0.0.1 (and a silent TCP server for timeouts). */
 import * as net from 'node:net';
 import { S3ObjectStore } from '../../lib/sync/s3-store';
-import { MAX_OBJECT_BYTES, StoreError } from '../../lib/sync/object-store';
+import { MAX_OBJECT_BYTES } from '../../lib/sync/object-store';
+import { storeFailure } from './helpers/store-failure';
 import { type RunningS3, startS3rver, useTestAwsEnv } from './helpers/s3rver';
 
 let s3: RunningS3;
@@ -22,15 +23,7 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-async function failure(p: Promise<unknown>): Promise<StoreError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StoreError);
-    return e as StoreError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = storeFailure;
 
 test('put, get and list round trip byte for byte (no chunk framing stored)', async () => {
   const st = open();
