@@ -28,7 +28,17 @@ const CONN_IDLE_MS = 15 * 60_000;
  * the event stands for (0: none), and marks the event `invalid_user` when its connection is known to be for
  * a user that does not exist (sshd says so once per connection, not on every line).
  */
-export function createDeduper(): (ev: LoginEvent) => number {
+export interface Deduper {
+  /** How many new attempts `ev` stands for. */
+  count: (ev: LoginEvent) => number;
+  /**
+   * A line of connection `conn` from the address text[from, to) that is not counted (its address is already banned): a pid now
+   * used by that address no longer belongs to the earlier connection, exactly as if the line had been counted.
+   */
+  seen: (conn: number | undefined, text: string, from: number, to: number) => void;
+}
+
+export function createDeduper(): Deduper {
   // Two generations instead of evicting entries one by one: deleting from the front of a big Map leaves
   // holes V8 must skip on every later iteration, which made floods of new connections quadratic.
   let conns = new Map<number | string, ConnState>();
@@ -43,7 +53,15 @@ export function createDeduper(): (ev: LoginEvent) => number {
     }
     return old;
   };
-  return (ev) => {
+  const seen = (conn: number | undefined, text: string, from: number, to: number): void => {
+    if (conn === undefined) return;
+    const st = conns.get(conn) ?? older.get(conn);
+    if (st && !(st.ip.length === to - from && text.startsWith(st.ip, from))) {
+      conns.delete(conn);
+      older.delete(conn);
+    }
+  };
+  const count = (ev: LoginEvent): number => {
     if (ev.outcome !== 'failure') return 0;
     const invalidHint = ev.kind === 'invalid_user';
     if (ev.conn === undefined) return ev.count;
@@ -87,4 +105,5 @@ export function createDeduper(): (ev: LoginEvent) => number {
     if (st.invalid) ev.kind = 'invalid_user';
     return n;
   };
+  return { count, seen };
 }

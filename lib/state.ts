@@ -16,6 +16,7 @@ import { ensureStateDir, withLock } from './lock';
 import { AppError, ExitCode } from './errors';
 import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
 import { applyBackends } from './backends-apply';
+import { unchangedActiveTargets, writeStamp } from './stamp';
 
 export interface StateTx {
   db: BanDb;
@@ -131,16 +132,28 @@ export interface TxOutcome<T> {
 }
 
 export async function withState<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
+  return withStateLock(ctx, () => runTx(ctx, fn));
+}
+
+/**
+ * Holds the state lock around `fn`, which may look at the stamp (lib/stamp.ts) and then either finish
+ * without the database or run the transaction with runTx.
+ */
+export async function withStateLock<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
   const cfg = ctx.config;
   if (!ctx.dryRun) ensureStateDir(cfg.stateDir);
   else if (!fs.existsSync(cfg.stateDir)) {
     // Nothing to lock yet in a dry run on a fresh machine: work on an empty state.
-    return runTx(ctx, fn);
+    return fn();
   }
-  return withLock(cfg.stateDir, cfg.lockTimeoutSec, () => runTx(ctx, fn));
+  return withLock(cfg.stateDir, cfg.lockTimeoutSec, fn);
 }
 
-async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
+/** The active targets, if the last commit's stamp shows nothing changed since (see lib/stamp.ts); lock held. */
+export const quickActiveTargets = (ctx: Context, nowMs: number): string[] | null => unchangedActiveTargets(ctx, dbFile(ctx), nowMs);
+
+/** The transaction itself; the caller holds the lock (withState, withStateLock). */
+export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
   const cfg = ctx.config;
   const now = ctx.clock.now();
   const whitelist = loadWhitelist(ctx);
@@ -183,6 +196,7 @@ async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>
   }
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
+  if (!applied.backendErrors.length) writeStamp(ctx, dbFile(ctx), newDb, targets, nowMs);
   return { result: out.result, applied };
 }
 

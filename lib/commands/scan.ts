@@ -2,9 +2,11 @@
 import type { Ban, Offense } from '../types';
 import type { Context } from '../context';
 import type { SourceConfig } from '../config';
-import { reportApplied, withState } from '../state';
+import { loadWhitelist, quickActiveTargets, reportApplied, runTx, withStateLock } from '../state';
+import type { Whitelist } from '../whitelist';
 import { activeBans, banCounts, banLengthSec } from '../bans';
 import { createLineHandler } from '../scanner';
+import { BannedSet } from '../banned-set';
 import { expandLogGlob } from '../glob';
 import { readNewLines } from '../log-reader';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
@@ -20,6 +22,8 @@ export interface ScanResult {
   lines: number;
   events: number;
   failures: number;
+  /** Failure lines about addresses already banned (not counted again). */
+  alreadyBanned: number;
   /** Bans written now (active). */
   banned: Ban[];
   /** Offenses in old log lines whose ban would already have expired (recorded for history only). */
@@ -66,6 +70,7 @@ function addStats(res: ScanResult, stats: Handler['stats']): void {
   res.lines += stats.lines;
   res.events += stats.events;
   res.failures += stats.failures;
+  res.alreadyBanned += stats.banned;
 }
 
 /** The earliest time a first run needs: the longest window plus one ban length (permanent bans: all). */
@@ -101,7 +106,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   for (const file of files) {
     let h: Handler | null = null;
     const progress = progressBar(ctx, file);
-    const r = await readNewLines(file, run.st.positions[file], (line) => (h ??= run.handler()).handle(line), {
+    const r = await readNewLines(file, run.st.positions[file], (text, start, end) => (h ??= run.handler()).handle(text, start, end), {
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,
@@ -115,74 +120,92 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
     run.st.positions[file] = r.position;
-    const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0 };
+    const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0, banned: 0 };
     addStats(run.res, stats);
     ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures`);
   }
 }
 
+/** An offense and the source that found it (turned into a ban inside the transaction). */
+interface Found {
+  off: Offense;
+  src: SourceConfig;
+}
+
+/** Reads every source from its saved position, counting failures of addresses not in `skip`; returns the offenses. */
+async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: BannedSet, whitelist: Whitelist, nowMs: number, fromStart: boolean): Promise<Found[]> {
+  const found: Found[] = [];
+  const historyOf = (name: string): History => {
+    st.histories ??= loadHistories(ctx.config.stateDir, ctx.log);
+    let h = st.histories.get(name);
+    if (!h) {
+      h = new Map();
+      st.histories.set(name, h);
+    }
+    return h;
+  };
+  for (const src of ctx.config.sources) {
+    const run: SourceRun = {
+      handler: () => createLineHandler({ source: src, history: historyOf(src.name), whitelist, skip, nowMs, onOffense: (off) => found.push({ off, src }) }),
+      st,
+      res,
+      nowMs,
+      fromStart,
+    };
+    if (src.journal) await scanJournal(ctx, src, src.journal, run);
+    else await scanFiles(ctx, src, run);
+    if (st.histories) pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
+  }
+  return found;
+}
+
 export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {
   const cfg = ctx.config;
-  const res: ScanResult = { lines: 0, events: 0, failures: 0, banned: [], expiredOnArrival: [], missing: [] };
-  const { applied } = await withState(ctx, async (tx) => {
-    const now = tx.now;
-    const nowMs = now.getTime();
+  const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [] };
+  const fromStart = !!opts.fromStart;
+  const applied = await withStateLock(ctx, async () => {
     const st = loadScanState(cfg.stateDir, ctx.log);
-    if (opts.fromStart) {
+    if (fromStart) {
       st.positions = {};
       st.cursors = {};
       st.histories = new Map();
     }
-    const historyOf = (name: string): History => {
-      st.histories ??= loadHistories(cfg.stateDir, ctx.log);
-      let h = st.histories.get(name);
-      if (!h) {
-        h = new Map();
-        st.histories.set(name, h);
+    // The common cron run: nothing changed since the last commit. Read the logs against the stamp's active
+    // targets, and only open the ban database if someone is to be banned.
+    const quick = fromStart ? null : quickActiveTargets(ctx, ctx.clock.now().getTime());
+    let found: Found[] | null = null;
+    if (quick) {
+      found = await collect(ctx, st, res, new BannedSet(quick), loadWhitelist(ctx), ctx.clock.now().getTime(), fromStart);
+      if (found.length === 0) {
+        saveScanState(cfg.stateDir, st);
+        return null;
       }
-      return h;
-    };
-    const skip = new Set(activeBans(tx.db, now).map((b) => b.ip));
-    let counts: Map<string, number> | null = null; // built on the first offense
-    const previousBans = (ip: string) => (counts ??= banCounts(tx.db)).get(ip) ?? 0;
-    const newBans: Ban[] = [];
-    for (const src of cfg.sources) {
-      const run: SourceRun = {
-        handler: () =>
-          createLineHandler({
-            source: src,
-            history: historyOf(src.name),
-            whitelist: tx.whitelist,
-            skip,
-            nowMs,
-            onOffense: (off) => newBans.push(banForOffense(off, src, previousBans(off.ip), cfg.nodeId)),
-          }),
-        st,
-        res,
-        nowMs,
-        fromStart: !!opts.fromStart,
+    }
+    const tx = await runTx(ctx, async (t) => {
+      const now = t.now;
+      const nowMs = now.getTime();
+      found ??= await collect(ctx, st, res, new BannedSet(activeBans(t.db, now).map((b) => b.ip)), t.whitelist, nowMs, fromStart);
+      const counts = found.length ? banCounts(t.db) : null;
+      const newBans = found.map(({ off, src }) => banForOffense(off, src, counts?.get(off.ip) ?? 0, cfg.nodeId));
+      for (const b of newBans) {
+        if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
+          res.expiredOnArrival.push(b);
+          ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${b.bannedAt.toISOString()}: its ban would already have expired; remembered for repeat offenders only`);
+        } else {
+          res.banned.push(b);
+          ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(b, now)}`);
+        }
+      }
+      return {
+        db: newBans.length ? { bans: [...t.db.bans, ...newBans], unbans: t.db.unbans } : t.db,
+        result: undefined,
+        afterCommit: () => saveScanState(cfg.stateDir, st),
       };
-      if (src.journal) await scanJournal(ctx, src, src.journal, run);
-      else await scanFiles(ctx, src, run);
-      if (st.histories) pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
-    }
-    for (const b of newBans) {
-      if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
-        res.expiredOnArrival.push(b);
-        ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${b.bannedAt.toISOString()}: its ban would already have expired; remembered for repeat offenders only`);
-      } else {
-        res.banned.push(b);
-        ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(b, now)}`);
-      }
-    }
-    return {
-      db: newBans.length ? { bans: [...tx.db.bans, ...newBans], unbans: tx.db.unbans } : tx.db,
-      result: undefined,
-      afterCommit: () => saveScanState(cfg.stateDir, st),
-    };
+    });
+    return tx.applied;
   });
-  reportApplied(ctx, applied, 'expired');
-  ctx.log.info(`scan: ${res.lines} new lines, ${res.failures} failed logins, ${res.banned.length} new bans`);
+  if (applied) reportApplied(ctx, applied, 'expired');
+  ctx.log.info(`scan: ${res.lines} new lines, ${res.failures} failed logins, ${res.banned.length} new bans${res.alreadyBanned ? ` (${res.alreadyBanned} more lines about addresses already banned)` : ''}`);
   if (res.missing.length) {
     throw new AppError(ExitCode.NoInput, `scan: log file not found: ${res.missing.join(', ')}`);
   }

@@ -3,6 +3,7 @@ import type { LoginEvent, Offense } from '../types';
 import type { Context } from '../context';
 import type { SourceConfig } from '../config';
 import { createLineHandler } from '../scanner';
+import { BannedSet } from '../banned-set';
 import { readNewLines } from '../log-reader';
 import { loadWhitelist } from '../state';
 import { AppError, ExitCode } from '../errors';
@@ -36,14 +37,14 @@ export async function runTestLog(
     source,
     history: new Map(),
     whitelist: loadWhitelist(ctx),
-    skip: new Set(),
+    skip: new BannedSet(),
     nowMs: ctx.clock.now().getTime(),
     onOffense: (o) => offenses.push(o),
     onEvent: (ev) => opts.onEvent({ lineNo, time: new Date(ev.timeMs).toISOString(), ip: ev.ip, user: ev.user, outcome: ev.outcome, parser: ev.parser }),
   });
-  const r = await readNewLines(opts.file, undefined, (line) => {
+  const r = await readNewLines(opts.file, undefined, (text, start, end) => {
     lineNo++;
-    h.handle(line);
+    h.handle(text, start, end);
   });
   if (!r) throw new AppError(ExitCode.NoInput, `test: log file not found: ${opts.file}`);
   return { lines: h.stats.lines, events: h.stats.events, offenses };

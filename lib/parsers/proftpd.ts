@@ -88,6 +88,19 @@ function parseExtended(line: string, timeMs: number, rest: number): LoginEvent |
   return null;
 }
 
+/**
+ * Parses the ProFTPD line s[start, end). A failure whose address is in ctx.banned is reported to
+ * ctx.onBanned instead (see ParseContext).
+ */
+export function parseProftpdAt(s: string, start: number, end: number, ctx: ParseContext): LoginEvent | null {
+  const ev = parseProftpd(s.slice(start, end), ctx);
+  if (ev && ctx.banned !== undefined && ev.outcome === 'failure' && ctx.banned.has(ev.ip)) {
+    ctx.onBanned?.(typeof ev.conn === 'number' ? ev.conn : undefined, ev.ip, 0, ev.ip.length);
+    return null;
+  }
+  return ev;
+}
+
 /** Parses one ProFTPD line in any of the supported layouts. */
 export function parseProftpd(line: string, ctx: ParseContext): LoginEvent | null {
   if (line.length < 20) return null;
@@ -118,13 +131,13 @@ export function parseProftpd(line: string, ctx: ParseContext): LoginEvent | null
     return m ? event(t, sp.ip, m, pidNumber(tag.slice(8, -1))) : null;
   }
   // Through syslog: "Nov 22 01:32:05 host proftpd[15120]: server (client[ip]) - msg"
-  const h = scanSyslogHeader(line);
+  const h = scanSyslogHeader(line, 0, line.length);
   if (!h || !progIs(line, h, PROFTPD)) return null;
   const sp = sessionPrefix(line, h.msgStart);
   if (!sp) return null;
   const m = parseProftpdMessage(line.slice(sp.msgStart));
   if (!m) return null;
-  const t = headerTime(line, h, ctx.nowMs);
+  const t = headerTime(line, 0, h, ctx.nowMs);
   return Number.isNaN(t) ? null : event(t, sp.ip, m, connKey(line, h));
 }
 

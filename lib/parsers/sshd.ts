@@ -2,9 +2,13 @@
  * OpenSSH sshd messages. Every message that names the client puts the address in a fixed place that
  * sshd writes after any attacker-chosen text (the user name), so the address is always taken from the
  * END of the message (or, for PAM lines, from the fixed field order before `user=`). Pure; never throws.
+ *
+ * Lines are parsed in place: a message is s[ms, end) inside the reader's chunk, and the helpers below keep
+ * every search inside those bounds, so no string is made for a line until it turns out to be an event.
  */
 import type { LoginEvent } from '../types';
 import { parseIp } from '../ip';
+import type { BannedSet } from '../banned-set';
 import { connKey, headerTime, progIs, scanSyslogHeader } from './syslog-header';
 import type { ParseContext } from './index';
 
@@ -15,206 +19,300 @@ function ev(outcome: 'failure' | 'success', kind: LoginEvent['kind'], ip: string
   return { timeMs: 0, parser: 'sshd', outcome, kind, ip, user, count, conn: undefined, evidence, port };
 }
 
-/** True when msg[from, to) is 1–5 decimal digits. Hand-written: this runs for most lines of a busy log. */
-function isPort(msg: string, from: number, to: number): boolean {
+/** True when s[from, to) is 1–5 decimal digits. Hand-written: this runs for most lines of a busy log. */
+function isPort(s: string, from: number, to: number): boolean {
   if (to - from < 1 || to - from > 5) return false;
   for (let i = from; i < to; i++) {
-    const c = msg.charCodeAt(i);
+    const c = s.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }
   return true;
 }
 
+/** s[ms, end) ends with `p` at `e` (not reaching back before the message). */
+const endsAt = (s: string, p: string, ms: number, e: number): boolean => e - p.length >= ms && s.endsWith(p, e);
+
+/**
+ * Like msg.lastIndexOf(p, e) on the message alone (a match cannot run past the line: no pattern holds a
+ * newline). Hand-written: the patterns sit a few characters from where the search starts, and
+ * String#lastIndexOf is a runtime call that costs more than walking back those few characters.
+ */
+function lastIn(s: string, p: string, ms: number, e: number): number {
+  const c = p.charCodeAt(0);
+  for (let i = e; i >= ms; i--) if (s.charCodeAt(i) === c && s.startsWith(p, i)) return i;
+  return -1;
+}
+
+/** Like msg.indexOf(p, from) on the message s[.., end) alone. */
+function firstIn(s: string, p: string, from: number, end: number): number {
+  const i = s.indexOf(p, from);
+  return i >= 0 && i + p.length <= end ? i : -1;
+}
+
 const KEY_DESC = /^ ssh2: [A-Z0-9@.-]+ (?:SHA256|MD5):[A-Za-z0-9+/=:]+$/;
 
 /**
- * "… from IP port N ssh2[: KEYTYPE SHA256:…]", "… from IP port N" or "… from IP" at the END of msg (before
- * an optional " [preauth]"). Works on indexes so the common case allocates only the IP and the head.
+ * Returned instead of an event when the message's address is one the caller already bans
+ * (ParseContext.banned): a first scan of a big log under attack meets most lines of an address after it
+ * was banned, and those lines then cost only finding the address.
  */
-function fromTail(msg: string, end = msg.length): { head: string; ip: string; port?: string } | null {
-  if (msg.endsWith(' [preauth]', end)) end -= 10;
-  // sshd's key description after "ssh2: " (publickey failures/successes): "ssh2: RSA SHA256:abc".
-  const keyIdx = msg.lastIndexOf(' ssh2: ', end);
-  if (keyIdx >= 0 && KEY_DESC.test(msg.slice(keyIdx, end))) end = keyIdx + 5;
-  if (msg.endsWith(' ssh2', end) || msg.endsWith(' ssh1', end)) end -= 5;
-  let port: string | undefined;
-  const portIdx = msg.lastIndexOf(' port ', end);
-  if (portIdx >= 0 && isPort(msg, portIdx + 6, end)) {
-    port = msg.slice(portIdx + 6, end);
+const BANNED: unique symbol = Symbol('banned');
+/** Where the banned address of the last BANNED result is written. */
+const bannedHit = { text: '', from: 0, to: 0 };
+function bannedAt(text: string, from: number, to: number): typeof BANNED {
+  bannedHit.text = text;
+  bannedHit.from = from;
+  bannedHit.to = to;
+  return BANNED;
+}
+
+/** Where fromTail / userIpPortTail found things (reused: one message is parsed at a time). */
+const tail = { ip: '', head: 0, portStart: -1, portEnd: -1 };
+
+/** The address text s[from, to): canonical, null when not an address, or BANNED when `banned` holds it. */
+function addressAt(s: string, from: number, to: number, banned: BannedSet | undefined): string | null | typeof BANNED {
+  if (banned !== undefined && banned.hasAt(s, from, to)) return bannedAt(s, from, to);
+  return parseIp(s.slice(from, to));
+}
+
+/**
+ * "… from IP port N ssh2[: KEYTYPE SHA256:…]", "… from IP port N" or "… from IP" at the END of the message
+ * s[ms, end) (before an optional " [preauth]"). Fills `tail` (head = where " from " starts).
+ */
+function fromTail(s: string, ms: number, end: number, banned: BannedSet | undefined): boolean | typeof BANNED {
+  if (endsAt(s, ' [preauth]', ms, end)) end -= 10;
+  if (endsAt(s, ' ssh2', ms, end) || endsAt(s, ' ssh1', ms, end)) end -= 5;
+  else {
+    // sshd's key description after "ssh2: " (publickey failures/successes): "ssh2: RSA SHA256:abc".
+    const keyIdx = lastIn(s, ' ssh2: ', ms, end);
+    if (keyIdx >= 0 && KEY_DESC.test(s.slice(keyIdx, end))) end = keyIdx;
+  }
+  tail.portStart = tail.portEnd = -1;
+  const portIdx = lastIn(s, ' port ', ms, end);
+  if (portIdx >= 0 && isPort(s, portIdx + 6, end)) {
+    tail.portStart = portIdx + 6;
+    tail.portEnd = end;
     end = portIdx;
   }
-  const fromIdx = msg.lastIndexOf(' from ', end);
-  if (fromIdx < 0) return null;
-  const ip = parseIp(msg.slice(fromIdx + 6, end));
-  if (!ip) return null;
-  return { head: msg.slice(0, fromIdx), ip, port };
+  const fromIdx = lastIn(s, ' from ', ms, end);
+  if (fromIdx < 0) return false;
+  const ip = addressAt(s, fromIdx + 6, Math.max(fromIdx + 6, end), banned);
+  if (ip === BANNED) return BANNED;
+  if (!ip) return false;
+  tail.ip = ip;
+  tail.head = fromIdx;
+  return true;
 }
 
-/** "… USER IP port N" at the end of msg[0, end) (Connection closed / Disconnecting forms, no "from"). */
-function userIpPortTail(msg: string, end = msg.length): { head: string; ip: string; port: string } | null {
-  const portIdx = msg.lastIndexOf(' port ', end);
-  if (portIdx < 0 || !isPort(msg, portIdx + 6, end)) return null;
-  const sp = msg.lastIndexOf(' ', portIdx - 1);
-  if (sp < 0) return null;
-  const ip = parseIp(msg.slice(sp + 1, portIdx));
-  if (!ip) return null;
-  return { head: msg.slice(0, sp), ip, port: msg.slice(portIdx + 6, end) };
+const tailPort = (s: string): string | undefined => (tail.portStart < 0 ? undefined : s.slice(tail.portStart, tail.portEnd));
+
+/** "… USER IP port N" at the end of s[ms, end) (Connection closed / Disconnecting forms, no "from"). */
+function userIpPortTail(s: string, ms: number, end: number, banned: BannedSet | undefined): boolean | typeof BANNED {
+  const portIdx = lastIn(s, ' port ', ms, end);
+  if (portIdx < 0 || !isPort(s, portIdx + 6, end)) return false;
+  const sp = lastIn(s, ' ', ms, portIdx - 1);
+  if (sp < 0) return false;
+  const ip = addressAt(s, sp + 1, Math.max(sp + 1, portIdx), banned);
+  if (ip === BANNED) return BANNED;
+  if (!ip) return false;
+  tail.ip = ip;
+  tail.head = sp;
+  tail.portStart = portIdx + 6;
+  tail.portEnd = end;
+  return true;
 }
 
-/** "for [invalid user ]U" → {user, invalid}. */
-function forUser(head: string, prefixLen: number): { user: string; invalid: boolean } {
-  let u = head.slice(prefixLen);
-  const invalid = u.startsWith('invalid user ') || u.startsWith('illegal user ');
-  if (invalid) u = u.slice(13);
-  return { user: u, invalid };
+/** "[invalid user ]U" in s[from, to) → the user, and whether sshd called it invalid. */
+const forUser = { user: '', invalid: false };
+function userAfter(s: string, from: number, to: number): typeof forUser {
+  forUser.invalid = to - from >= 13 && (s.startsWith('invalid user ', from) || s.startsWith('illegal user ', from));
+  forUser.user = to > from ? s.slice(forUser.invalid ? from + 13 : from, to) : '';
+  return forUser;
 }
+
+/** The message (from ms) starts with `prefix`, and the prefix ends before the address part found by fromTail/userIpPortTail. */
+const headStarts = (s: string, ms: number, prefix: string): boolean => tail.head - ms >= prefix.length && s.startsWith(prefix, ms);
+
+/** The user written from `from` up to the address part (empty when the address part starts first). */
+const userTo = (s: string, from: number): string => (tail.head > from ? s.slice(from, tail.head) : '');
 
 // pam_unix's fixed field order: logname= uid= euid= tty= ruser= rhost= [ user=]. The first rhost after
 // ruser= is the one sshd gave PAM; a user name can only add text after it. Anchored at both ends, no
 // nested quantifiers: linear time on any input.
 const PAM_FIELDS = /^logname=\S* uid=\d+ euid=\d+ tty=\S* ruser=\S* rhost=(\S+)(?: {1,2}user=(.*)| *)$/;
 
-function pamFields(msg: string, from: number): { ip: string; user: string } | null {
-  const m = PAM_FIELDS.exec(from ? msg.slice(from) : msg);
+function pamFields(s: string, from: number, end: number, banned: BannedSet | undefined): { ip: string; user: string } | null | typeof BANNED {
+  const text = s.slice(from, end);
+  if (banned !== undefined) {
+    // The first " rhost=" is the one PAM_FIELDS captures: every field before it is \S*, and a user name
+    // comes after it. A banned address only needs the line's shape confirmed (test() builds no captures).
+    const r = firstIn(s, ' rhost=', from, end);
+    if (r >= 0) {
+      let e = firstIn(s, ' ', r + 7, end);
+      if (e < 0) e = end;
+      if (banned.hasAt(s, r + 7, e)) return PAM_FIELDS.test(text) ? bannedAt(s, r + 7, e) : null;
+    }
+  }
+  const m = PAM_FIELDS.exec(text);
   if (!m) return null;
   const ip = parseIp(m[1] as string);
   return ip ? { ip, user: m[2] ?? '' } : null;
 }
 
-/** Parses the message part of an sshd line. */
-export function parseSshdMessage(text: string): LoginEvent | null {
+const PAM_MORE = /^PAM (\d{1,4}) more authentication failures?; /;
+const ROOT_REFUSED = /^ROOT LOGIN REFUSED FROM (\S+)(?: port (\d{1,5}))?(?: \[preauth\])?$/;
+
+/**
+ * Parses the message s[ms, end) of an sshd line. With `banned`, a failure whose address is in it yields
+ * the BANNED marker instead of an event.
+ */
+function parseMessage(s: string, ms: number, end: number, banned: BannedSet | undefined): LoginEvent | null | typeof BANNED {
   // Newer sshd prefixes some messages with "error: " ("error: maximum authentication attempts exceeded …").
-  const msg = text.startsWith('error: ') && !text.startsWith('error: PAM: ') ? text.slice(7) : text;
-  switch (msg.charCodeAt(0)) {
+  if (s.startsWith('error: ', ms) && !s.startsWith('error: PAM: ', ms)) ms += 7;
+  if (ms >= end) return null;
+  switch (s.charCodeAt(ms)) {
     case 70: {
       // F: "Failed password for [invalid user ]U from IP port N ssh2"
-      if (!msg.startsWith('Failed ')) return null;
-      const t = fromTail(msg);
-      if (!t) return null;
-      const forIdx = t.head.indexOf(' for ');
+      if (!s.startsWith('Failed ', ms)) return null;
+      const t = fromTail(s, ms, end, banned);
+      if (t !== true) return t || null;
+      const forIdx = firstIn(s, ' for ', ms, tail.head);
       if (forIdx < 0) return null;
-      const { user, invalid } = forUser(t.head, forIdx + 5);
-      return ev('failure', invalid ? 'invalid_user' : 'password', t.ip, user, 'attempt', t.port);
+      const { user, invalid } = userAfter(s, forIdx + 5, tail.head);
+      return ev('failure', invalid ? 'invalid_user' : 'password', tail.ip, user, 'attempt', tailPort(s));
     }
     case 73: {
       // I: "Invalid user U from IP port N"
-      if (!msg.startsWith('Invalid user ')) return null;
-      const t = fromTail(msg);
-      if (!t) return null;
-      return ev('failure', 'invalid_user', t.ip, t.head.slice(13), 'connection', t.port);
+      if (!s.startsWith('Invalid user ', ms)) return null;
+      const t = fromTail(s, ms, end, banned);
+      if (t !== true) return t || null;
+      return ev('failure', 'invalid_user', tail.ip, userTo(s, ms + 13), 'connection', tailPort(s));
     }
     case 65: {
-      // A: "Accepted password for U from IP port N ssh2"
-      if (!msg.startsWith('Accepted ')) return null;
-      const t = fromTail(msg);
-      if (!t) return null;
-      const forIdx = t.head.indexOf(' for ');
+      // A: "Accepted password for U from IP port N ssh2" (successes are not counted: never skipped)
+      if (!s.startsWith('Accepted ', ms)) return null;
+      if (fromTail(s, ms, end, undefined) !== true) return null;
+      const forIdx = firstIn(s, ' for ', ms, tail.head);
       if (forIdx < 0) return null;
-      return ev('success', 'success', t.ip, t.head.slice(forIdx + 5), 'attempt', t.port);
+      return ev('success', 'success', tail.ip, userTo(s, forIdx + 5), 'attempt', tailPort(s));
     }
     case 112: {
       // p: "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=IP  user=U"
       const marker = 'authentication failure; ';
-      if (!msg.startsWith('pam_unix(sshd:auth): ') && !msg.startsWith('pam_unix(sshd-session:auth): ')) return null;
-      const i = msg.indexOf(marker);
-      if (i < 0 || i > 40) return null;
-      const f = pamFields(msg, i + marker.length);
+      if (!s.startsWith('pam_unix(sshd:auth): ', ms) && !s.startsWith('pam_unix(sshd-session:auth): ', ms)) return null;
+      const i = firstIn(s, marker, ms, end);
+      if (i < 0 || i - ms > 40) return null;
+      const f = pamFields(s, i + marker.length, end, banned);
+      if (f === BANNED) return BANNED;
       return f ? ev('failure', 'password', f.ip, f.user, 'pam') : null;
     }
     case 80: {
       // P: "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
-      const m = /^PAM (\d{1,4}) more authentication failures?; /.exec(msg);
+      const m = PAM_MORE.exec(s.slice(ms, Math.min(end, ms + 45)));
       if (!m) return null;
-      const f = pamFields(msg, m[0].length);
+      const f = pamFields(s, ms + m[0].length, end, banned);
+      if (f === BANNED) return BANNED;
       return f ? ev('failure', 'password', f.ip, f.user, 'pam_more', undefined, Number(m[1])) : null;
     }
     case 101: {
       // e: "error: PAM: Authentication failure for [illegal user ]U from IP"
-      if (!msg.startsWith('error: PAM: Authentication failure for ')) return null;
-      const t = fromTail(msg);
-      if (!t) return null;
-      const { user, invalid } = forUser(t.head, 39);
-      return ev('failure', invalid ? 'invalid_user' : 'password', t.ip, user, 'pam', t.port);
+      if (!s.startsWith('error: PAM: Authentication failure for ', ms)) return null;
+      const t = fromTail(s, ms, end, banned);
+      if (t !== true) return t || null;
+      const { user, invalid } = userAfter(s, ms + 39, tail.head);
+      return ev('failure', invalid ? 'invalid_user' : 'password', tail.ip, user, 'pam', tailPort(s));
     }
     case 85: {
       // U: "User U from IP not allowed because not listed in AllowUsers"
-      if (!msg.startsWith('User ')) return null;
-      const i = msg.lastIndexOf(' not allowed because ');
+      if (!s.startsWith('User ', ms)) return null;
+      const i = lastIn(s, ' not allowed because ', ms, end);
       if (i < 0) return null;
-      const t = fromTail(msg, i);
-      return t ? ev('failure', 'refused', t.ip, t.head.slice(5), 'connection', t.port) : null;
+      const t = fromTail(s, ms, i, banned);
+      if (t !== true) return t || null;
+      return ev('failure', 'refused', tail.ip, userTo(s, ms + 5), 'connection', tailPort(s));
     }
     case 82: {
       // R: "ROOT LOGIN REFUSED FROM IP [port N]"
-      const m = /^ROOT LOGIN REFUSED FROM (\S+)(?: port (\d{1,5}))?(?: \[preauth\])?$/.exec(msg);
+      const m = ROOT_REFUSED.exec(s.slice(ms, end));
       if (!m) return null;
       const ip = parseIp(m[1] as string);
       return ip ? ev('failure', 'refused', ip, 'root', 'connection', m[2]) : null;
     }
     case 109: {
       // m: "maximum authentication attempts exceeded for [invalid user ]U from IP port N ssh2 [preauth]"
-      if (!msg.startsWith('maximum authentication attempts exceeded for ')) return null;
-      const t = fromTail(msg);
-      if (!t) return null;
-      const { user, invalid } = forUser(t.head, 45);
-      return ev('failure', invalid ? 'invalid_user' : 'max_attempts', t.ip, user, 'connection', t.port);
+      if (!s.startsWith('maximum authentication attempts exceeded for ', ms)) return null;
+      const t = fromTail(s, ms, end, banned);
+      if (t !== true) return t || null;
+      const { user, invalid } = userAfter(s, ms + 45, tail.head);
+      return ev('failure', invalid ? 'invalid_user' : 'max_attempts', tail.ip, user, 'connection', tailPort(s));
     }
     case 67: {
       // C: "Connection closed by invalid user U IP port N [preauth]": a connection for a user that does not
       // exist (or is not allowed) counts at least once, even when no password was tried.
-      if (!msg.startsWith('Connection closed by invalid user ') || !msg.endsWith(' [preauth]')) return null;
-      const t = userIpPortTail(msg, msg.length - 10);
-      return t ? ev('failure', 'invalid_user', t.ip, t.head.slice(34), 'connection', t.port) : null;
+      if (!s.startsWith('Connection closed by invalid user ', ms) || !endsAt(s, ' [preauth]', ms, end)) return null;
+      const t = userIpPortTail(s, ms, end - 10, banned);
+      if (t !== true) return t || null;
+      return ev('failure', 'invalid_user', tail.ip, userTo(s, ms + 34), 'connection', tailPort(s));
     }
     case 68: {
       // D: "Disconnected from invalid user U IP port N [preauth]"
-      if (msg.startsWith('Disconnected from invalid user ')) {
-        if (!msg.endsWith(' [preauth]')) return null;
-        const t = userIpPortTail(msg, msg.length - 10);
-        return t ? ev('failure', 'invalid_user', t.ip, t.head.slice(31), 'connection', t.port) : null;
+      if (s.startsWith('Disconnected from invalid user ', ms)) {
+        if (!endsAt(s, ' [preauth]', ms, end)) return null;
+        const t = userIpPortTail(s, ms, end - 10, banned);
+        if (t !== true) return t || null;
+        return ev('failure', 'invalid_user', tail.ip, userTo(s, ms + 31), 'connection', tailPort(s));
       }
       // D: "Disconnecting invalid user U IP port N: Too many authentication failures [preauth]"
       //    "Disconnecting authenticating user U IP port N: Too many authentication failures [preauth]"
-      if (!msg.startsWith('Disconnecting ')) return null;
-      let end = msg.endsWith(' [preauth]') ? msg.length - 10 : msg.length;
+      if (!s.startsWith('Disconnecting ', ms)) return null;
+      let e = endsAt(s, ' [preauth]', ms, end) ? end - 10 : end;
       const suffix = ': Too many authentication failures';
-      if (!msg.endsWith(suffix, end)) return null;
-      end -= suffix.length;
-      const t = userIpPortTail(msg, end);
-      if (!t) return null;
-      const invalid = t.head.startsWith('Disconnecting invalid user ');
-      const user = invalid ? t.head.slice(27) : t.head.startsWith('Disconnecting authenticating user ') ? t.head.slice(34) : '';
-      return ev('failure', invalid ? 'invalid_user' : 'max_attempts', t.ip, user, 'connection', t.port);
+      if (!endsAt(s, suffix, ms, e)) return null;
+      e -= suffix.length;
+      const t = userIpPortTail(s, ms, e, banned);
+      if (t !== true) return t || null;
+      const invalid = headStarts(s, ms, 'Disconnecting invalid user ');
+      const user = invalid ? userTo(s, ms + 27) : headStarts(s, ms, 'Disconnecting authenticating user ') ? userTo(s, ms + 34) : '';
+      return ev('failure', invalid ? 'invalid_user' : 'max_attempts', tail.ip, user, 'connection', tailPort(s));
     }
     default:
       return null;
   }
 }
 
+/** Parses the message part of an sshd line (one string: journald's MESSAGE). */
+export function parseSshdMessage(msg: string): LoginEvent | null {
+  return parseMessage(msg, 0, msg.length, undefined) as LoginEvent | null;
+}
+
 /**
- * Parses one sshd line (syslog, RFC 3339 syslog, or a bare sshd -E line). Lines of other programs
- * are ignored, so an auth.log shared with su, sudo or cron is fine.
+ * Parses one sshd line, s[start, end) (syslog, RFC 3339 syslog, or a bare sshd -E line). Lines of other
+ * programs are ignored, so an auth.log shared with su, sudo or cron is fine.
  */
-export function parseSshd(line: string, ctx: ParseContext): LoginEvent | null {
-  if (line.length < 10) return null;
-  const h = scanSyslogHeader(line);
-  let msg: string;
+export function parseSshdAt(s: string, start: number, end: number, ctx: ParseContext): LoginEvent | null {
+  if (end - start < 10) return null;
+  const h = scanSyslogHeader(s, start, end);
+  let ms = start; // sshd -E writes the bare message
   if (h) {
-    if (!progIs(line, h, PROGS)) return null;
-    msg = line.slice(h.msgStart);
-  } else {
-    // sshd -E writes the bare message.
-    msg = line;
+    if (!progIs(s, h, PROGS)) return null;
+    ms = h.msgStart;
   }
-  const p = parseSshdMessage(msg);
+  const p = parseMessage(s, ms, end, ctx.banned);
+  if (p === BANNED) {
+    ctx.onBanned?.(h ? connKey(s, h) : undefined, bannedHit.text, bannedHit.from, bannedHit.to);
+    return null;
+  }
   if (!p) return null;
   // -E lines carry no time, so the scan time stands in for them.
-  p.timeMs = h ? headerTime(line, h, ctx.nowMs) : ctx.nowMs;
+  p.timeMs = h ? headerTime(s, start, h, ctx.nowMs) : ctx.nowMs;
   if (Number.isNaN(p.timeMs)) return null;
-  p.conn = h ? connKey(line, h) : undefined;
+  p.conn = h ? connKey(s, h) : undefined;
   if (p.conn === undefined && p.port) p.conn = `${p.ip}:${p.port}`;
   return p;
 }
+
+/** One sshd line as a string. */
+export const parseSshd = (line: string, ctx: ParseContext): LoginEvent | null => parseSshdAt(line, 0, line.length, ctx);
 
 /** An sshd message that arrived without a header (journald): time and connection come from trusted fields. */
 export function parseSshdJournal(msg: string, timeMs: number, conn: number | undefined): LoginEvent | null {

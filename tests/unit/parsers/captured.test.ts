@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createLineHandler } from '../../../lib/scanner';
+import { BannedSet } from '../../../lib/banned-set';
 import { parseConfig } from '../../../lib/config';
 import { emptyWhitelist } from '../../../lib/whitelist';
 import type { LoginEvent, Offense } from '../../../lib/types';
@@ -21,7 +22,7 @@ test.each(files)('%s', (file) => {
   const source = { name: parser, log: file, parser, rules: cfg.defaults.rules, banDurationSec: 86400, banDurationMaxSec: null, ipv6Prefix: 64 };
   const events: LoginEvent[] = [];
   const offenses: Offense[] = [];
-  const h = createLineHandler({ source, history: new Map(), whitelist: emptyWhitelist, skip: new Set(), nowMs: Date.parse('2026-11-22T04:00:00Z'), onOffense: (o) => offenses.push(o), onEvent: (e) => events.push(e) });
+  const h = createLineHandler({ source, history: new Map(), whitelist: emptyWhitelist, skip: new BannedSet(), nowMs: Date.parse('2026-11-22T04:00:00Z'), onOffense: (o) => offenses.push(o), onEvent: (e) => events.push(e) });
   for (const line of fs.readFileSync(path.join(DIR, file), 'utf8').split(/\r?\n/)) if (line && !line.startsWith('#')) h.handle(line);
   const attacker = parser === 'proftpd' ? '127.0.0.2' : '127.0.0.3';
   expect(events.filter((e) => e.outcome === 'failure').length).toBeGreaterThanOrEqual(5);
