@@ -184,7 +184,14 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     const tx = await runTx(ctx, async (t) => {
       const now = t.now;
       const nowMs = now.getTime();
-      found ??= await collect(ctx, st, res, new BannedSet(activeBans(t.db, now).map((b) => b.ip)), t.whitelist, nowMs, fromStart);
+      const active = new BannedSet(activeBans(t.db, now).map((b) => b.ip));
+      if (found) {
+        // Found against the stamp's list: the database has the last word (a stamp can only be stale, never win).
+        const stale = found.filter((f) => active.has(f.off.ip));
+        if (stale.length) ctx.log.warn(`scan: ${stale.length} offenders were already banned; the stamp in ${cfg.stateDir} was stale`);
+        found = found.filter((f) => !active.has(f.off.ip));
+      }
+      found ??= await collect(ctx, st, res, active, t.whitelist, nowMs, fromStart);
       const counts = found.length ? banCounts(t.db) : null;
       const newBans = found.map(({ off, src }) => banForOffense(off, src, counts?.get(off.ip) ?? 0, cfg.nodeId));
       for (const b of newBans) {

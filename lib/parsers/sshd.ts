@@ -235,6 +235,7 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       // R: "ROOT LOGIN REFUSED FROM IP [port N]"
       const m = ROOT_REFUSED.exec(s.slice(ms, end));
       if (!m) return null;
+      if (banned !== undefined && banned.has(m[1] as string)) return bannedAt(m[1] as string, 0, (m[1] as string).length);
       const ip = parseIp(m[1] as string);
       return ip ? ev('failure', 'refused', ip, 'root', 'connection', m[2]) : null;
     }
