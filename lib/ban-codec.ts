@@ -3,7 +3,7 @@
  * strict and total: every entry is checked, bad entries are reported with their index and skipped.
  */
 import type { Ban, BanDb, BanOrigin, Unban } from './types';
-import { parseTarget } from './ip';
+import { parseTarget, v4At } from './ip';
 
 export const DB_VERSION = 1;
 const ORIGINS: BanOrigin[] = ['scan', 'manual', 'adopted', 'peer'];
@@ -50,7 +50,8 @@ function date(v: unknown): Date | null {
 export function decodeBan(v: unknown): Ban | string {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
   const o = v as Record<string, unknown>;
-  const ip = typeof o.ip === 'string' ? parseTarget(o.ip) : null;
+  // A canonical dotted quad (nearly every entry) is its own target: no need to rebuild it.
+  const ip = typeof o.ip === 'string' ? (v4At(o.ip, 0, o.ip.length) >= 0 ? o.ip : parseTarget(o.ip)) : null;
   if (!ip) return `ip: not a valid address or network: ${JSON.stringify(o.ip)?.slice(0, 60)}`;
   if (!str(o.rule) || !str(o.reason) || !str(o.source) || !str(o.node, 128)) return 'rule, reason, source and node must be one-line strings';
   if (!ORIGINS.includes(o.origin as BanOrigin)) return `origin: expected one of ${ORIGINS.join(', ')}`;
@@ -84,14 +85,64 @@ export function decodeUnban(v: unknown): Unban | string {
   return { ip, at, node: o.node };
 }
 
+/**
+ * The line each ban was read from or last written as. A busy node keeps tens of thousands of bans and adds a
+ * few per run: re-serialising all of them on every save was most of a commit's time. Bans are never
+ * mutated (changes make new objects), so a ban's line stays valid for as long as the object lives.
+ */
+const encodedLine = new WeakMap<Ban, string>();
+
+function banLine(b: Ban): string {
+  let line = encodedLine.get(b);
+  if (line === undefined) {
+    line = JSON.stringify(encodeBan(b));
+    encodedLine.set(b, line);
+  }
+  return line;
+}
+
 /** Serialises the database (sorted, so unchanged content gives identical bytes). */
 export function encodeDb(db: BanDb): string {
   const bans = [...db.bans].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.bannedAt.getTime() - b.bannedAt.getTime()));
   const unbans = [...db.unbans].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.at.getTime() - b.at.getTime()));
   // One entry per line: still plain JSON, readable and diff-friendly, but a third of the size of an
   // indented document (a busy node keeps tens of thousands of bans; this file is rewritten on every change).
-  const list = (items: unknown[]) => (items.length ? `[\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]` : '[]');
-  return `{"version":${DB_VERSION},"bans":${list(bans.map(encodeBan))},"unbans":${list(unbans.map(encodeUnban))}}\n`;
+  const list = (items: string[]) => (items.length ? `[\n${items.join(',\n')}\n]` : '[]');
+  return `{"version":${DB_VERSION},"bans":${list(bans.map(banLine))},"unbans":${list(unbans.map((u) => JSON.stringify(encodeUnban(u))))}}\n`;
+}
+
+/**
+ * The entries of a file laid out as encodeDb writes it, one JSON text per entry; null for any other layout
+ * (hand-edited, truncated), which then goes through the whole-document parser and its error messages.
+ */
+function entriesByLine(text: string): { bans: string[]; unbans: string[] } | null {
+  const lines = text.split('\n');
+  if (lines.pop() !== '') return null;
+  const head = `{"version":${DB_VERSION},"bans":`;
+  let i = 0;
+  const items = (out: string[]): boolean => {
+    while (i < lines.length && (lines[i] as string).startsWith('{')) {
+      const l = lines[i++] as string;
+      const more = i < lines.length && (lines[i] as string).startsWith('{');
+      if (l.endsWith(',') !== more) return false;
+      out.push(more ? l.slice(0, -1) : l);
+    }
+    return out.length > 0;
+  };
+  const bans: string[] = [];
+  const unbans: string[] = [];
+  const first = lines[i++];
+  let rest: string | undefined;
+  if (first === `${head}[`) {
+    if (!items(bans)) return null;
+    rest = lines[i++];
+  } else if (first?.startsWith(`${head}[]`)) {
+    rest = first.slice(head.length + 1); // from the "]" of "[]", like the line after a list of bans
+  } else return null;
+  if (rest === '],"unbans":[]}') return i === lines.length ? { bans, unbans } : null;
+  if (rest !== '],"unbans":[') return null;
+  if (!items(unbans) || lines[i++] !== ']}') return null;
+  return i === lines.length ? { bans, unbans } : null;
 }
 
 /**
@@ -99,6 +150,32 @@ export function encodeDb(db: BanDb): string {
  * (not JSON, wrong shape or version); skips and reports single bad entries.
  */
 export function decodeDb(text: string, file: string): { db: BanDb; errors: string[] } {
+  const errors: string[] = [];
+  const bans: Ban[] = [];
+  const unbans: Unban[] = [];
+  const byLine = entriesByLine(text);
+  if (byLine) {
+    // Our own layout: entry by entry, remembering each ban's line for the next save.
+    try {
+      byLine.bans.forEach((line, i) => {
+        const r = decodeBan(JSON.parse(line));
+        if (typeof r === 'string') errors.push(`${file}: bans[${i}]: ${r}`);
+        else {
+          encodedLine.set(r, line);
+          bans.push(r);
+        }
+      });
+      byLine.unbans.forEach((line, i) => {
+        const r = decodeUnban(JSON.parse(line));
+        if (typeof r === 'string') errors.push(`${file}: unbans[${i}]: ${r}`);
+        else unbans.push(r);
+      });
+      return { db: { bans, unbans }, errors };
+    } catch {
+      // A damaged entry: let the whole-document parser below say what is wrong.
+      errors.length = bans.length = unbans.length = 0;
+    }
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -108,14 +185,11 @@ export function decodeDb(text: string, file: string): { db: BanDb; errors: strin
   const o = doc as Record<string, unknown>;
   if (!o || typeof o !== 'object' || !Array.isArray(o.bans)) throw new Error(`${file}: expected {"version":${DB_VERSION},"bans":[…]}`);
   if (o.version !== DB_VERSION) throw new Error(`${file}: unsupported version ${JSON.stringify(o.version)} (expected ${DB_VERSION})`);
-  const errors: string[] = [];
-  const bans: Ban[] = [];
   o.bans.forEach((b, i) => {
     const r = decodeBan(b);
     if (typeof r === 'string') errors.push(`${file}: bans[${i}]: ${r}`);
     else bans.push(r);
   });
-  const unbans: Unban[] = [];
   (Array.isArray(o.unbans) ? o.unbans : []).forEach((u, i) => {
     const r = decodeUnban(u);
     if (typeof r === 'string') errors.push(`${file}: unbans[${i}]: ${r}`);

@@ -4,34 +4,7 @@
  * keeps trying after the ban it is about to get), so IPv4 addresses, the common case, are parsed straight
  * from the text into a 32-bit number and looked up in an open-addressing table. Pure, no I/O.
  */
-
-/** The dotted quad at text[from, to) as an unsigned 32-bit number, or -1 unless it is a strict one (as parseIp). */
-export function v4At(text: string, from: number, to: number): number {
-  if (to - from < 7 || to - from > 15) return -1;
-  let addr = 0;
-  let parts = 0;
-  let i = from;
-  for (;;) {
-    const start = i;
-    let v = 0;
-    while (i < to) {
-      const c = text.charCodeAt(i);
-      if (c === 46) break;
-      if (c < 48 || c > 57) return -1;
-      v = v * 10 + (c - 48);
-      i++;
-    }
-    const len = i - start;
-    // No empty parts, no leading zeros (libwrap reads 010 as octal), each at most 255.
-    if (len === 0 || len > 3 || v > 255 || (len > 1 && text.charCodeAt(start) === 48)) return -1;
-    addr = addr * 256 + v;
-    parts++;
-    if (i === to) break;
-    i++; // the dot
-    if (i === to || parts === 4) return -1;
-  }
-  return parts === 4 ? addr : -1;
-}
+import { v4At } from './ip';
 
 export class BannedSet {
   /** IPv4 addresses + 1 (0 marks an empty slot), open addressing with linear probing. */

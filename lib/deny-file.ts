@@ -3,7 +3,7 @@
  * kept byte for byte. Rendering is pure and sorted, in the syntax mod_wrap2 and libwrap both accept:
  * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
  */
-import { familyOf, parseIp, parseNet, parseTarget, formatNet } from './ip';
+import { familyOf, parseIp, parseNet, parseTarget, formatNet, v4At } from './ip';
 
 export const BEGIN_MARKER = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten';
 export const END_MARKER = '# END autoban';
@@ -75,7 +75,7 @@ export function parseDenyFile(text: string, file: string): DenyFile {
 export function denyLine(target: string): string {
   // Plain addresses (nearly every ban) are already canonical: no need to parse them again.
   if (!target.includes('/')) {
-    if (parseIp(target) !== target) throw new Error(`not a ban target: ${target}`);
+    if (v4At(target, 0, target.length) < 0 && parseIp(target) !== target) throw new Error(`not a ban target: ${target}`);
     return target.includes(':') ? `ALL: [${target}]` : `ALL: ${target}`;
   }
   const net = parseNet(target);
@@ -92,7 +92,8 @@ export function denyLine(target: string): string {
 
 /** Renders the whole file: foreign lines as they were, then the managed block with `targets` (sorted). */
 export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targets: readonly string[]): string {
-  const sorted = [...targets].sort((a, b) => familyOf(a) - familyOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const sorted = [...targets.filter((t) => familyOf(t) === 4).sort(byText), ...targets.filter((t) => familyOf(t) === 6).sort(byText)];
   const block = [BEGIN_MARKER, ...sorted.map(denyLine), END_MARKER];
   return `${[...parsed.before, ...block, ...parsed.after].join('\n')}\n`;
 }

@@ -102,6 +102,34 @@ function strictV4(s: string): string | null {
   return parts.length === 4 ? `${parts[0]}.${parts[1]}.${parts[2]}.${parts[3]}` : null;
 }
 
+/** The dotted quad at text[from, to) as an unsigned 32-bit number, or -1 unless it is a strict one (as parseIp). */
+export function v4At(text: string, from: number, to: number): number {
+  if (to - from < 7 || to - from > 15) return -1;
+  let addr = 0;
+  let parts = 0;
+  let i = from;
+  for (;;) {
+    const start = i;
+    let v = 0;
+    while (i < to) {
+      const c = text.charCodeAt(i);
+      if (c === 46) break;
+      if (c < 48 || c > 57) return -1;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    // No empty parts, no leading zeros (libwrap reads 010 as octal), each at most 255.
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && text.charCodeAt(start) === 48)) return -1;
+    addr = addr * 256 + v;
+    parts++;
+    if (i === to) break;
+    i++; // the dot
+    if (i === to || parts === 4) return -1;
+  }
+  return parts === 4 ? addr : -1;
+}
+
 /**
  * Canonical form of a single address, or null when `text` is not exactly one valid IP.
  * `::ffff:192.0.2.1` becomes `192.0.2.1`; a `%zone` suffix is dropped; IPv4 with leading zeros is refused

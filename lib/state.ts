@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Ban, BanDb } from './types';
 import type { Context } from './context';
-import { activeBans, emptyDb, isActive, pruneDb } from './bans';
+import { activeBans, emptyDb, pruneDb } from './bans';
 import { decodeDb, encodeDb } from './ban-codec';
 import { DamagedMarkersError, parseDenyFile, renderDenyFile, type DenyFile } from './deny-file';
 import { writeFileAtomic } from './atomic-write';
@@ -161,7 +161,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   let db = loaded.db;
   const deny = readDenyFile(ctx);
   const nowMs = now.getTime();
-  const activeIps = new Set(db.bans.filter((b) => isActive(b, db.unbans, nowMs)).map((b) => b.ip));
+  const activeIps = new Set(activeBans(db, now).map((b) => b.ip));
   if (deny.parsed) {
     // Plain "ALL: ip" lines from the old tool or an admin become bans; after a database loss the
     // managed block is the best record of who was banned.

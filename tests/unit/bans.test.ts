@@ -61,3 +61,26 @@ test('the database round-trips and bad entries are reported by index', () => {
   expect(errors).toEqual([expect.stringMatching(/^bans.json: bans\[2\]: ip: not a valid address/)]);
   expect(() => decodeDb('{"version":1,"bans":[', 'state/bans.json')).toThrow(/state\/bans.json: not valid JSON/);
 });
+
+test('every layout the encoder writes reads back entry by entry, and re-encodes to the same bytes', () => {
+  const bans = [makeBan(), makeBan({ ip: '2001:db8::/64', expiresAt: null }), makeBan({ ip: '198.51.100.3', reason: 'say "hi", {x},' })];
+  const unbans = [{ ip: '192.0.2.5', at: t('01:00:00'), node: 'n1' }, { ip: '192.0.2.6', at: t('02:00:00'), node: 'n2' }];
+  for (const db of [{ bans, unbans }, { bans, unbans: [] }, { bans: [], unbans }, { bans: [], unbans: [] }, { bans: bans.slice(0, 1), unbans: unbans.slice(0, 1) }]) {
+    const text = encodeDb(db);
+    const back = decodeDb(text, 'bans.json');
+    expect(back.errors).toEqual([]);
+    expect(back.db.bans).toEqual([...db.bans].sort((a, b) => (a.ip < b.ip ? -1 : 1)));
+    expect(back.db.unbans).toEqual(db.unbans);
+    expect(encodeDb(back.db)).toBe(text);
+  }
+});
+
+test('a hand-edited (indented) database still reads; one cut anywhere is reported, not half-read', () => {
+  const db = { bans: [makeBan(), makeBan({ ip: '192.0.2.77' })], unbans: [{ ip: '192.0.2.5', at: t('01:00:00'), node: 'n1' }] };
+  const text = encodeDb(db);
+  const pretty = JSON.stringify(JSON.parse(text), null, 2);
+  expect(decodeDb(pretty, 'bans.json').db.bans.map((b) => b.ip).sort()).toEqual(['192.0.2.1', '192.0.2.77']);
+  for (let cut = 1; cut < text.length - 1; cut += 7) {
+    expect(() => decodeDb(text.slice(0, cut), 'bans.json')).toThrow(/bans.json: not valid JSON/);
+  }
+});

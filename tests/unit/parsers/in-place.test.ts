@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { PARSERS, PARSERS_IN_PLACE, PARSER_NAMES, type ParseContext } from '../../../lib/parsers';
-import { BannedSet, v4At } from '../../../lib/banned-set';
-import { parseIp } from '../../../lib/ip';
+import { BannedSet } from '../../../lib/banned-set';
+import { parseIp, v4At } from '../../../lib/ip';
 import { FIXTURE_DIR, readFixture } from '../../helpers/fixtures';
 
 const nowMs = Date.parse('2026-11-27T00:00:00Z');
