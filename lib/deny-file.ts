@@ -64,6 +64,11 @@ export function parseDenyFile(text: string, file: string): DenyFile {
   const b = begins[0] as number;
   const e = ends[0] as number;
   for (const l of lines.slice(b + 1, e)) {
+    // What autoban writes for an IPv4 address (nearly every line of a big block) needs no regex.
+    if (l.startsWith('ALL: ') && v4At(l, 5, l.length) >= 0) {
+      managed.push(l.slice(5));
+      continue;
+    }
     const m = ALL_LINE.exec(l);
     const t = m ? parseDenyTarget(m[1] as string) : null;
     if (t) managed.push(t);

@@ -23,12 +23,42 @@ export function parseSyslogTime(text: string, nowMs: number): number {
   return t;
 }
 
+/** The last "YYYY-MM-DD HH:MM:SS" parsed and its epoch ms: consecutive log lines mostly share their second. */
+let lastSecond = '';
+let lastSecondMs = NaN;
+
+/** Milliseconds of a fraction "[,.]d{1,6}" at text[19..] ("" → 0), or -1 when it is not one. */
+function fractionMs(text: string): number {
+  const n = text.length - 20;
+  if (text.length === 19) return 0;
+  const sep = text.charCodeAt(19);
+  if ((sep !== 44 && sep !== 46) || n < 1 || n > 6) return -1;
+  let ms = 0;
+  for (let i = 0; i < 3; i++) {
+    const c = i < n ? text.charCodeAt(20 + i) : 48;
+    if (c < 48 || c > 57) return -1;
+    ms = ms * 10 + (c - 48);
+  }
+  for (let i = 3; i < n; i++) {
+    const c = text.charCodeAt(20 + i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return ms;
+}
+
 /** Parses "2026-11-22 01:32:05,187" or "2026-11-22 01:32:05" (local time, ProFTPD) to epoch ms, or NaN. */
 export function parseLocalDateTime(text: string): number {
+  if (lastSecond !== '' && text.startsWith(lastSecond)) {
+    const ms = fractionMs(text);
+    return ms < 0 ? NaN : lastSecondMs + ms;
+  }
   const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[,.](\d{1,6}))?$/.exec(text);
   if (!m) return NaN;
   const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime();
+  const t = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime();
+  lastSecond = text.slice(0, 19);
+  lastSecondMs = t - ms;
+  return t;
 }
 
 /** Parses RFC 3339 "2026-11-22T01:36:50.392818+00:00" (rsyslog's high-precision format) to epoch ms, or NaN. */

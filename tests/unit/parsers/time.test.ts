@@ -29,3 +29,27 @@ describe('times come from the log line', () => {
     expect(new Date(ev!.timeMs).toISOString()).toBe('2026-11-22T00:32:05.000Z');
   });
 });
+
+describe('ProFTPD local date-times (the second is remembered between lines)', () => {
+  const { parseLocalDateTime } = require('../../../lib/parsers/time') as typeof import('../../../lib/parsers/time');
+  const at = (ms: number) => new Date(2026, 10, 22, 1, 32, 5, ms).getTime();
+  test.each([
+    ['2026-11-22 01:32:05,187', at(187)],
+    ['2026-11-22 01:32:05', at(0)],
+    ['2026-11-22 01:32:05.5', at(500)],
+    ['2026-11-22 01:32:05,123456', at(123)],
+    ['2026-11-22 01:32:05,1234567', NaN],
+    ['2026-11-22 01:32:05,', NaN],
+    ['2026-11-22 01:32:05,12a', NaN],
+    ['2026-11-22 01:32:05x', NaN],
+    ['2026-11-22 01:32:05 ', NaN],
+    ['2026-11-22T01:32:05,001', at(1)],
+    ['2026-11-22 01:32:06,001', at(1001)],
+  ])('%s', (text, want) => {
+    // Parsed right after a line of the same second, and on its own: the same answer.
+    parseLocalDateTime('2026-11-22 01:32:05,000');
+    expect(parseLocalDateTime(text)).toEqual(want);
+    parseLocalDateTime('2001-01-01 00:00:00');
+    expect(parseLocalDateTime(text)).toEqual(want);
+  });
+});
