@@ -5,6 +5,7 @@
  */
 import type { Ban, BanDb, Unban } from './types';
 import { type Whitelist, isWhitelisted } from './whitelist';
+import { sortByTarget } from './ip';
 
 export const emptyDb = (): BanDb => ({ bans: [], unbans: [] });
 
@@ -32,16 +33,7 @@ export function activeBans(db: BanDb, now: Date, whitelist?: Whitelist): Ban[] {
     if (!cur || outlasts(ban, cur)) best.set(ban.ip, ban);
   }
   const out = [...best.values()];
-  return sortByTarget(whitelist ? out.filter((b) => !isWhitelisted(b.ip, whitelist)) : out);
-}
-
-/** Sorts bans by compareTargets order; the family is looked at once per ban, not once per comparison. */
-function sortByTarget(bans: Ban[]): Ban[] {
-  const byText = (a: Ban, b: Ban) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
-  const v4: Ban[] = [];
-  const v6: Ban[] = [];
-  for (const b of bans) (b.ip.includes(':') ? v6 : v4).push(b);
-  return [...v4.sort(byText), ...v6.sort(byText)];
+  return sortByTarget(whitelist ? out.filter((b) => !isWhitelisted(b.ip, whitelist)) : out, (b) => b.ip);
 }
 
 function outlasts(a: Ban, b: Ban): boolean {

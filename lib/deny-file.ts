@@ -3,7 +3,7 @@
  * kept byte for byte. Rendering is pure and sorted, in the syntax mod_wrap2 and libwrap both accept:
  * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
  */
-import { familyOf, parseIp, parseNet, parseTarget, formatNet, v4At } from './ip';
+import { parseIp, parseNet, parseTarget, formatNet, sortByTarget, v4At } from './ip';
 
 export const BEGIN_MARKER = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten';
 export const END_MARKER = '# END autoban';
@@ -97,8 +97,7 @@ export function denyLine(target: string): string {
 
 /** Renders the whole file: foreign lines as they were, then the managed block with `targets` (sorted). */
 export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targets: readonly string[]): string {
-  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const sorted = [...targets.filter((t) => familyOf(t) === 4).sort(byText), ...targets.filter((t) => familyOf(t) === 6).sort(byText)];
+  const sorted = sortByTarget(targets, (t) => t);
   const block = [BEGIN_MARKER, ...sorted.map(denyLine), END_MARKER];
   return `${[...parsed.before, ...block, ...parsed.after].join('\n')}\n`;
 }

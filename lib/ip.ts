@@ -212,3 +212,19 @@ export function netsOverlap(a: Net, b: Net): boolean {
   const shift = BigInt(bits - p);
   return a.addr >> shift === b.addr >> shift;
 }
+
+/**
+ * Sorts items by their target in the stable, human-friendly order (IPv4 before IPv6, then by text). The
+ * family is looked at once per item, not once per comparison: ban lists and deny files run to tens of thousands.
+ */
+export function sortByTarget<T>(items: readonly T[], target: (item: T) => string): T[] {
+  const v4: T[] = [];
+  const v6: T[] = [];
+  for (const it of items) (target(it).includes(':') ? v6 : v4).push(it);
+  const byText = (a: T, b: T) => {
+    const x = target(a);
+    const y = target(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return [...v4.sort(byText), ...v6.sort(byText)];
+}

@@ -172,10 +172,11 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     }
     // The common cron run: nothing changed since the last commit. Read the logs against the stamp's active
     // targets, and only open the ban database if someone is to be banned.
-    const quick = fromStart ? null : quickActiveTargets(ctx, ctx.clock.now().getTime());
+    const startMs = ctx.clock.now().getTime();
+    const quick = fromStart ? null : quickActiveTargets(ctx, startMs);
     let found: Found[] | null = null;
     if (quick) {
-      found = await collect(ctx, st, res, new BannedSet(quick), loadWhitelist(ctx), ctx.clock.now().getTime(), fromStart);
+      found = await collect(ctx, st, res, new BannedSet(quick), loadWhitelist(ctx), startMs, fromStart);
       if (found.length === 0) {
         saveScanState(cfg.stateDir, st);
         return null;

@@ -74,7 +74,7 @@ export function scanSyslogHeader(text: string, start = 0, end = text.length): He
 }
 
 /** Last position of char `c` in text[after + 1, before), or -1 (String#lastIndexOf has no lower bound). */
-export function lastCharBefore(text: string, c: number, before: number, after: number): number {
+function lastCharBefore(text: string, c: number, before: number, after: number): number {
   for (let i = before - 1; i > after; i--) if (text.charCodeAt(i) === c) return i;
   return -1;
 }
