@@ -36,6 +36,11 @@ export class BannedSet {
     return a < 0 ? this.others.has(target) : this.find(a + 1);
   }
 
+  /** True when the IPv4 address with this value (a 32-bit number) is banned. */
+  hasV4(addr: number): boolean {
+    return this.find(addr + 1);
+  }
+
   /** True when text[from, to) is a banned address (a canonical IPv4 address, or exactly a banned target). */
   hasAt(text: string, from: number, to: number): boolean {
     const a = v4At(text, from, to);

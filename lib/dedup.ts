@@ -36,6 +36,15 @@ export interface Deduper {
    * used by that address no longer belongs to the earlier connection, exactly as if the line had been counted.
    */
   seen: (conn: number | undefined, text: string, from: number, to: number) => void;
+  /** seen() for an address written as bytes buf[from, to) (the scan's fast path). */
+  seenBytes: (conn: number | undefined, buf: Uint8Array, from: number, to: number) => void;
+}
+
+/** The string s equals the ASCII bytes b[from, to). */
+function sameText(s: string, b: Uint8Array, from: number, to: number): boolean {
+  if (s.length !== to - from) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[from + i]) return false;
+  return true;
 }
 
 export function createDeduper(): Deduper {
@@ -57,6 +66,14 @@ export function createDeduper(): Deduper {
     if (conn === undefined) return;
     const st = conns.get(conn) ?? older.get(conn);
     if (st && !(st.ip.length === to - from && text.startsWith(st.ip, from))) {
+      conns.delete(conn);
+      older.delete(conn);
+    }
+  };
+  const seenBytes = (conn: number | undefined, buf: Uint8Array, from: number, to: number): void => {
+    if (conn === undefined) return;
+    const st = conns.get(conn) ?? older.get(conn);
+    if (st && !sameText(st.ip, buf, from, to)) {
       conns.delete(conn);
       older.delete(conn);
     }
@@ -105,5 +122,5 @@ export function createDeduper(): Deduper {
     if (st.invalid) ev.kind = 'invalid_user';
     return n;
   };
-  return { count, seen };
+  return { count, seen, seenBytes };
 }

@@ -32,21 +32,40 @@ function readHead(fd: number): string {
 
 /**
  * Receives each line as text[start, end) (without the newline or a CR before it). The text is the reader's
- * whole chunk: parsing in place costs no string per line, which is most of what a scan does.
+ * whole chunk: parsing in place costs no string per line.
  */
 export type OnLine = (text: string, start: number, end: number) => void;
 
 /**
- * A chunk as text. Pure-ASCII chunks (nearly every log) decode as latin1, a plain byte copy that is faster
- * than UTF-8 decoding and gives the same string; anything else decodes as UTF-8.
+ * Receives whole lines as bytes: buf[start, end) is one or more complete lines, each ending in a newline.
+ * The scan parses these bytes directly (lib/byte-scan.ts): decoding 100 MB of log into strings would cost
+ * more than parsing it. The buffer is reused for the next chunk.
  */
-function decode(buf: Buffer, end: number): string {
-  const bytes = buf.subarray(0, end);
-  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+export type OnChunk = (buf: Buffer, start: number, end: number) => void;
+
+/**
+ * Adapts a line callback to chunks. Pure-ASCII chunks (nearly every log) decode as latin1, a plain byte
+ * copy that is faster than UTF-8 decoding and gives the same string; anything else decodes as UTF-8 (a
+ * newline byte never occurs inside a UTF-8 sequence, so lines decode the same alone or in a chunk).
+ */
+export function linesOf(onLine: OnLine): OnChunk {
+  return (buf, start, end) => {
+    const bytes = buf.subarray(start, end);
+    const text = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+    let pos = 0;
+    while (pos < text.length) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = text.length;
+      let e = nl;
+      if (e > pos && text.charCodeAt(e - 1) === 13) e--;
+      if (e > pos) onLine(text, pos, e);
+      pos = nl + 1;
+    }
+  };
 }
 
-/** Reads complete lines of `file` from byte `start`; calls onLine for each; returns the end offset. */
-async function readFrom(fh: fs.promises.FileHandle, start: number, onLine: OnLine, onProgress?: (done: number) => void): Promise<number> {
+/** Reads complete lines of `file` from byte `start`; passes them to onChunk; returns the end offset. */
+async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnChunk, onProgress?: (done: number) => void): Promise<number> {
   let offset = start; // file offset of buf[0]
   let carry = 0; // bytes of an incomplete line kept at the start of buf
   let skipping = false;
@@ -72,21 +91,10 @@ async function readFrom(fh: fs.promises.FileHandle, start: number, onLine: OnLin
       } else carry = end;
       continue;
     }
-    const text = decode(buf, last);
-    let pos = 0;
-    if (skipping) {
-      const nl = text.indexOf('\n');
-      pos = nl < 0 ? text.length + 1 : nl + 1;
-      skipping = false;
-    }
-    while (pos <= text.length) {
-      let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = text.length;
-      let e = nl;
-      if (e > pos && text.charCodeAt(e - 1) === 13) e--;
-      if (e > pos) onLine(text, pos, e);
-      pos = nl + 1;
-    }
+    // The tail of a dropped monster line runs up to the first newline.
+    const from = skipping ? buf.indexOf(10) + 1 : 0;
+    skipping = false;
+    if (last + 1 > from) onChunk(buf, from, last + 1);
     offset += last + 1;
     onProgress?.(offset);
     carry = end - (last + 1);
@@ -145,9 +153,9 @@ async function gzHead(file: string): Promise<string> {
 }
 
 /** Streams complete lines of a gzip file from uncompressed byte `start`. */
-async function readGzFrom(file: string, start: number, onLine: OnLine): Promise<void> {
+async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promise<void> {
   let skip = start;
-  let carry = '';
+  let carry: Buffer = Buffer.alloc(0);
   const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
   for await (const raw of stream) {
     let chunk = raw as Buffer;
@@ -159,14 +167,14 @@ async function readGzFrom(file: string, start: number, onLine: OnLine): Promise<
       chunk = chunk.subarray(skip);
       skip = 0;
     }
-    const text = carry + chunk.toString('utf8');
-    const lines = text.split('\n');
-    carry = lines.pop() ?? '';
-    if (carry.length > MAX_LINE) carry = '';
-    for (const l of lines) {
-      const line = l.endsWith('\r') ? l.slice(0, -1) : l;
-      if (line) onLine(line, 0, line.length);
+    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      carry = buf.length > MAX_LINE ? Buffer.alloc(0) : buf;
+      continue;
     }
+    onChunk(buf, 0, last + 1);
+    carry = Buffer.from(buf.subarray(last + 1));
   }
 }
 
@@ -184,11 +192,11 @@ async function holdsPosition(r: Rotated, pos: FilePosition): Promise<boolean> {
   }
 }
 
-async function readWhole(r: Rotated, start: number, onLine: OnLine): Promise<void> {
-  if (r.gz) return readGzFrom(r.file, start, onLine);
+async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<void> {
+  if (r.gz) return readGzFrom(r.file, start, onChunk);
   const fh = await fs.promises.open(r.file, 'r');
   try {
-    await readFrom(fh, start, onLine);
+    await readFrom(fh, start, onChunk);
   } finally {
     await fh.close();
   }
@@ -257,7 +265,7 @@ function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (li
  * Reads new lines of `file` since `pos`. Returns the position to save once the bans from these lines are
  * written, or null when the file does not exist.
  */
-export async function readNewLines(file: string, pos: FilePosition | undefined, onLine: OnLine, opts: ReadOptions = {}): Promise<ReadResult | null> {
+export async function readNewLines(file: string, pos: FilePosition | undefined, onChunk: OnChunk, opts: ReadOptions = {}): Promise<ReadResult | null> {
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(file, 'r');
@@ -289,7 +297,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
           result.rotatedFrom = [];
           for (let i = idx; i < siblings.length; i++) {
             const r = siblings[i] as Rotated;
-            await readWhole(r, i === idx ? pos.offset : 0, onLine);
+            await readWhole(r, i === idx ? pos.offset : 0, onChunk);
             result.rotatedFrom.push(r.file);
           }
           result.restarted = undefined;
@@ -299,7 +307,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       start = seekByTime(fh.fd, st.size, opts.notBeforeMs, opts.lineTime);
       if (start > 0) result.seekedTo = start;
     }
-    result.position.offset = await readFrom(fh, start, onLine, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)));
+    result.position.offset = await readFrom(fh, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)));
     return result;
   } finally {
     await fh.close();

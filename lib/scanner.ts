@@ -10,6 +10,14 @@ import { FLAG_INVALID, FLAG_SUSPICIOUS, type History, recordFailure } from './de
 import { networkOf } from './ip';
 import type { BannedSet } from './banned-set';
 import { type Whitelist, isWhitelisted } from './whitelist';
+import { BANNED, type ByteEvent, EVENT, FALLBACK, latin1, newByteEvent } from './parsers/bytes';
+import { sshdBytes } from './parsers/sshd-bytes';
+import { proftpdBytes } from './parsers/proftpd-bytes';
+import { linesOf } from './log-reader';
+
+/** Byte-level fast paths (lib/parsers/bytes.ts), by parser name. */
+type ByteRecogniser = (b: Buffer, p: number, e: number, ev: ByteEvent, banned: BannedSet, nowMs: number) => number;
+const FAST: Record<string, ByteRecogniser> = { sshd: sshdBytes, proftpd: proftpdBytes };
 
 export interface LineStats {
   lines: number;
@@ -38,7 +46,12 @@ export function createLineHandler(opts: {
   nowMs: number;
   onOffense: (o: Offense) => void;
   onEvent?: (ev: LoginEvent) => void;
-}): { handle: (text: string, start?: number, end?: number) => void; handleEvent: (ev: LoginEvent) => void; stats: LineStats } {
+}): {
+  handle: (text: string, start?: number, end?: number) => void;
+  handleChunk: (buf: Buffer, start: number, end: number) => void;
+  handleEvent: (ev: LoginEvent) => void;
+  stats: LineStats;
+} {
   const { source, history, whitelist, skip } = opts;
   const parse = PARSERS_IN_PLACE[source.parser];
   if (!parse) throw new Error(`unknown parser ${source.parser}`);
@@ -65,6 +78,63 @@ export function createLineHandler(opts: {
   const handleEvent = (ev: LoginEvent) => {
     stats.events++;
     opts.onEvent?.(ev);
+    countEvent(ev, suspicious.has(ev.user));
+  };
+
+  // The fast path: whole lines as bytes, recognised in place; only lines it leaves undecided are decoded.
+  const fast = FAST[source.parser];
+  const susBytes = source.rules.suspiciousUsers.map((u) => Buffer.from(u, 'utf8'));
+  const bev = newByteEvent();
+  /** The event handed on for a line recognised in place (reused: handleEvent keeps nothing of it). */
+  const fev: LoginEvent = { timeMs: 0, parser: source.parser, outcome: 'failure', kind: 'password', ip: '', user: '', count: 1, conn: undefined, evidence: 'attempt' };
+  const isSuspicious = (b: Buffer, from: number, to: number): boolean => {
+    for (const u of susBytes) {
+      if (u.length !== to - from) continue;
+      let i = 0;
+      while (i < u.length && u[i] === b[from + i]) i++;
+      if (i === u.length) return true;
+    }
+    return false;
+  };
+  /** Whole lines buf[start, end) (each ending in a newline), as the reader delivers them. */
+  const handleChunk = (buf: Buffer, start: number, end: number) => {
+    if (!fast || opts.onEvent) {
+      linesOf(handle)(buf, start, end);
+      return;
+    }
+    let pos = start;
+    while (pos < end) {
+      let nl = buf.indexOf(10, pos);
+      if (nl < 0 || nl > end) nl = end;
+      let e = nl;
+      if (e > pos && buf[e - 1] === 13) e--;
+      if (e > pos) {
+        stats.lines++;
+        const r = fast(buf, pos, e, bev, skip, opts.nowMs);
+        if (r === EVENT) {
+          stats.events++;
+          fev.timeMs = bev.timeMs;
+          fev.outcome = bev.outcome;
+          fev.kind = bev.kind;
+          fev.ip = latin1(buf, bev.ipFrom, bev.ipTo);
+          fev.count = bev.count;
+          fev.conn = bev.conn;
+          fev.evidence = bev.evidence;
+          countEvent(fev, isSuspicious(buf, bev.userFrom, bev.userTo));
+        } else if (r === BANNED) {
+          stats.banned++;
+          dedup.seenBytes(bev.conn, buf, bev.ipFrom, bev.ipTo);
+        } else if (r === FALLBACK) {
+          const line = buf.toString('utf8', pos, e);
+          const ev = parse(line, 0, line.length, ctx);
+          if (ev) handleEvent(ev);
+        }
+      }
+      pos = nl + 1;
+    }
+  };
+
+  const countEvent = (ev: LoginEvent, isSus: boolean) => {
     const n = dedup.count(ev);
     if (n === 0) return;
     if (!wlEmpty && isWhitelisted(ev.ip, whitelist)) {
@@ -77,7 +147,7 @@ export function createLineHandler(opts: {
       return;
     }
     stats.failures += n;
-    const flags = (suspicious.has(ev.user) ? FLAG_SUSPICIOUS : 0) | (ev.kind === 'invalid_user' ? FLAG_INVALID : 0);
+    const flags = (isSus ? FLAG_SUSPICIOUS : 0) | (ev.kind === 'invalid_user' ? FLAG_INVALID : 0);
     const off = recordFailure(history, target, Math.floor(ev.timeMs / 1000), n, flags, source.rules, source.name);
     if (off) {
       skip.add(target);
@@ -85,5 +155,5 @@ export function createLineHandler(opts: {
       opts.onOffense(off);
     }
   };
-  return { handle, handleEvent, stats };
+  return { handle, handleChunk, handleEvent, stats };
 }

@@ -106,7 +106,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   for (const file of files) {
     let h: Handler | null = null;
     const progress = progressBar(ctx, file);
-    const r = await readNewLines(file, run.st.positions[file], (text, start, end) => (h ??= run.handler()).handle(text, start, end), {
+    const r = await readNewLines(file, run.st.positions[file], (buf, start, end) => (h ??= run.handler()).handleChunk(buf, start, end), {
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,

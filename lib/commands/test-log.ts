@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import type { SourceConfig } from '../config';
 import { createLineHandler } from '../scanner';
 import { BannedSet } from '../banned-set';
-import { readNewLines } from '../log-reader';
+import { linesOf, readNewLines } from '../log-reader';
 import { loadWhitelist } from '../state';
 import { AppError, ExitCode } from '../errors';
 
@@ -42,10 +42,14 @@ export async function runTestLog(
     onOffense: (o) => offenses.push(o),
     onEvent: (ev) => opts.onEvent({ lineNo, time: new Date(ev.timeMs).toISOString(), ip: ev.ip, user: ev.user, outcome: ev.outcome, parser: ev.parser }),
   });
-  const r = await readNewLines(opts.file, undefined, (text, start, end) => {
-    lineNo++;
-    h.handle(text, start, end);
-  });
+  const r = await readNewLines(
+    opts.file,
+    undefined,
+    linesOf((text, start, end) => {
+      lineNo++;
+      h.handle(text, start, end);
+    }),
+  );
   if (!r) throw new AppError(ExitCode.NoInput, `test: log file not found: ${opts.file}`);
   return { lines: h.stats.lines, events: h.stats.events, offenses };
 }

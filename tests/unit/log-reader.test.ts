@@ -2,12 +2,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { type FilePosition, readNewLines } from '../../lib/log-reader';
+import { type FilePosition, linesOf, readNewLines } from '../../lib/log-reader';
 import { tmpdir } from '../helpers/tmpdir';
 
 async function read(file: string, pos?: FilePosition) {
   const lines: string[] = [];
-  const r = await readNewLines(file, pos, (t, a, b) => lines.push(t.slice(a, b)));
+  const r = await readNewLines(file, pos, linesOf((t, a, b) => lines.push(t.slice(a, b))));
   return { lines, pos: r?.position, r };
 }
 
@@ -104,7 +104,7 @@ test('first run on a big log seeks to the first line that can matter', async () 
   fs.writeFileSync(f, `${lines.join('\n')}\n`);
   const cutoff = t0 + 240_000 * 1000;
   const got: string[] = [];
-  const r = await readNewLines(f, undefined, (t, a, b) => got.push(t.slice(a, b)), { notBeforeMs: cutoff, lineTime: (l) => Date.parse(l.slice(0, 24)) });
+  const r = await readNewLines(f, undefined, linesOf((t, a, b) => got.push(t.slice(a, b))), { notBeforeMs: cutoff, lineTime: (l) => Date.parse(l.slice(0, 24)) });
   expect(r!.seekedTo).toBeGreaterThan(15e6);
   // Every line at or after the cutoff is read; at most a few before it.
   expect(got[got.length - 1]).toContain('line 249999');
@@ -118,7 +118,7 @@ test('lines without a time (sshd -E) are never skipped', async () => {
   const f = path.join(tmpdir(), 'e.log');
   fs.writeFileSync(f, 'Failed password for root from 192.0.2.1 port 1 ssh2\n'.repeat(400_000));
   const got: string[] = [];
-  const r = await readNewLines(f, undefined, (t, a, b) => got.push(t.slice(a, b)), { notBeforeMs: Date.now(), lineTime: () => NaN });
+  const r = await readNewLines(f, undefined, linesOf((t, a, b) => got.push(t.slice(a, b))), { notBeforeMs: Date.now(), lineTime: () => NaN });
   expect(r!.seekedTo).toBeUndefined();
   expect(got).toHaveLength(400_000);
 });

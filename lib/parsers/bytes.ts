@@ -1,0 +1,254 @@
+/**
+ * Byte-level recognisers: the scan's fast path. A scan reads ~100 MB of log; decoding it into strings and
+ * running the general parsers on every line costs several times more than reading it. The recognisers here
+ * work on the raw bytes of the reader's chunk and handle the few line shapes that make up nearly all of a
+ * log under attack. Every other line is answered FALLBACK, and the caller decodes that one line and gives
+ * it to the reference parser (sshd.ts, proftpd.ts), which defines what a line means. The contract, checked
+ * by tests/unit/parsers/bytes.test.ts over fixtures, captured daemon lines and generated near-misses:
+ * whatever a recogniser answers other than FALLBACK is exactly what the reference parser would say.
+ *
+ * To keep that contract simple, a recogniser answers FALLBACK whenever it meets a byte >= 0x80 where the
+ * reference parser counts characters, and whenever the address is not a plain IPv4 dotted quad.
+ */
+import type { LoginEvent } from '../types';
+import { parseRfc3339, parseSyslogTime } from './time';
+
+/** Not a login event (the reference parser returns null). */
+export const NONE = 0;
+/** A login event, written to the ByteEvent. */
+export const EVENT = 1;
+/** A failure about an address in the banned set (the reference parser reports it to onBanned). */
+export const BANNED = 2;
+/** Not decided here: decode the line and ask the reference parser. */
+export const FALLBACK = 3;
+
+/** An event recognised in place. One object is reused for every line: nothing is allocated per line. */
+export interface ByteEvent {
+  timeMs: number;
+  outcome: LoginEvent['outcome'];
+  kind: LoginEvent['kind'];
+  evidence: LoginEvent['evidence'];
+  count: number;
+  /** The pid (every line the fast path accepts has one). */
+  conn: number | undefined;
+  /** The address is buf[ipFrom, ipTo), a canonical dotted quad whose value is v4. */
+  ipFrom: number;
+  ipTo: number;
+  v4: number;
+  /** The user name as written is buf[userFrom, userTo). */
+  userFrom: number;
+  userTo: number;
+}
+
+export const newByteEvent = (): ByteEvent => ({
+  timeMs: 0,
+  outcome: 'failure',
+  kind: 'password',
+  evidence: 'attempt',
+  count: 1,
+  conn: undefined,
+  ipFrom: 0,
+  ipTo: 0,
+  v4: -1,
+  userFrom: 0,
+  userTo: 0,
+});
+
+/**
+ * buf[from, to) as a latin1 string. Buffer#latin1Slice is what toString('latin1') calls after checking its
+ * arguments; the scan calls this for every address it counts.
+ */
+export const latin1 = (b: Buffer, from: number, to: number): string => (b as unknown as { latin1Slice(a: number, z: number): string }).latin1Slice(from, to);
+
+/** The bytes of an ASCII string, for comparing in place. */
+export const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/** b[at, at + p.length) equals p, and lies before `end`. */
+export function hasAt(b: Uint8Array, at: number, p: Uint8Array, end: number): boolean {
+  const n = p.length;
+  if (at < 0 || at + n > end) return false;
+  for (let i = 0; i < n; i++) if (b[at + i] !== p[i]) return false;
+  return true;
+}
+
+/** The line b[.., end) ends with p, not reaching back before `from`. */
+export const endsWith = (b: Uint8Array, p: Uint8Array, from: number, end: number): boolean => end - p.length >= from && hasAt(b, end - p.length, p, end);
+
+/**
+ * The dotted quad at b[from, to) as a number, or -1 unless it is a strict one (the rules of ip.ts v4At and
+ * parseIp: four parts, no empty part, no leading zero, each at most 255).
+ */
+export function v4Bytes(b: Uint8Array, from: number, to: number): number {
+  if (to - from < 7 || to - from > 15) return -1;
+  let addr = 0;
+  let parts = 0;
+  let i = from;
+  for (;;) {
+    const start = i;
+    let v = 0;
+    while (i < to) {
+      const c = b[i] as number;
+      if (c === 46) break;
+      if (c < 48 || c > 57) return -1;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && b[start] === 48)) return -1;
+    addr = addr * 256 + v;
+    parts++;
+    if (i === to) break;
+    i++;
+    if (i === to || parts === 4) return -1;
+  }
+  return parts === 4 ? addr : -1;
+}
+
+/** Start of the run of digits and dots that ends at `to` (not before `from`). */
+export function dottedRunStart(b: Uint8Array, from: number, to: number): number {
+  let i = to;
+  while (i > from) {
+    const c = b[i - 1] as number;
+    if (c !== 46 && (c < 48 || c > 57)) break;
+    i--;
+  }
+  return i;
+}
+
+/** The pid text b[from, to) as a number, or -1 unless it is 1–9 digits (syslog-header.ts connKey). */
+export function pidBytes(b: Uint8Array, from: number, to: number): number {
+  if (to <= from || to - from > 9) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = b[i] as number;
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** True when b[from, to) holds only printable ASCII (what a reference regex's `.` and `\S` agree on). */
+export function printable(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i] as number;
+    if (c < 32 || c > 126) return false;
+  }
+  return true;
+}
+
+/** Header fields found by syslogHeader (offsets into the buffer); reused. */
+export const hdr = { rfc: false, stampEnd: 0, progStart: 0, progEnd: 0, pidStart: 0, pidEnd: 0, msgStart: 0 };
+
+/**
+ * The syslog header of the line b[p, e), exactly as syslog-header.ts scanSyslogHeader finds it:
+ * NONE (no header: for sshd a bare `sshd -E` line), EVENT (found, in `hdr`) or FALLBACK (a byte >= 0x80
+ * where the reference counts characters).
+ */
+export function syslogHeader(b: Uint8Array, p: number, e: number): number {
+  if (e - p < 17) return NONE;
+  const c0 = b[p] as number;
+  let pos: number;
+  if (c0 >= 65 && c0 <= 90 && b[p + 15] === 32 && b[p + 3] === 32) {
+    hdr.rfc = false;
+    hdr.stampEnd = p + 15;
+    pos = p + 16;
+  } else if (c0 >= 48 && c0 <= 57 && b[p + 4] === 45 && b[p + 10] === 84) {
+    let sp = -1;
+    for (let i = p; i < p + 19; i++) if ((b[i] as number) >= 128) return FALLBACK;
+    for (let i = p + 19; i < e && i - p <= 40; i++) {
+      const c = b[i] as number;
+      if (c === 32) {
+        sp = i;
+        break;
+      }
+      if (c >= 128) return FALLBACK;
+    }
+    if (sp < 0) return NONE;
+    hdr.rfc = true;
+    hdr.stampEnd = sp;
+    pos = sp + 1;
+  } else {
+    return NONE;
+  }
+  // The reference finds these fields by character position: the bytes before them must be characters.
+  for (let i = p; i < pos; i++) if ((b[i] as number) >= 128) return FALLBACK;
+  let hostEnd = -1;
+  for (let i = pos; i < e; i++) {
+    const c = b[i] as number;
+    if (c === 32) {
+      hostEnd = i;
+      break;
+    }
+    if (c >= 128) return FALLBACK;
+  }
+  if (hostEnd < 0) return NONE;
+  let progEnd = -1;
+  for (let i = hostEnd + 1; i - hostEnd <= 80 && i + 2 <= e; i++) {
+    const c = b[i] as number;
+    if (c === 58 && b[i + 1] === 32) {
+      progEnd = i;
+      break;
+    }
+    if (c >= 128) return FALLBACK;
+  }
+  if (progEnd < 0) return NONE;
+  let nameEnd = progEnd;
+  let pidStart = progEnd;
+  let pidEnd = progEnd;
+  if (b[progEnd - 1] === 93) {
+    for (let i = progEnd - 1; i > hostEnd; i--) {
+      if (b[i] === 91) {
+        nameEnd = i;
+        pidStart = i + 1;
+        pidEnd = progEnd - 1;
+        break;
+      }
+    }
+  }
+  hdr.progStart = hostEnd + 1;
+  hdr.progEnd = nameEnd;
+  hdr.pidStart = pidStart;
+  hdr.pidEnd = pidEnd;
+  hdr.msgStart = progEnd + 2;
+  return EVENT;
+}
+
+/** The header's program name is one of `names`. */
+export function progIn(b: Uint8Array, names: readonly Uint8Array[]): boolean {
+  const len = hdr.progEnd - hdr.progStart;
+  for (const n of names) if (n.length === len && hasAt(b, hdr.progStart, n, hdr.progEnd)) return true;
+  return false;
+}
+
+/**
+ * Parses timestamps, remembering the last one: consecutive lines mostly share theirs, and then cost one
+ * compare of a few bytes. Same results as the string parsers (it calls them on a miss).
+ */
+export class StampCache {
+  private last = new Uint8Array(48);
+  private lastLen = -1;
+  private lastMs = NaN;
+  private lastNow = NaN;
+  private lastKind = -1;
+
+  /** Time of b[from, to): kind 0 syslog "Mmm dd hh:mm:ss", 1 RFC 3339, 2 via `parse` (string in, ms out). */
+  time(b: Buffer, from: number, to: number, kind: number, nowMs: number, parse?: (s: string) => number): number {
+    const len = to - from;
+    if (len === this.lastLen && kind === this.lastKind && nowMs === this.lastNow && len <= 48) {
+      const last = this.last;
+      let i = 0;
+      while (i < len && b[from + i] === last[i]) i++;
+      if (i === len) return this.lastMs;
+    }
+    const text = latin1(b, from, to);
+    const ms = kind === 0 ? parseSyslogTime(text, nowMs) : kind === 1 ? parseRfc3339(text) : (parse as (s: string) => number)(text);
+    if (len <= 48) {
+      this.last.set(b.subarray(from, to));
+      this.lastLen = len;
+      this.lastKind = kind;
+      this.lastNow = nowMs;
+      this.lastMs = ms;
+    }
+    return ms;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The sshd fast path (see bytes.ts for the contract): the line shapes a brute-force attack fills a log
+ * with, recognised on bytes. Each branch mirrors a case of sshd.ts parseMessage; the comments say why its
+ * answer is the reference's. Anything else is FALLBACK (decode the line, ask sshd.ts).
+ */
+import type { BannedSet } from '../banned-set';
+import { BANNED, type ByteEvent, EVENT, FALLBACK, NONE, StampCache, ascii, dottedRunStart, endsWith, hasAt, hdr, pidBytes, printable, progIn, syslogHeader, v4Bytes } from './bytes';
+
+const PROGS = ['sshd', 'sshd-session', 'sshd-auth'].map(ascii);
+const ERROR = ascii('error: ');
+const FAILED = ascii('Failed ');
+const FAILED_PASSWORD = ascii('Failed password for ');
+const INVALID = ascii('Invalid user ');
+const ACCEPTED = ascii('Accepted ');
+const PAM_AUTH = ascii('pam_unix(sshd:auth): ');
+const PAM_AUTH_SESSION = ascii('pam_unix(sshd-session:auth): ');
+const AUTH_FAILURE = ascii('authentication failure; ');
+const PAM = ascii('PAM ');
+const MORE = ascii(' more authentication failure');
+const SEMI = ascii('; ');
+const USER = ascii('User ');
+const ROOT = ascii('ROOT LOGIN REFUSED FROM ');
+const MAXIMUM = ascii('maximum authentication attempts exceeded for ');
+const CLOSED_INVALID = ascii('Connection closed by invalid user ');
+const DISCONNECTED_INVALID = ascii('Disconnected from invalid user ');
+const DISCONNECTING = ascii('Disconnecting ');
+const PREAUTH = ascii(' [preauth]');
+const SSH2 = ascii(' ssh2');
+const SSH1 = ascii(' ssh1');
+const PORT = ascii(' port ');
+const FROM = ascii(' from ');
+const INVALID_USER = ascii('invalid user ');
+const ILLEGAL_USER = ascii('illegal user ');
+/** The pam_unix fields as sshd always fills them (PAM_FIELDS in sshd.ts accepts more; those fall back). */
+const PAM_FIELDS = ascii('logname= uid=0 euid=0 tty=ssh ruser= rhost=');
+const USER_EQ = ascii('user=');
+
+const stamps = new StampCache();
+
+/** Where tail() found the address, and where " from " / the space before it starts. */
+const at = { ipFrom: 0, ipTo: 0, v4: -1, head: 0 };
+
+/**
+ * " PORT_DIGITS" at the end of b[ms, x) preceded by an IPv4 address, preceded by `sep` (" from ", or a
+ * single space): fills `at`. sshd.ts finds the last " port " and the last " from " (or space) before it;
+ * when the message ends in " port <1-5 digits>", neither can occur later (both need letters or a space,
+ * and the digits, dots and the end of the message have none), so the positions found here are the same.
+ * Also rules out sshd.ts's key-description branch: that needs the message to end in "SHA256:…" or "MD5:…".
+ */
+function tail(b: Uint8Array, ms: number, x: number, sep: Uint8Array | null): boolean {
+  let d = x;
+  while (d > ms && x - d < 6) {
+    const c = b[d - 1] as number;
+    if (c < 48 || c > 57) break;
+    d--;
+  }
+  if (d === x || x - d > 5) return false;
+  const portIdx = d - 6;
+  if (!hasAt(b, portIdx, PORT, d) || portIdx < ms) return false;
+  const ipFrom = dottedRunStart(b, ms, portIdx);
+  if (ipFrom === portIdx) return false;
+  const v4 = v4Bytes(b, ipFrom, portIdx);
+  if (v4 < 0) return false;
+  if (sep) {
+    if (ipFrom - sep.length < ms || !hasAt(b, ipFrom - sep.length, sep, ipFrom)) return false;
+    at.head = ipFrom - sep.length;
+  } else {
+    if (ipFrom - 1 < ms || b[ipFrom - 1] !== 32) return false;
+    at.head = ipFrom - 1;
+  }
+  at.ipFrom = ipFrom;
+  at.ipTo = portIdx;
+  at.v4 = v4;
+  return true;
+}
+
+/** pam_unix fields from `f` to the end `e`: fills `at` and the user bounds of `ev`; false: fall back. */
+function pamFields(b: Uint8Array, f: number, e: number, ev: ByteEvent): boolean {
+  if (!hasAt(b, f, PAM_FIELDS, e)) return false;
+  const ipFrom = f + PAM_FIELDS.length;
+  let k = ipFrom;
+  while (k < e) {
+    const c = b[k] as number;
+    if (c !== 46 && (c < 48 || c > 57)) break;
+    k++;
+  }
+  const v4 = v4Bytes(b, ipFrom, k);
+  if (v4 < 0) return false;
+  // PAM_FIELDS ends in rhost=(\S+)(?: {1,2}user=(.*)| *)$
+  let userFrom = e;
+  if (k < e) {
+    if (b[k] !== 32) return false;
+    let s = k;
+    while (s < e && b[s] === 32) s++;
+    if (s < e) {
+      if (s - k > 2 || !hasAt(b, s, USER_EQ, e) || !printable(b, s + 5, e)) return false;
+      userFrom = s + 5;
+    }
+  }
+  at.ipFrom = ipFrom;
+  at.ipTo = k;
+  at.v4 = v4;
+  ev.userFrom = userFrom;
+  ev.userTo = e;
+  return true;
+}
+
+/**
+ * Recognises the sshd line b[p, e). On EVENT, `ev` holds the event; on BANNED, ev.conn and the address
+ * bounds (ev.ipFrom, ev.ipTo) say which connection and address.
+ */
+export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, banned: BannedSet, nowMs: number): number {
+  if (e - p < 10) return NONE;
+  const h = syslogHeader(b, p, e);
+  if (h !== EVENT) return FALLBACK; // no header: a bare `sshd -E` line (or a non-ASCII header)
+  if (!progIn(b, PROGS)) return NONE;
+  const ms = hdr.msgStart;
+  if (ms >= e) return NONE;
+  let outcome: ByteEvent['outcome'] = 'failure';
+  let kind: ByteEvent['kind'];
+  let evidence: ByteEvent['evidence'];
+  let count = 1;
+  switch (b[ms]) {
+    case 70: {
+      // "Failed password for [invalid user ]U from IP port N ssh2"; other methods fall back.
+      if (!hasAt(b, ms, FAILED, e)) return NONE;
+      if (!hasAt(b, ms, FAILED_PASSWORD, e)) return FALLBACK;
+      let x = e;
+      if (endsWith(b, PREAUTH, ms, x)) x -= 10;
+      if (endsWith(b, SSH2, ms, x) || endsWith(b, SSH1, ms, x)) x -= 5;
+      if (!tail(b, ms, x, FROM)) return FALLBACK;
+      // The first " for " is the one in "Failed password for ", if it ends before " from ".
+      const uf = ms + FAILED_PASSWORD.length;
+      if (at.head < uf) return FALLBACK;
+      const invalid = at.head - uf >= 13 && (hasAt(b, uf, INVALID_USER, e) || hasAt(b, uf, ILLEGAL_USER, e));
+      ev.userFrom = invalid ? uf + 13 : uf;
+      ev.userTo = at.head;
+      kind = invalid ? 'invalid_user' : 'password';
+      evidence = 'attempt';
+      break;
+    }
+    case 73: {
+      // "Invalid user U from IP port N"
+      if (!hasAt(b, ms, INVALID, e)) return NONE;
+      let x = e;
+      if (endsWith(b, PREAUTH, ms, x)) x -= 10;
+      if (endsWith(b, SSH2, ms, x) || endsWith(b, SSH1, ms, x)) x -= 5;
+      if (!tail(b, ms, x, FROM)) return FALLBACK;
+      ev.userFrom = ms + 13;
+      ev.userTo = Math.max(at.head, ms + 13);
+      kind = 'invalid_user';
+      evidence = 'connection';
+      break;
+    }
+    case 112: {
+      // "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=IP  user=U"
+      let f = hasAt(b, ms, PAM_AUTH, e) ? ms + PAM_AUTH.length : hasAt(b, ms, PAM_AUTH_SESSION, e) ? ms + PAM_AUTH_SESSION.length : -1;
+      if (f < 0) return NONE;
+      if (!hasAt(b, f, AUTH_FAILURE, e)) {
+        // sshd.ts looks for the marker within 40 characters of the message start ("check pass; user unknown" has none).
+        for (let i = ms; i <= ms + 40 && i + AUTH_FAILURE.length <= e; i++) if (hasAt(b, i, AUTH_FAILURE, e)) return FALLBACK;
+        return NONE;
+      }
+      f += AUTH_FAILURE.length;
+      if (!pamFields(b, f, e, ev)) return FALLBACK;
+      kind = 'password';
+      evidence = 'pam';
+      break;
+    }
+    case 80: {
+      // "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
+      if (!hasAt(b, ms, PAM, e)) return NONE;
+      let i = ms + 4;
+      let n = 0;
+      while (i < e && i - ms < 9) {
+        const c = b[i] as number;
+        if (c < 48 || c > 57) break;
+        n = n * 10 + (c - 48);
+        i++;
+      }
+      if (i === ms + 4 || i - ms > 8 || !hasAt(b, i, MORE, e)) return FALLBACK;
+      i += MORE.length;
+      if (b[i] === 115) i++; // failures
+      if (!hasAt(b, i, SEMI, e)) return FALLBACK;
+      if (!pamFields(b, i + 2, e, ev)) return FALLBACK;
+      count = n;
+      kind = 'password';
+      evidence = 'pam_more';
+      break;
+    }
+    case 67: {
+      // "Connection closed by invalid user U IP port N [preauth]"
+      if (!hasAt(b, ms, CLOSED_INVALID, e) || !endsWith(b, PREAUTH, ms, e)) return NONE;
+      if (!tail(b, ms, e - 10, null)) return FALLBACK;
+      ev.userFrom = ms + CLOSED_INVALID.length;
+      ev.userTo = Math.max(at.head, ev.userFrom);
+      kind = 'invalid_user';
+      evidence = 'connection';
+      break;
+    }
+    // The other messages sshd.ts knows are rare: recognise their start, leave them to it.
+    case 65:
+      return hasAt(b, ms, ACCEPTED, e) ? FALLBACK : NONE;
+    case 101:
+      return hasAt(b, ms, ERROR, e) ? FALLBACK : NONE;
+    case 85:
+      return hasAt(b, ms, USER, e) ? FALLBACK : NONE;
+    case 82:
+      return hasAt(b, ms, ROOT, e) ? FALLBACK : NONE;
+    case 109:
+      return hasAt(b, ms, MAXIMUM, e) ? FALLBACK : NONE;
+    case 68:
+      return hasAt(b, ms, DISCONNECTED_INVALID, e) || hasAt(b, ms, DISCONNECTING, e) ? FALLBACK : NONE;
+    default:
+      return NONE;
+  }
+  const pid = pidBytes(b, hdr.pidStart, hdr.pidEnd);
+  if (pid < 0) return FALLBACK; // no pid: sshd.ts keys the connection by address and port
+  ev.conn = pid;
+  ev.ipFrom = at.ipFrom;
+  ev.ipTo = at.ipTo;
+  ev.v4 = at.v4;
+  if (banned.hasV4(at.v4)) return BANNED;
+  const t = stamps.time(b, p, hdr.stampEnd, hdr.rfc ? 1 : 0, nowMs);
+  if (Number.isNaN(t)) return NONE;
+  ev.timeMs = t;
+  ev.outcome = outcome;
+  ev.kind = kind;
+  ev.evidence = evidence;
+  ev.count = count;
+  return EVENT;
+}
