@@ -6,6 +6,7 @@
  * Deterministic, bounded memory, no I/O.
  */
 import type { LoginEvent } from './types';
+import { v4At } from './ip';
 
 interface ConnState {
   ip: string;
@@ -16,7 +17,11 @@ interface ConnState {
   counted: number;
   invalid: boolean;
   lastMs: number;
+  /** The address as a 32-bit number (-1: not IPv4), worked out when first needed. */
+  v4: number;
 }
+
+const UNKNOWN = -2;
 
 
 const MAX_CONNS = 20_000;
@@ -36,15 +41,8 @@ export interface Deduper {
    * used by that address no longer belongs to the earlier connection, exactly as if the line had been counted.
    */
   seen: (conn: number | undefined, text: string, from: number, to: number) => void;
-  /** seen() for an address written as bytes buf[from, to) (the scan's fast path). */
-  seenBytes: (conn: number | undefined, buf: Uint8Array, from: number, to: number) => void;
-}
-
-/** The string s equals the ASCII bytes b[from, to). */
-function sameText(s: string, b: Uint8Array, from: number, to: number): boolean {
-  if (s.length !== to - from) return false;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== b[from + i]) return false;
-  return true;
+  /** seen() for an IPv4 address given as its 32-bit value (the scan's fast path). */
+  seenV4: (conn: number, v4: number) => void;
 }
 
 export function createDeduper(): Deduper {
@@ -70,10 +68,11 @@ export function createDeduper(): Deduper {
       older.delete(conn);
     }
   };
-  const seenBytes = (conn: number | undefined, buf: Uint8Array, from: number, to: number): void => {
-    if (conn === undefined) return;
+  const seenV4 = (conn: number, v4: number): void => {
     const st = conns.get(conn) ?? older.get(conn);
-    if (st && !sameText(st.ip, buf, from, to)) {
+    if (st === undefined) return;
+    if (st.v4 === UNKNOWN) st.v4 = v4At(st.ip, 0, st.ip.length);
+    if (st.v4 !== v4) {
       conns.delete(conn);
       older.delete(conn);
     }
@@ -91,7 +90,7 @@ export function createDeduper(): Deduper {
       st = undefined;
     }
     if (!st) {
-      st = { ip: ev.ip, attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: false, lastMs: t };
+      st = { ip: ev.ip, attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: false, lastMs: t, v4: UNKNOWN };
       if (conns.size >= MAX_CONNS / 2) {
         older = conns;
         conns = new Map();
@@ -122,5 +121,5 @@ export function createDeduper(): Deduper {
     if (st.invalid) ev.kind = 'invalid_user';
     return n;
   };
-  return { count, seen, seenBytes };
+  return { count, seen, seenV4 };
 }

@@ -64,8 +64,65 @@ export function linesOf(onLine: OnLine): OnChunk {
   };
 }
 
-/** Reads complete lines of `file` from byte `start`; passes them to onChunk; returns the end offset. */
-async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnChunk, onProgress?: (done: number) => void): Promise<number> {
+/**
+ * Hands file bytes [from, to) (whole lines) to another thread; the returned function, called once the lines
+ * before `from` were handled, delivers that thread's results in order and returns the offset they reach
+ * (`to`, or less if the thread failed: the reader reads on from there itself). Null: not now.
+ */
+export type Offload = (fd: number, from: number, to: number) => (() => Promise<number>) | null;
+
+/** Below this many unread bytes a second thread costs more to start than it saves. */
+export const OFFLOAD_MIN_BYTES = 16 << 20;
+/** The share of a big read given to the other thread (this thread also counts all that both parse). */
+const OFFLOAD_SHARE = 0.8;
+
+/** Offset just after the first newline at or after `off` (searching 64 KiB), or -1. */
+async function lineStartAt(fh: fs.promises.FileHandle, off: number): Promise<number> {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, off);
+  const nl = buf.subarray(0, bytesRead).indexOf(10);
+  return nl < 0 ? -1 : off + nl + 1;
+}
+
+/** Offset just after the last newline before `size` (searching 64 KiB back), or -1. */
+async function lineEndBefore(fh: fs.promises.FileHandle, size: number): Promise<number> {
+  const from = Math.max(0, size - 64 * 1024);
+  const buf = Buffer.allocUnsafe(size - from);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+  const nl = buf.subarray(0, bytesRead).lastIndexOf(10);
+  return nl < 0 ? -1 : from + nl + 1;
+}
+
+/**
+ * Reads complete lines of `file` from byte `start`; passes them to onChunk; returns the end offset. With
+ * `offload`, a big unread part is split: this thread reads the first part while another records the rest,
+ * whose results are then handled in order, so the outcome is the same as reading it all here.
+ */
+async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnChunk, onProgress?: (done: number) => void, offload?: Offload): Promise<{ offset: number; offloaded: number }> {
+  let offloaded = 0;
+  if (offload) {
+    const size = (await fh.stat()).size;
+    if (size - start >= OFFLOAD_MIN_BYTES) {
+      const mid = await lineStartAt(fh, start + Math.floor((size - start) * (1 - OFFLOAD_SHARE)));
+      const end = await lineEndBefore(fh, size);
+      const finish = mid > start && end > mid ? offload(fh.fd, mid, end) : null;
+      if (finish) {
+        const reached = await readRange(fh, start, mid, onChunk, onProgress);
+        // The first part ends exactly at `mid` unless a dropped monster line ran across it: then the other
+        // thread's results do not follow on, and this thread reads on alone.
+        if (reached === mid) {
+          start = await finish();
+          offloaded = start - mid;
+          onProgress?.(start);
+        } else start = reached;
+      }
+    }
+  }
+  return { offset: await readRange(fh, start, Infinity, onChunk, onProgress), offloaded };
+}
+
+/** Reads complete lines from `start` up to `limit` (a line start) or the end of the file; returns where it stopped. */
+async function readRange(fh: fs.promises.FileHandle, start: number, limit: number, onChunk: OnChunk, onProgress?: (done: number) => void): Promise<number> {
   let offset = start; // file offset of buf[0]
   let carry = 0; // bytes of an incomplete line kept at the start of buf
   let skipping = false;
@@ -77,7 +134,9 @@ async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnCh
       buf.copy(bigger, 0, 0, carry);
       buf = bigger;
     }
-    const { bytesRead } = await fh.read(buf, carry, buf.length - carry, offset + carry);
+    const want = Math.min(buf.length - carry, limit - offset - carry);
+    if (want <= 0) break;
+    const { bytesRead } = await fh.read(buf, carry, want, offset + carry);
     if (bytesRead === 0) break;
     const end = carry + bytesRead;
     const last = buf.lastIndexOf(10, end - 1);
@@ -210,6 +269,8 @@ export interface ReadResult {
   restarted?: string;
   /** Where a first run started reading (seek by timestamp), when not at 0. */
   seekedTo?: number;
+  /** Bytes whose lines a second thread recorded (see Offload). */
+  offloaded?: number;
 }
 
 export interface ReadOptions {
@@ -219,6 +280,8 @@ export interface ReadOptions {
   lineTime?: (line: string) => number;
   /** Called now and then with bytes read and total, for a progress bar. */
   onProgress?: (done: number, total: number) => void;
+  /** Lets another thread take part of a big read (see Offload). */
+  offload?: Offload;
 }
 
 /** Logs smaller than this are simply read from the start on a first run. */
@@ -307,7 +370,9 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       start = seekByTime(fh.fd, st.size, opts.notBeforeMs, opts.lineTime);
       if (start > 0) result.seekedTo = start;
     }
-    result.position.offset = await readFrom(fh, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)));
+    const read = await readFrom(fh, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
+    result.position.offset = read.offset;
+    if (read.offloaded) result.offloaded = read.offloaded;
     return result;
   } finally {
     await fh.close();

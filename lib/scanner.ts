@@ -10,14 +10,8 @@ import { FLAG_INVALID, FLAG_SUSPICIOUS, type History, recordFailure } from './de
 import { networkOf } from './ip';
 import type { BannedSet } from './banned-set';
 import { type Whitelist, isWhitelisted } from './whitelist';
-import { BANNED, type ByteEvent, EVENT, FALLBACK, latin1, newByteEvent } from './parsers/bytes';
-import { sshdBytes } from './parsers/sshd-bytes';
-import { proftpdBytes } from './parsers/proftpd-bytes';
+import { EVIDENCE, KINDS, REC, R_FALLBACK, type RecordBatch, createRecorder, hasRecogniser, newBatch, v4Text } from './scan-records';
 import { linesOf } from './log-reader';
-
-/** Byte-level fast paths (lib/parsers/bytes.ts), by parser name. */
-type ByteRecogniser = (b: Buffer, p: number, e: number, ev: ByteEvent, banned: BannedSet, nowMs: number) => number;
-const FAST: Record<string, ByteRecogniser> = { sshd: sshdBytes, proftpd: proftpdBytes };
 
 export interface LineStats {
   lines: number;
@@ -49,6 +43,8 @@ export function createLineHandler(opts: {
 }): {
   handle: (text: string, start?: number, end?: number) => void;
   handleChunk: (buf: Buffer, start: number, end: number) => void;
+  /** Replays records made elsewhere (a worker thread) for the lines that follow those handled so far. */
+  replay: ((batch: RecordBatch) => void) | null;
   handleEvent: (ev: LoginEvent) => void;
   stats: LineStats;
 } {
@@ -81,57 +77,62 @@ export function createLineHandler(opts: {
     countEvent(ev, suspicious.has(ev.user));
   };
 
-  // The fast path: whole lines as bytes, recognised in place; only lines it leaves undecided are decoded.
-  const fast = FAST[source.parser];
-  const susBytes = source.rules.suspiciousUsers.map((u) => Buffer.from(u, 'utf8'));
-  const bev = newByteEvent();
-  /** The event handed on for a line recognised in place (reused: handleEvent keeps nothing of it). */
+  // The fast path: whole lines as bytes, recorded (scan-records.ts) and replayed here at once; or
+  // recorded by a worker thread and handed to replay() in order.
+  /** The event handed on for a recorded line (reused: countEvent keeps nothing of it). */
   const fev: LoginEvent = { timeMs: 0, parser: source.parser, outcome: 'failure', kind: 'password', ip: '', user: '', count: 1, conn: undefined, evidence: 'attempt' };
-  const isSuspicious = (b: Buffer, from: number, to: number): boolean => {
-    for (const u of susBytes) {
-      if (u.length !== to - from) continue;
-      let i = 0;
-      while (i < u.length && u[i] === b[from + i]) i++;
-      if (i === u.length) return true;
+  const replay = (batch: RecordBatch) => {
+    stats.lines += batch.lines;
+    const recs = batch.recs;
+    const end = batch.n * REC;
+    for (let o = 0; o < end; o += REC) {
+      const code = recs[o] as number;
+      if ((code & 3) === R_FALLBACK) {
+        const line = batch.fallbacks[recs[o + 1] as number] as string;
+        const ev = parse(line, 0, line.length, ctx);
+        if (ev) handleEvent(ev);
+        continue;
+      }
+      // What the reference parser would say now (bytes.ts decide()): banned, no event, or the event.
+      const v4 = recs[o + 1] as number;
+      const conn = recs[o + 2] as number;
+      const kind = KINDS[(code >> 2) & 7] as LoginEvent['kind'];
+      if (kind === 'success') {
+        // Counted as an event, and that is all a success does to a scan (dedup.count ignores it).
+        if (!Number.isNaN(recs[o + 3] as number)) stats.events++;
+        continue;
+      }
+      if (skip.hasV4(v4)) {
+        stats.banned++;
+        dedup.seenV4(conn, v4);
+        continue;
+      }
+      const t = recs[o + 3] as number;
+      if (Number.isNaN(t)) continue;
+      stats.events++;
+      fev.timeMs = t;
+      fev.kind = kind;
+      fev.evidence = EVIDENCE[(code >> 5) & 3] as LoginEvent['evidence'];
+      fev.count = code >> 8;
+      fev.conn = conn;
+      fev.ip = v4Text(v4);
+      countEvent(fev, ((code >> 7) & 1) === 1);
     }
-    return false;
+    batch.n = 0;
+    batch.lines = 0;
+    batch.fallbacks.length = 0;
   };
+  const recordable = hasRecogniser(source.parser) && !opts.onEvent;
+  const batch = newBatch(1 << 14);
+  const record = recordable ? createRecorder({ parser: source.parser, suspicious: source.rules.suspiciousUsers, nowMs: opts.nowMs }, batch, replay) : null;
   /** Whole lines buf[start, end) (each ending in a newline), as the reader delivers them. */
   const handleChunk = (buf: Buffer, start: number, end: number) => {
-    if (!fast || opts.onEvent) {
+    if (!record) {
       linesOf(handle)(buf, start, end);
       return;
     }
-    let pos = start;
-    while (pos < end) {
-      let nl = buf.indexOf(10, pos);
-      if (nl < 0 || nl > end) nl = end;
-      let e = nl;
-      if (e > pos && buf[e - 1] === 13) e--;
-      if (e > pos) {
-        stats.lines++;
-        const r = fast(buf, pos, e, bev, skip, opts.nowMs);
-        if (r === EVENT) {
-          stats.events++;
-          fev.timeMs = bev.timeMs;
-          fev.outcome = bev.outcome;
-          fev.kind = bev.kind;
-          fev.ip = latin1(buf, bev.ipFrom, bev.ipTo);
-          fev.count = bev.count;
-          fev.conn = bev.conn;
-          fev.evidence = bev.evidence;
-          countEvent(fev, isSuspicious(buf, bev.userFrom, bev.userTo));
-        } else if (r === BANNED) {
-          stats.banned++;
-          dedup.seenBytes(bev.conn, buf, bev.ipFrom, bev.ipTo);
-        } else if (r === FALLBACK) {
-          const line = buf.toString('utf8', pos, e);
-          const ev = parse(line, 0, line.length, ctx);
-          if (ev) handleEvent(ev);
-        }
-      }
-      pos = nl + 1;
-    }
+    record(buf, start, end);
+    replay(batch);
   };
 
   const countEvent = (ev: LoginEvent, isSus: boolean) => {
@@ -155,5 +156,5 @@ export function createLineHandler(opts: {
       opts.onOffense(off);
     }
   };
-  return { handle, handleChunk, handleEvent, stats };
+  return { handle, handleChunk, replay: recordable ? replay : null, handleEvent, stats };
 }

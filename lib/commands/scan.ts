@@ -14,6 +14,7 @@ import { type History, pruneHistory, windowOf } from '../detect';
 import { readJournal } from '../journal-reader';
 import { JOURNAL_COMMS, JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
 import { progressBar } from '../progress';
+import { workerOffload } from '../offload';
 import { pidNumber } from '../parsers/syslog-header';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
@@ -110,6 +111,11 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,
+      offload: (fd, from, to) => {
+        const handler = (h ??= run.handler());
+        const offload = handler.replay && workerOffload({ parser: src.parser, suspicious: src.rules.suspiciousUsers, nowMs: run.nowMs }, handler.replay);
+        return offload ? offload(fd, from, to) : null;
+      },
     });
     progress?.done();
     if (!r) {
@@ -122,7 +128,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     run.st.positions[file] = r.position;
     const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0, banned: 0 };
     addStats(run.res, stats);
-    ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures`);
+    ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures${r.offloaded ? ` (a second thread parsed ${(r.offloaded / 1e6).toFixed(1)} MB)` : ''}`);
   }
 }
 

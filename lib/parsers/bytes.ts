@@ -11,16 +11,27 @@
  * reference parser counts characters, and whenever the address is not a plain IPv4 dotted quad.
  */
 import type { LoginEvent } from '../types';
-import { parseRfc3339, parseSyslogTime } from './time';
+import type { BannedSet } from '../banned-set';
+import { parseLocalDateTime, parseRfc3339, parseSyslogTime } from './time';
 
 /** Not a login event (the reference parser returns null). */
 export const NONE = 0;
 /** A login event, written to the ByteEvent. */
 export const EVENT = 1;
-/** A failure about an address in the banned set (the reference parser reports it to onBanned). */
+/** A failure about an address in the banned set (the reference parser reports it to onBanned): see decide(). */
 export const BANNED = 2;
 /** Not decided here: decode the line and ask the reference parser. */
 export const FALLBACK = 3;
+
+/**
+ * What the reference parser makes of a line the recogniser called EVENT, given the banned set: a failure
+ * about a banned address is reported as such whatever its time (sshd.ts stops at the address before the
+ * time is read); otherwise a line without a valid time is no event. Successes are never "banned".
+ */
+export function decide(ev: ByteEvent, banned: BannedSet): number {
+  if (ev.outcome === 'failure' && banned.hasV4(ev.v4)) return BANNED;
+  return Number.isNaN(ev.timeMs) ? NONE : EVENT;
+}
 
 /** An event recognised in place. One object is reused for every line: nothing is allocated per line. */
 export interface ByteEvent {
@@ -104,15 +115,45 @@ export function v4Bytes(b: Uint8Array, from: number, to: number): number {
   return parts === 4 ? addr : -1;
 }
 
-/** Start of the run of digits and dots that ends at `to` (not before `from`). */
-export function dottedRunStart(b: Uint8Array, from: number, to: number): number {
+/** Where v4Before found the address: it starts at `start` and has the value `addr`. */
+export const quad = { start: 0, addr: 0 };
+
+/**
+ * The strict dotted quad (as v4Bytes) that is the whole run of digits and dots ending at `to` (not reaching
+ * before `from`), read backwards in one pass; false when that run is not one (the caller falls back).
+ */
+export function v4Before(b: Uint8Array, from: number, to: number): boolean {
   let i = to;
-  while (i > from) {
-    const c = b[i - 1] as number;
-    if (c !== 46 && (c < 48 || c > 57)) break;
-    i--;
+  let addr = 0;
+  let scale = 1;
+  for (let part = 0; part < 4; part++) {
+    let v = 0;
+    let len = 0;
+    let mul = 1;
+    while (i > from) {
+      const c = b[i - 1] as number;
+      if (c < 48 || c > 57) break;
+      v += (c - 48) * mul;
+      mul *= 10;
+      len++;
+      i--;
+    }
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && b[i] === 48)) return false;
+    addr += v * scale;
+    scale *= 256;
+    if (part < 3) {
+      if (i <= from || b[i - 1] !== 46) return false;
+      i--;
+    }
   }
-  return i;
+  // The run must end here: another digit or dot would make it something else.
+  if (i > from) {
+    const c = b[i - 1] as number;
+    if (c === 46 || (c >= 48 && c <= 57)) return false;
+  }
+  quad.start = i;
+  quad.addr = addr;
+  return true;
 }
 
 /** The pid text b[from, to) as a number, or -1 unless it is 1–9 digits (syslog-header.ts connKey). */
@@ -231,8 +272,8 @@ export class StampCache {
   private lastNow = NaN;
   private lastKind = -1;
 
-  /** Time of b[from, to): kind 0 syslog "Mmm dd hh:mm:ss", 1 RFC 3339, 2 via `parse` (string in, ms out). */
-  time(b: Buffer, from: number, to: number, kind: number, nowMs: number, parse?: (s: string) => number): number {
+  /** Time of b[from, to): kind 0 syslog "Mmm dd hh:mm:ss", 1 RFC 3339. */
+  time(b: Buffer, from: number, to: number, kind: number, nowMs: number): number {
     const len = to - from;
     if (len === this.lastLen && kind === this.lastKind && nowMs === this.lastNow && len <= 48) {
       const last = this.last;
@@ -241,7 +282,7 @@ export class StampCache {
       if (i === len) return this.lastMs;
     }
     const text = latin1(b, from, to);
-    const ms = kind === 0 ? parseSyslogTime(text, nowMs) : kind === 1 ? parseRfc3339(text) : (parse as (s: string) => number)(text);
+    const ms = kind === 0 ? parseSyslogTime(text, nowMs) : parseRfc3339(text);
     if (len <= 48) {
       this.last.set(b.subarray(from, to));
       this.lastLen = len;
@@ -250,5 +291,52 @@ export class StampCache {
       this.lastMs = ms;
     }
     return ms;
+  }
+}
+
+/** Milliseconds of the fraction "[,.]d{1,6}" at b[from + 19, to) (none: 0), or -1 when it is not one (time.ts fractionMs). */
+function fractionMs(b: Uint8Array, from: number, to: number): number {
+  const len = to - from;
+  if (len === 19) return 0;
+  const sep = b[from + 19];
+  const n = len - 20;
+  if ((sep !== 44 && sep !== 46) || n < 1 || n > 6) return -1;
+  let ms = 0;
+  for (let i = 0; i < 3; i++) {
+    const c = i < n ? (b[from + 20 + i] as number) : 48;
+    if (c < 48 || c > 57) return -1;
+    ms = ms * 10 + (c - 48);
+  }
+  for (let i = 3; i < n; i++) {
+    const c = b[from + 20 + i] as number;
+    if (c < 48 || c > 57) return -1;
+  }
+  return ms;
+}
+
+/**
+ * ProFTPD's "2026-11-22 01:32:05,187" (time.ts parseLocalDateTime) on bytes. The milliseconds change from
+ * line to line, the second rarely: the second is parsed once, the fraction in place.
+ */
+export class LocalTimeCache {
+  private second = new Uint8Array(19);
+  private secondMs = NaN;
+
+  time(b: Buffer, from: number, to: number): number {
+    if (to - from >= 19 && !Number.isNaN(this.secondMs)) {
+      const sec = this.second;
+      let i = 0;
+      while (i < 19 && b[from + i] === sec[i]) i++;
+      if (i === 19) {
+        const ms = fractionMs(b, from, to);
+        return ms < 0 ? NaN : this.secondMs + ms;
+      }
+    }
+    const t = parseLocalDateTime(latin1(b, from, to));
+    if (!Number.isNaN(t)) {
+      this.second.set(b.subarray(from, from + 19));
+      this.secondMs = t - fractionMs(b, from, to);
+    }
+    return t;
   }
 }

@@ -4,9 +4,7 @@
  * and the other messages of such a session, recognised on bytes. Mirrors proftpd.ts parseProftpd; every
  * other layout (syslog, ExtendedLog) and message is FALLBACK.
  */
-import type { BannedSet } from '../banned-set';
-import { BANNED, type ByteEvent, EVENT, FALLBACK, NONE, StampCache, ascii, endsWith, hasAt, pidBytes, v4Bytes } from './bytes';
-import { parseLocalDateTime } from './time';
+import { type ByteEvent, EVENT, FALLBACK, LocalTimeCache, NONE, ascii, endsWith, hasAt, pidBytes, v4Bytes } from './bytes';
 
 const PROFTPD = ascii('proftpd[');
 const PASS = ascii('PASS ');
@@ -15,7 +13,7 @@ const WRONG_PASSWORD = ascii(' (Login failed): Incorrect password');
 const SECURITY = ascii('SECURITY VIOLATION: ');
 const MAXIMUM = ascii('Maximum login attempts');
 
-const stamps = new StampCache();
+const stamps = new LocalTimeCache();
 
 /** First `c` in b[from, e) no further than `max` bytes on; -1 if none; -2 on a byte >= 0x80 (fall back). */
 function findByte(b: Uint8Array, c: number, from: number, e: number, max: number): number {
@@ -28,7 +26,7 @@ function findByte(b: Uint8Array, c: number, from: number, e: number, max: number
 }
 
 /** Recognises the ProFTPD line b[p, e); fills `ev` as sshdBytes does. */
-export function proftpdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, banned: BannedSet): number {
+export function proftpdBytes(b: Buffer, p: number, e: number, ev: ByteEvent): number {
   if (e - p < 20) return NONE;
   const c0 = b[p] as number;
   if (c0 < 48 || c0 > 57 || b[p + 10] !== 32) return FALLBACK; // ExtendedLog with %t, or through syslog
@@ -36,7 +34,7 @@ export function proftpdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, ban
   const tsEnd = findByte(b, 32, p + 11, e, e);
   if (tsEnd === -2) return FALLBACK;
   if (tsEnd < 0) return NONE;
-  const t = stamps.time(b, p, tsEnd, 2, 0, parseLocalDateTime);
+  const t = stamps.time(b, p, tsEnd);
   if (Number.isNaN(t)) return NONE;
   const hostEnd = findByte(b, 32, tsEnd + 1, e, e);
   if (hostEnd === -2) return FALLBACK;
@@ -92,7 +90,6 @@ export function proftpdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, ban
   ev.ipFrom = lb + 1;
   ev.ipTo = close;
   ev.v4 = v4;
-  if (banned.hasV4(v4)) return BANNED;
   ev.timeMs = t;
   ev.outcome = 'failure';
   ev.kind = 'password';

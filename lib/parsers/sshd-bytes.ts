@@ -3,8 +3,7 @@
  * with, recognised on bytes. Each branch mirrors a case of sshd.ts parseMessage; the comments say why its
  * answer is the reference's. Anything else is FALLBACK (decode the line, ask sshd.ts).
  */
-import type { BannedSet } from '../banned-set';
-import { BANNED, type ByteEvent, EVENT, FALLBACK, NONE, StampCache, ascii, dottedRunStart, endsWith, hasAt, hdr, pidBytes, printable, progIn, syslogHeader, v4Bytes } from './bytes';
+import { type ByteEvent, EVENT, FALLBACK, NONE, StampCache, ascii, endsWith, hasAt, hdr, pidBytes, printable, progIn, quad, syslogHeader, v4Before, v4Bytes } from './bytes';
 
 const PROGS = ['sshd', 'sshd-session', 'sshd-auth'].map(ascii);
 const ERROR = ascii('error: ');
@@ -12,6 +11,11 @@ const FAILED = ascii('Failed ');
 const FAILED_PASSWORD = ascii('Failed password for ');
 const INVALID = ascii('Invalid user ');
 const ACCEPTED = ascii('Accepted ');
+const ACCEPTED_PASSWORD = ascii('Accepted password for ');
+const ACCEPTED_PUBLICKEY = ascii('Accepted publickey for ');
+const SSH2_KEY = ascii(' ssh2: ');
+const SHA256 = ascii('SHA256:');
+const MD5 = ascii('MD5:');
 const PAM_AUTH = ascii('pam_unix(sshd:auth): ');
 const PAM_AUTH_SESSION = ascii('pam_unix(sshd-session:auth): ');
 const AUTH_FAILURE = ascii('authentication failure; ');
@@ -57,10 +61,9 @@ function tail(b: Uint8Array, ms: number, x: number, sep: Uint8Array | null): boo
   if (d === x || x - d > 5) return false;
   const portIdx = d - 6;
   if (!hasAt(b, portIdx, PORT, d) || portIdx < ms) return false;
-  const ipFrom = dottedRunStart(b, ms, portIdx);
-  if (ipFrom === portIdx) return false;
-  const v4 = v4Bytes(b, ipFrom, portIdx);
-  if (v4 < 0) return false;
+  if (!v4Before(b, ms, portIdx)) return false;
+  const ipFrom = quad.start;
+  const v4 = quad.addr;
   if (sep) {
     if (ipFrom - sep.length < ms || !hasAt(b, ipFrom - sep.length, sep, ipFrom)) return false;
     at.head = ipFrom - sep.length;
@@ -72,6 +75,30 @@ function tail(b: Uint8Array, ms: number, x: number, sep: Uint8Array | null): boo
   at.ipTo = portIdx;
   at.v4 = v4;
   return true;
+}
+
+/**
+ * Where the key description sshd appends to publickey lines (" ssh2: ED25519 SHA256:…") starts, when the
+ * message b[ms, x) ends in one as sshd.ts KEY_DESC defines it (/^ ssh2: [A-Z0-9@.-]+ (?:SHA256|MD5):[A-Za-z0-9+/=:]+$/);
+ * -1 otherwise. That start is also the last " ssh2: " (neither the type nor the hash can hold one).
+ */
+function keyDescStart(b: Uint8Array, ms: number, x: number): number {
+  let i = x;
+  while (i > ms) {
+    const c = b[i - 1] as number;
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 47 && c <= 58) || c === 43 || c === 61)) break; // A-Za-z / 0-9 : + =
+    i--;
+  }
+  const hash = i;
+  if (!((hasAt(b, hash, SHA256, x) && x > hash + 7) || (hasAt(b, hash, MD5, x) && x > hash + 4)) || b[hash - 1] !== 32) return -1;
+  let t = hash - 1;
+  while (t > ms) {
+    const c = b[t - 1] as number;
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 64 || c === 46 || c === 45)) break; // A-Z 0-9 @ . -
+    t--;
+  }
+  if (t === hash - 1 || !hasAt(b, t - 7, SSH2_KEY, t) || t - 7 < ms) return -1;
+  return t - 7;
 }
 
 /** pam_unix fields from `f` to the end `e`: fills `at` and the user bounds of `ev`; false: fall back. */
@@ -106,10 +133,10 @@ function pamFields(b: Uint8Array, f: number, e: number, ev: ByteEvent): boolean 
 }
 
 /**
- * Recognises the sshd line b[p, e). On EVENT, `ev` holds the event; on BANNED, ev.conn and the address
- * bounds (ev.ipFrom, ev.ipTo) say which connection and address.
+ * Recognises the sshd line b[p, e). On EVENT, `ev` holds the event; its time is NaN when the header's is
+ * malformed (sshd.ts then reports a banned address as banned, and drops any other line: see decide()).
  */
-export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, banned: BannedSet, nowMs: number): number {
+export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs: number): number {
   if (e - p < 10) return NONE;
   const h = syslogHeader(b, p, e);
   if (h !== EVENT) return FALLBACK; // no header: a bare `sshd -E` line (or a non-ASCII header)
@@ -199,8 +226,28 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, banned
       break;
     }
     // The other messages sshd.ts knows are rare: recognise their start, leave them to it.
-    case 65:
-      return hasAt(b, ms, ACCEPTED, e) ? FALLBACK : NONE;
+    case 65: {
+      // "Accepted password|publickey for U from IP port N ssh2[: KEYTYPE SHA256:…]"
+      if (!hasAt(b, ms, ACCEPTED, e)) return NONE;
+      const prefix = hasAt(b, ms, ACCEPTED_PASSWORD, e) ? ACCEPTED_PASSWORD : hasAt(b, ms, ACCEPTED_PUBLICKEY, e) ? ACCEPTED_PUBLICKEY : null;
+      if (!prefix) return FALLBACK;
+      let x = e;
+      if (endsWith(b, PREAUTH, ms, x)) x -= 10;
+      if (endsWith(b, SSH2, ms, x) || endsWith(b, SSH1, ms, x)) x -= 5;
+      else {
+        x = keyDescStart(b, ms, x);
+        if (x < 0) return FALLBACK;
+      }
+      if (!tail(b, ms, x, FROM)) return FALLBACK;
+      const uf = ms + prefix.length;
+      if (at.head < uf) return FALLBACK;
+      ev.userFrom = uf;
+      ev.userTo = at.head;
+      outcome = 'success';
+      kind = 'success';
+      evidence = 'attempt';
+      break;
+    }
     case 101:
       return hasAt(b, ms, ERROR, e) ? FALLBACK : NONE;
     case 85:
@@ -220,10 +267,7 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, banned
   ev.ipFrom = at.ipFrom;
   ev.ipTo = at.ipTo;
   ev.v4 = at.v4;
-  if (banned.hasV4(at.v4)) return BANNED;
-  const t = stamps.time(b, p, hdr.stampEnd, hdr.rfc ? 1 : 0, nowMs);
-  if (Number.isNaN(t)) return NONE;
-  ev.timeMs = t;
+  ev.timeMs = stamps.time(b, p, hdr.stampEnd, hdr.rfc ? 1 : 0, nowMs);
   ev.outcome = outcome;
   ev.kind = kind;
   ev.evidence = evidence;

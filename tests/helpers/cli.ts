@@ -11,8 +11,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { cwd?: string; bin?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [opts.bin ? path.join(ROOT, 'dist', 'bin', `${opts.bin}.js`) : CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function cli(args: string[], opts: { cwd?: string; bin?: string; env?: Record<string, string> } = {}): CliResult {
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const r = spawnSync(process.execPath, [opts.bin ? path.join(ROOT, 'dist', 'bin', `${opts.bin}.js`) : CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

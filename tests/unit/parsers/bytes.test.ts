@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { PARSERS_IN_PLACE, type ParseContext } from '../../../lib/parsers';
 import { BannedSet } from '../../../lib/banned-set';
-import { BANNED, EVENT, FALLBACK, NONE, newByteEvent } from '../../../lib/parsers/bytes';
+import { BANNED, EVENT, FALLBACK, NONE, decide, newByteEvent } from '../../../lib/parsers/bytes';
 import { sshdBytes } from '../../../lib/parsers/sshd-bytes';
 import { proftpdBytes } from '../../../lib/parsers/proftpd-bytes';
 import { FIXTURE_DIR, readFixture } from '../../helpers/fixtures';
@@ -42,8 +42,9 @@ function fast(parser: Parser, bytes: Buffer, banned: BannedSet): Outcome | 'fall
   const after = Buffer.from('\n2026-11-22 01:32:05,187 h proftpd[1] s (a[198.51.100.2]): USER x (Login failed): Incorrect password\n');
   const buf = Buffer.concat([before, bytes, after]);
   const ev = newByteEvent();
-  const r = FAST[parser](buf, before.length, before.length + bytes.length, ev, banned, nowMs);
+  let r = FAST[parser](buf, before.length, before.length + bytes.length, ev, nowMs);
   if (r === FALLBACK) return 'fallback';
+  if (r === EVENT) r = decide(ev, banned);
   if (r === NONE) return { r: 'none' };
   const ip = buf.toString('latin1', ev.ipFrom, ev.ipTo);
   if (r === BANNED) return { r: 'banned', conn: ev.conn, ip };
@@ -88,6 +89,9 @@ const ATTACK: Record<Parser, string[]> = {
     'Nov 26 16:12:20 web1 sshd[778947]: PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.7  user=root',
     'Nov 26 16:12:20 web1 sshd[778947]: Connection closed by invalid user oracle 192.0.2.7 port 58946 [preauth]',
     'Nov 26 16:12:20 web1 sshd[778947]: Connection closed by authenticating user root 192.0.2.7 port 58946 [preauth]',
+    'Nov 26 16:12:20 web1 sshd[778947]: Accepted password for bob from 192.0.2.7 port 58946 ssh2',
+    'Nov 26 16:12:20 web1 sshd[778947]: Accepted publickey for bob from 192.0.2.7 port 58946 ssh2: ED25519 SHA256:Xr3m1b5kq7J2pX9Z8c4t0mQ1nLw6oYv3uHa2sTe5fGk',
+    'Nov 26 16:12:20 web1 sshd[778947]: Accepted publickey for bob from 192.0.2.7 port 58946 ssh2: RSA-CERT MD5:ab:cd:ef',
     'Nov 26 16:12:20 web1 sshd[778947]: Received disconnect from 192.0.2.7 port 58946:11: Bye Bye [preauth]',
     'Nov 26 16:12:20 web1 sshd[778947]: Disconnected from authenticating user root 192.0.2.7 port 58946 [preauth]',
     'Nov 26 16:12:20 web1 sshd[778947]: pam_unix(sshd:session): session opened for user bob(uid=1000) by (uid=0)',
@@ -131,6 +135,11 @@ const EDGES: Record<Parser, string[]> = {
     H + 'Invalid user  from 192.0.2.7 port 5',
     H + 'Invalid user x from 192.0.2.7 port 5 ssh2: RSA SHA256:abc',
     H + 'Connection closed by invalid user  192.0.2.7 port 1 [preauth]',
+    ...['', ' ssh2', ' ssh2:', ' ssh2: ', ' ssh2: RSA', ' ssh2: RSA SHA256:', ' ssh2: RSA SHA256:x y', ' ssh2: rsa SHA256:x', ' ssh2:  RSA SHA256:x', ' ssh2: RSA  SHA256:x', ' ssh2: RSA SHA257:x', ' ssh2: RSA MD5:', ' ssh2: RSA MD5:a', ' ssh2: R@S.A-1 SHA256:a+/=:b', ' ssh2: RSA SHA256:a [preauth]', ' ssh3: RSA SHA256:a'].map((k) => `${H}Accepted publickey for bob from 192.0.2.7 port 22${k}`),
+    H + 'Accepted publickey for  from 192.0.2.7 port 22 ssh2',
+    H + 'Accepted publickey for from 192.0.2.7 port 22 ssh2',
+    H + 'Accepted keyboard-interactive/pam for bob from 192.0.2.7 port 22 ssh2',
+    H + 'Accepted publickey for bob ssh2: RSA SHA256:x from 192.0.2.7 port 22 ssh2',
     H + 'Connection closed by invalid user 192.0.2.7 port 1 [preauth]',
     H + 'Connection closed by invalid user x 192.0.2.7 port 1',
     'Nov 26 16:12:20 web1 sshd[]: Failed password for root from 192.0.2.7 port 22 ssh2',
