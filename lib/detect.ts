@@ -49,10 +49,30 @@ function countSince(list: Failure[], since: number, flag: number): number {
   return n;
 }
 
+/** Figures of a rule set that every recorded failure needs, worked out once per rule set. */
+interface Limits {
+  rules: RuleSet | null;
+  /** No rule can fire with fewer failures than this. */
+  least: number;
+  /** Failures kept per target (see recordFailure). */
+  maxKeep: number;
+  window: number;
+}
+const limits: Limits = { rules: null, least: 0, maxKeep: 0, window: 0 };
+function limitsOf(rules: RuleSet): Limits {
+  if (limits.rules !== rules) {
+    limits.rules = rules;
+    limits.least = Math.min(rules.suspiciousThreshold, rules.invalidUserThreshold, rules.loginThreshold, rules.slowThreshold);
+    limits.maxKeep = Math.max(rules.loginThreshold, rules.slowThreshold, rules.invalidUserThreshold, rules.suspiciousThreshold) * 2 + 8;
+    limits.window = windowOf(rules);
+  }
+  return limits;
+}
+
 /** The rule `list` now breaks, checked in order of severity, with its failure count; or null. */
 export function checkRules(list: Failure[], rules: RuleSet, nowSec: number): { rule: RuleName; failures: number } | null {
   // Most tracked addresses have failed once or twice: no rule can fire below the smallest threshold.
-  if (list.length < Math.min(rules.suspiciousThreshold, rules.invalidUserThreshold, rules.loginThreshold, rules.slowThreshold)) return null;
+  if (list.length < limitsOf(rules).least) return null;
   let n = countSince(list, nowSec - rules.suspiciousPeriodSec, FLAG_SUSPICIOUS);
   if (n >= rules.suspiciousThreshold) return { rule: 'suspicious_users', failures: n };
   n = countSince(list, nowSec - rules.invalidUserPeriodSec, FLAG_INVALID);
@@ -89,13 +109,15 @@ export function recordFailure(
     history.set(target, list);
   }
   const packed = packFailure(tSec, flags);
-  const last = list[list.length - 1];
+  const last = list.length > 0 ? (list[list.length - 1] as Failure) : -1;
   for (let i = 0; i < n; i++) list.push(packed);
-  if (last !== undefined && failureTime(last) > tSec) list.sort((a, b) => a - b); // out-of-order lines (merged logs)
+  if (last >= 0 && failureTime(last) > tSec) list.sort((a, b) => a - b); // out-of-order lines (merged logs)
   // Bound memory: nothing older than the longest window can count again.
-  const maxKeep = Math.max(rules.loginThreshold, rules.slowThreshold, rules.invalidUserThreshold, rules.suspiciousThreshold) * 2 + 8;
+  const lim = limitsOf(rules);
+  const maxKeep = lim.maxKeep;
+  if (list.length < lim.least) return null;
   if (list.length > maxKeep) {
-    const cutoff = tSec - windowOf(rules);
+    const cutoff = tSec - lim.window;
     let drop = 0;
     while (drop < list.length && failureTime(list[drop] as Failure) <= cutoff) drop++;
     if (list.length - drop > maxKeep) drop = list.length - maxKeep;

@@ -74,7 +74,7 @@ export type Offload = (fd: number, from: number, to: number) => (() => Promise<n
 /** Below this many unread bytes a second thread costs more to start than it saves. */
 export const OFFLOAD_MIN_BYTES = 16 << 20;
 /** The share of a big read given to the other thread (this thread also counts all that both parse). */
-const OFFLOAD_SHARE = 0.8;
+const OFFLOAD_SHARE = 0.7;
 
 /** Offset just after the first newline at or after `off` (searching 64 KiB), or -1. */
 async function lineStartAt(fh: fs.promises.FileHandle, off: number): Promise<number> {

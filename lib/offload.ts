@@ -25,7 +25,8 @@ export function workerOffload(opts: RecorderOptions, replay: (b: RecordBatch) =>
     const job: WorkerJob = { ...opts, suspicious: [...opts.suspicious], fd, from, to };
     let worker: Worker;
     try {
-      worker = new Worker(WORKER_FILE, { workerData: job });
+      // A small young generation: the worker only keeps one chunk's records at a time (less memory).
+      worker = new Worker(WORKER_FILE, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } });
     } catch {
       return null;
     }

@@ -115,8 +115,9 @@ export function createLineHandler(opts: {
       fev.evidence = EVIDENCE[(code >> 5) & 3] as LoginEvent['evidence'];
       fev.count = code >> 8;
       fev.conn = conn;
-      fev.ip = v4Text(v4);
-      countEvent(fev, ((code >> 7) & 1) === 1);
+      fev.ip = v4String(v4);
+      // The target is the address itself (IPv4), and it was just found not banned.
+      countEvent(fev, ((code >> 7) & 1) === 1, true);
     }
     batch.n = 0;
     batch.lines = 0;
@@ -135,15 +136,28 @@ export function createLineHandler(opts: {
     replay(batch);
   };
 
-  const countEvent = (ev: LoginEvent, isSus: boolean) => {
+  // Recent addresses' strings, reused: an attacker's lines come in bursts, and a string that was already
+  // used as a Map key keeps its hash (no allocation, no re-hashing in the reconciler and the history).
+  const v4Strings: string[] = new Array(4096).fill('');
+  const v4Keys = new Float64Array(4096).fill(-1);
+  const v4String = (v4: number): string => {
+    const i = Math.imul(v4 | 0, 0x9e3779b1) >>> 20;
+    if (v4Keys[i] === v4) return v4Strings[i] as string;
+    const text = v4Text(v4);
+    v4Keys[i] = v4;
+    v4Strings[i] = text;
+    return text;
+  };
+
+  const countEvent = (ev: LoginEvent, isSus: boolean, v4Free = false) => {
     const n = dedup.count(ev);
     if (n === 0) return;
     if (!wlEmpty && isWhitelisted(ev.ip, whitelist)) {
       stats.failures += n;
       return;
     }
-    const target = banTarget(ev.ip, source.ipv6Prefix, whitelist);
-    if (skip.has(target)) {
+    const target = v4Free ? ev.ip : banTarget(ev.ip, source.ipv6Prefix, whitelist);
+    if (!v4Free && skip.has(target)) {
       stats.banned++;
       return;
     }

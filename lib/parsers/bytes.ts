@@ -71,19 +71,42 @@ export const newByteEvent = (): ByteEvent => ({
  */
 export const latin1 = (b: Buffer, from: number, to: number): string => (b as unknown as { latin1Slice(a: number, z: number): string }).latin1Slice(from, to);
 
-/** The bytes of an ASCII string, for comparing in place. */
-export const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+/** A fixed ASCII text to compare in place: its bytes, and the same as little-endian 32-bit words. */
+export interface Pattern {
+  length: number;
+  bytes: Uint8Array;
+  words: Int32Array;
+}
+
+export function ascii(s: string): Pattern {
+  const bytes = Uint8Array.from(s, (c) => c.charCodeAt(0));
+  const words = new Int32Array(bytes.length >> 2);
+  for (let w = 0; w < words.length; w++) words[w] = bytes[4 * w]! | (bytes[4 * w + 1]! << 8) | (bytes[4 * w + 2]! << 16) | (bytes[4 * w + 3]! << 24);
+  return { length: bytes.length, bytes, words };
+}
+
+// A view of the buffer being parsed, for comparing four bytes at a time (made once per buffer).
+let viewOf: Uint8Array | null = null;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(4));
 
 /** b[at, at + p.length) equals p, and lies before `end`. */
-export function hasAt(b: Uint8Array, at: number, p: Uint8Array, end: number): boolean {
+export function hasAt(b: Uint8Array, at: number, p: Pattern, end: number): boolean {
   const n = p.length;
   if (at < 0 || at + n > end) return false;
-  for (let i = 0; i < n; i++) if (b[at + i] !== p[i]) return false;
+  if (b !== viewOf) {
+    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    viewOf = b;
+  }
+  const words = p.words;
+  let i = 0;
+  for (let w = 0; w < words.length; w++, i += 4) if (view.getInt32(at + i, true) !== words[w]) return false;
+  const bytes = p.bytes;
+  for (; i < n; i++) if (b[at + i] !== bytes[i]) return false;
   return true;
 }
 
 /** The line b[.., end) ends with p, not reaching back before `from`. */
-export const endsWith = (b: Uint8Array, p: Uint8Array, from: number, end: number): boolean => end - p.length >= from && hasAt(b, end - p.length, p, end);
+export const endsWith = (b: Uint8Array, p: Pattern, from: number, end: number): boolean => end - p.length >= from && hasAt(b, end - p.length, p, end);
 
 /**
  * The dotted quad at b[from, to) as a number, or -1 unless it is a strict one (the rules of ip.ts v4At and
@@ -177,6 +200,18 @@ export function printable(b: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
+/** No byte of b[from, to) is >= 0x80 (four at a time). */
+function asciiRange(b: Uint8Array, from: number, to: number): boolean {
+  if (b !== viewOf) {
+    view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    viewOf = b;
+  }
+  let i = from;
+  for (; i + 4 <= to; i += 4) if ((view.getInt32(i, true) & 0x80808080) !== 0) return false;
+  for (; i < to; i++) if ((b[i] as number) >= 128) return false;
+  return true;
+}
+
 /** Header fields found by syslogHeader (offsets into the buffer); reused. */
 export const hdr = { rfc: false, stampEnd: 0, progStart: 0, progEnd: 0, pidStart: 0, pidEnd: 0, msgStart: 0 };
 
@@ -212,7 +247,7 @@ export function syslogHeader(b: Uint8Array, p: number, e: number): number {
     return NONE;
   }
   // The reference finds these fields by character position: the bytes before them must be characters.
-  for (let i = p; i < pos; i++) if ((b[i] as number) >= 128) return FALLBACK;
+  if (!asciiRange(b, p, pos)) return FALLBACK;
   let hostEnd = -1;
   for (let i = pos; i < e; i++) {
     const c = b[i] as number;
@@ -255,7 +290,7 @@ export function syslogHeader(b: Uint8Array, p: number, e: number): number {
 }
 
 /** The header's program name is one of `names`. */
-export function progIn(b: Uint8Array, names: readonly Uint8Array[]): boolean {
+export function progIn(b: Uint8Array, names: readonly Pattern[]): boolean {
   const len = hdr.progEnd - hdr.progStart;
   for (const n of names) if (n.length === len && hasAt(b, hdr.progStart, n, hdr.progEnd)) return true;
   return false;

@@ -3,7 +3,7 @@
  * with, recognised on bytes. Each branch mirrors a case of sshd.ts parseMessage; the comments say why its
  * answer is the reference's. Anything else is FALLBACK (decode the line, ask sshd.ts).
  */
-import { type ByteEvent, EVENT, FALLBACK, NONE, StampCache, ascii, endsWith, hasAt, hdr, pidBytes, printable, progIn, quad, syslogHeader, v4Before, v4Bytes } from './bytes';
+import { type ByteEvent, EVENT, FALLBACK, NONE, type Pattern, StampCache, ascii, endsWith, hasAt, hdr, pidBytes, printable, progIn, quad, syslogHeader, v4Before, v4Bytes } from './bytes';
 
 const PROGS = ['sshd', 'sshd-session', 'sshd-auth'].map(ascii);
 const ERROR = ascii('error: ');
@@ -51,7 +51,7 @@ const at = { ipFrom: 0, ipTo: 0, v4: -1, head: 0 };
  * and the digits, dots and the end of the message have none), so the positions found here are the same.
  * Also rules out sshd.ts's key-description branch: that needs the message to end in "SHA256:…" or "MD5:…".
  */
-function tail(b: Uint8Array, ms: number, x: number, sep: Uint8Array | null): boolean {
+function tail(b: Uint8Array, ms: number, x: number, sep: Pattern | null): boolean {
   let d = x;
   while (d > ms && x - d < 6) {
     const c = b[d - 1] as number;
