@@ -81,6 +81,8 @@ export function createLineHandler(opts: {
   // recorded by a worker thread and handed to replay() in order.
   /** The event handed on for a recorded line (reused: countEvent keeps nothing of it). */
   const fev: LoginEvent = { timeMs: 0, parser: source.parser, outcome: 'failure', kind: 'password', ip: '', user: '', count: 1, conn: undefined, evidence: 'attempt' };
+  let lastBannedConn = -1;
+  let lastBannedV4 = -1;
   const replay = (batch: RecordBatch) => {
     stats.lines += batch.lines;
     const recs = batch.recs;
@@ -88,6 +90,7 @@ export function createLineHandler(opts: {
     for (let o = 0; o < end; o += REC) {
       const code = recs[o] as number;
       if ((code & 3) === R_FALLBACK) {
+        lastBannedConn = -1;
         const line = batch.fallbacks[recs[o + 1] as number] as string;
         const ev = parse(line, 0, line.length, ctx);
         if (ev) handleEvent(ev);
@@ -102,11 +105,18 @@ export function createLineHandler(opts: {
         if (!Number.isNaN(recs[o + 3] as number)) stats.events++;
         continue;
       }
-      if (skip.hasV4(v4)) {
+      if ((conn === lastBannedConn && v4 === lastBannedV4) || skip.hasV4(v4)) {
+        // The record before was about the same connection and banned address: still banned (bans are only
+        // added), and seenV4 left that connection either forgotten or with this address: nothing to do.
         stats.banned++;
-        dedup.seenV4(conn, v4);
+        if (conn !== lastBannedConn || v4 !== lastBannedV4) {
+          dedup.seenV4(conn, v4);
+          lastBannedConn = conn;
+          lastBannedV4 = v4;
+        }
         continue;
       }
+      lastBannedConn = -1;
       const t = recs[o + 3] as number;
       if (Number.isNaN(t)) continue;
       stats.events++;

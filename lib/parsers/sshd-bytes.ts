@@ -207,7 +207,7 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
       }
       if (i === ms + 4 || i - ms > 8 || !hasAt(b, i, MORE, e)) return FALLBACK;
       i += MORE.length;
-      if (b[i] === 115) i++; // failures
+      if (b[i] === 115) i += 1; // failures
       if (!hasAt(b, i, SEMI, e)) return FALLBACK;
       if (!pamFields(b, i + 2, e, ev)) return FALLBACK;
       count = n;
