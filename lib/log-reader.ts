@@ -65,11 +65,18 @@ export function linesOf(onLine: OnLine): OnChunk {
 }
 
 /**
- * Hands file bytes [from, to) (whole lines) to another thread; the returned function, called once the lines
- * before `from` were handled, delivers that thread's results in order and returns the offset they reach
- * (`to`, or less if the thread failed: the reader reads on from there itself). Null: not now.
+ * Hands file bytes [from, to) (whole lines) to another thread. Once the lines before `from` were handled,
+ * finish() delivers that thread's results in order and returns the offset they reach (`to`, or less if the
+ * thread failed: the reader reads on from there itself). Null: not now.
  */
-export type Offload = (fd: number, from: number, to: number) => (() => Promise<number>) | null;
+export type Offload = (fd: number, from: number, to: number) => OffloadedRange | null;
+
+export interface OffloadedRange {
+  /** Delivers the other thread's results in order; returns the offset they reach. */
+  finish: () => Promise<number>;
+  /** Stops the other thread (this thread could not read up to the range). */
+  abort: () => void;
+}
 
 /** Below this many unread bytes a second thread costs more to start than it saves. */
 export const OFFLOAD_MIN_BYTES = 16 << 20;
@@ -105,16 +112,25 @@ async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnCh
     if (size - start >= OFFLOAD_MIN_BYTES) {
       const mid = await lineStartAt(fh, start + Math.floor((size - start) * (1 - OFFLOAD_SHARE)));
       const end = await lineEndBefore(fh, size);
-      const finish = mid > start && end > mid ? offload(fh.fd, mid, end) : null;
-      if (finish) {
-        const reached = await readRange(fh, start, mid, onChunk, onProgress);
+      const other = mid > start && end > mid ? offload(fh.fd, mid, end) : null;
+      if (other) {
+        let reached: number;
+        try {
+          reached = await readRange(fh, start, mid, onChunk, onProgress);
+        } catch (e) {
+          other.abort();
+          throw e;
+        }
         // The first part ends exactly at `mid` unless a dropped monster line ran across it: then the other
         // thread's results do not follow on, and this thread reads on alone.
         if (reached === mid) {
-          start = await finish();
+          start = await other.finish();
           offloaded = start - mid;
           onProgress?.(start);
-        } else start = reached;
+        } else {
+          other.abort();
+          start = reached;
+        }
       }
     }
   }

@@ -49,13 +49,16 @@ export function workerOffload(opts: RecorderOptions, replay: (b: RecordBatch) =>
       worker.on('error', () => resolve());
       worker.on('exit', () => resolve());
     });
-    return async () => {
-      replaying = true;
-      for (const b of waiting) deliver(b);
-      waiting.length = 0;
-      await settled;
-      await worker.terminate();
-      return delivered;
+    return {
+      finish: async () => {
+        replaying = true;
+        for (const b of waiting) deliver(b);
+        waiting.length = 0;
+        await settled;
+        await worker.terminate();
+        return delivered;
+      },
+      abort: () => void worker.terminate(),
     };
   };
 }
