@@ -101,6 +101,24 @@ function banLine(b: Ban): string {
   return line;
 }
 
+/** One ban as its database line: the exact text bans.json holds for it (and the journal, lib/ban-journal.ts). */
+export function encodeBanLine(b: Ban): string {
+  return banLine(b);
+}
+
+/** Decodes one database line (a journal entry); the line is remembered for the next save. */
+export function decodeBanLine(line: string): Ban | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return 'not valid JSON';
+  }
+  const r = decodeBan(v);
+  if (typeof r !== 'string') encodedLine.set(r, line);
+  return r;
+}
+
 /** Serialises the database (sorted, so unchanged content gives identical bytes). */
 export function encodeDb(db: BanDb): string {
   const bans = [...db.bans].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.bannedAt.getTime() - b.bannedAt.getTime()));
