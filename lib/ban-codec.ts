@@ -95,10 +95,24 @@ const encodedLine = new WeakMap<Ban, string>();
 function banLine(b: Ban): string {
   let line = encodedLine.get(b);
   if (line === undefined) {
-    line = JSON.stringify(encodeBan(b));
+    line = formatBanLine(b);
     encodedLine.set(b, line);
   }
   return line;
+}
+
+/** Strings JSON.stringify writes as they are, between quotes: printable ASCII without `"` and `\\`. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const jsonString = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+const jsonNumber = (n: number): string => (Number.isFinite(n) ? `${n}` : 'null');
+
+/**
+ * Exactly the text of JSON.stringify(encodeBan(b)), built directly: a commit of tens of thousands of new bans
+ * spent most of its time creating and serialising the intermediate objects. (A test holds the two equal.)
+ */
+export function formatBanLine(b: Ban): string {
+  const exp = b.expiresAt ? `"${b.expiresAt.toISOString()}"` : 'null';
+  return `{"ip":${jsonString(b.ip)},"rule":${jsonString(b.rule)},"reason":${jsonString(b.reason)},"failures":${jsonNumber(b.failures)},"source":${jsonString(b.source)},"origin":${jsonString(b.origin)},"node":${jsonString(b.node)},"bannedAt":"${b.bannedAt.toISOString()}","expiresAt":${exp},"banCount":${jsonNumber(b.banCount)}}`;
 }
 
 /** One ban as its database line: the exact text bans.json holds for it (and the journal, lib/ban-journal.ts). */
