@@ -95,9 +95,10 @@ export function denyLine(target: string): string {
   return `ALL: ${formatNet({ ...net, prefix: 32 })}/${mask}`;
 }
 
-/** Renders the whole file: foreign lines as they were, then the managed block with `targets` (sorted). */
-export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targets: readonly string[]): string {
-  const sorted = sortByTarget(targets, (t) => t);
+/** Renders the whole file: foreign lines as they were, then the managed block with `targets` (sorted; `sorted`: they already are). */
+export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targets: readonly string[], opts: { sorted?: boolean } = {}): string {
+  // A commit passes its active targets already in this order (lib/bans.ts activeBans): no need to sort again.
+  const sorted = opts.sorted ? targets : sortByTarget(targets, (t) => t);
   const block = [BEGIN_MARKER, ...sorted.map(denyLine), END_MARKER];
   return `${[...parsed.before, ...block, ...parsed.after].join('\n')}\n`;
 }

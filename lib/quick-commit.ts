@@ -131,7 +131,7 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   if (q.denyText !== null && q.block) {
     const spliced = spliceDenyFile(q.denyText, q.block, contents.active, newTargets);
     active = spliced.targets;
-    if (newTargets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.text, { mode: 0o644, keepOwner: true });
+    if (newTargets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.text, { mode: 0o644, keepOwner: true, changed: true });
   } else {
     active = mergeSorted(contents.active, sortByTarget(newTargets, (t) => t));
   }

@@ -142,7 +142,7 @@ function saveStamp(ctx: Context, head: Omit<StampHead, 'version' | 'settings' | 
   const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, active: c.active.length, counts: c.counts.size, unbans, sum: sha1(body) };
   const text = Buffer.concat([Buffer.from(`${JSON.stringify(full)}\n`), body]);
   try {
-    writeFileAtomic(stampFile(ctx), text, { mode: 0o600 });
+    writeFileAtomic(stampFile(ctx), text, { mode: 0o600, changed: true });
   } catch (e) {
     // Only a shortcut is lost; make sure no old stamp outlives this commit.
     fs.rmSync(stampFile(ctx), { force: true });

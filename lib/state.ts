@@ -222,7 +222,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (newDb !== loaded.db || loaded.recovered || loaded.journal) saveDb(ctx, newDb, loaded.recovered);
   if (cfg.backends.includes('hostsdeny')) {
     if (!deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
-    applied.denyFileChanged = writeFileAtomic(denyWritePath(ctx), renderDenyFile(deny.parsed, targets), { mode: 0o644, keepOwner: true });
+    applied.denyFileChanged = writeFileAtomic(denyWritePath(ctx), renderDenyFile(deny.parsed, targets, { sorted: true }), { mode: 0o644, keepOwner: true });
   }
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();

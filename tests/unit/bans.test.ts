@@ -94,3 +94,13 @@ test('a ban line built directly is exactly JSON.stringify of the encoded ban, wh
     }
   }
 });
+
+test('the database text is one JSON.stringify(encodeBan) line per ban, however many new bans are saved at once', () => {
+  const { encodeBan } = jest.requireActual('../../lib/ban-codec') as typeof import('../../lib/ban-codec');
+  const odd = ['plain', 'with "quotes"', '},{"ip":"192.0.2.9"}', 'back\\slash', 'café', ''];
+  const bans = Array.from({ length: 150 }, (_, i) => makeBan({ ip: `192.0.2.${i}`, reason: odd[i % odd.length] as string, expiresAt: i % 3 ? null : t('02:00:00') }));
+  const text = encodeDb({ bans, unbans: [] });
+  const sorted = [...bans].sort((a, b) => (a.ip < b.ip ? -1 : 1));
+  expect(text).toBe(`{"version":1,"bans":[\n${sorted.map((b) => JSON.stringify(encodeBan(b))).join(',\n')}\n],"unbans":[]}\n`);
+  expect(decodeDb(text, 'bans.json').db.bans).toHaveLength(150);
+});
