@@ -12,6 +12,8 @@ export interface WriteOptions {
   mode: number;
   /** Keep the owner and group of the file being replaced (root rewriting a file owned by someone else). */
   keepOwner?: boolean;
+  /** The caller knows the content differs (new lines, a new commit time): skip reading the old file to compare. */
+  changed?: boolean;
 }
 
 /** Writes `content` to `file` atomically; returns false (and writes nothing) when the content is unchanged. */
@@ -20,7 +22,7 @@ export function writeFileAtomic(file: string, content: string | Buffer, opts: Wr
   let old: fs.Stats | null = null;
   try {
     old = fs.statSync(file);
-    if (old.size === data.length && fs.readFileSync(file).equals(data)) return false;
+    if (!opts.changed && old.size === data.length && fs.readFileSync(file).equals(data)) return false;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(file, e);
   }

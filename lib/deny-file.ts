@@ -95,9 +95,61 @@ export function denyLine(target: string): string {
   return `ALL: ${formatNet({ ...net, prefix: 32 })}/${mask}`;
 }
 
-/** Renders the whole file: foreign lines as they were, then the managed block with `targets` (sorted). */
-export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targets: readonly string[]): string {
-  const sorted = sortByTarget(targets, (t) => t);
+/** Renders the whole file: foreign lines as they were, then the managed block with `targets` (sorted; `sorted`: they already are). */
+export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targets: readonly string[], opts: { sorted?: boolean } = {}): string {
+  // A commit passes its active targets already in this order (lib/bans.ts activeBans): no need to sort again.
+  const sorted = opts.sorted ? targets : sortByTarget(targets, (t) => t);
   const block = [BEGIN_MARKER, ...sorted.map(denyLine), END_MARKER];
   return `${[...parsed.before, ...block, ...parsed.after].join('\n')}\n`;
+}
+
+/** The order renderDenyFile writes targets in (lib/ip.ts sortByTarget): IPv4 before IPv6, then by text. */
+export function targetBefore(a: string, b: string): boolean {
+  const fa = a.includes(':');
+  const fb = b.includes(':');
+  return fa === fb ? a < b : fb;
+}
+
+/** Where the managed block's lines are in `text`, when it holds exactly `count` lines between intact markers. */
+export function managedBlockAt(text: string, count: number): { from: number; to: number } | null {
+  const begin = text.startsWith(`${BEGIN_MARKER}\n`) ? 0 : text.indexOf(`\n${BEGIN_MARKER}\n`);
+  if (begin < 0) return null;
+  const from = begin === 0 ? BEGIN_MARKER.length + 1 : begin + BEGIN_MARKER.length + 2;
+  let to = from;
+  for (let i = 0; i < count; i++) {
+    const nl = text.indexOf('\n', to);
+    if (nl < 0) return null;
+    to = nl + 1;
+  }
+  return text.startsWith(`${END_MARKER}\n`, to) ? { from, to } : null;
+}
+
+/**
+ * Adds targets to a deny file that renderDenyFile wrote for `targets` (its block located by managedBlockAt):
+ * the new lines go to their sorted places and nothing else is touched, which gives byte for byte what
+ * renderDenyFile would for both lists together, without re-rendering tens of thousands of lines.
+ */
+export function spliceDenyFile(text: string, block: { from: number; to: number }, targets: readonly string[], added: readonly string[]): { text: string; targets: string[] } {
+  const lines = block.to > block.from ? text.slice(block.from, block.to - 1).split('\n') : [];
+  const add = sortByTarget(added, (t) => t);
+  const outLines: string[] = [];
+  const outTargets: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < targets.length || j < add.length) {
+    const t = targets[i];
+    const a = add[j];
+    if (a === undefined || (t !== undefined && targetBefore(t, a))) {
+      outTargets.push(t as string);
+      outLines.push(lines[i] as string);
+      i++;
+    } else {
+      if (a !== t) {
+        outTargets.push(a);
+        outLines.push(denyLine(a));
+      }
+      j++;
+    }
+  }
+  return { text: `${text.slice(0, block.from)}${outLines.length ? `${outLines.join('\n')}\n` : ''}${text.slice(block.to)}`, targets: outTargets };
 }

@@ -16,14 +16,16 @@ export function parseBanDuration(text: string): number | null | undefined {
   return s === 0 ? null : s;
 }
 
+const FORMAT_UNITS = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const;
+
 /** Formats seconds compactly for humans: 90061 → "1d1h1m". */
 export function formatDuration(sec: number): string {
   if (sec < 1) return '0s';
-  const units = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const;
   const rest = Math.round(sec);
-  const i = units.findIndex(([, size]) => rest >= size);
-  const [u1, s1] = units[i]!;
+  let i = 0;
+  while (i < 3 && rest < FORMAT_UNITS[i]![1]) i++;
+  const [u1, s1] = FORMAT_UNITS[i]!;
   const first = Math.floor(rest / s1);
-  const next = units[i + 1];
+  const next = FORMAT_UNITS[i + 1];
   return next ? `${first}${u1}${Math.floor((rest - first * s1) / next[1])}${next[0]}` : `${first}${u1}`;
 }

@@ -1,6 +1,6 @@
 /**
  * What a scan remembers between runs, in state_dir: log positions (positions.json) and the failures still
- * inside the longest window (history.txt). Damaged files are reported and started afresh: losing them
+ * inside the longest window (history.bin). Damaged files are reported and started afresh: losing them
  * can only re-read a log, never lose a ban.
  */
 import * as path from 'node:path';
@@ -8,6 +8,7 @@ import type { Failure } from './types';
 import type { FilePosition } from './log-reader';
 import type { History } from './detect';
 import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { readJsonFile, writeJsonFile } from './json-file';
 import { writeFileAtomic } from './atomic-write';
 import { parseIp, parseTarget } from './ip';
@@ -22,7 +23,9 @@ export interface ScanState {
 }
 
 const posFile = (stateDir: string) => path.join(stateDir, 'positions.json');
-const histFile = (stateDir: string) => path.join(stateDir, 'history.txt');
+const histFile = (stateDir: string) => path.join(stateDir, 'history.bin');
+/** The text format of earlier versions: read when there is no history.bin yet, removed by the next save. */
+const legacyHistFile = (stateDir: string) => path.join(stateDir, 'history.txt');
 
 function isPosition(v: unknown): v is FilePosition {
   const p = v as FilePosition;
@@ -44,27 +47,128 @@ export function loadScanState(stateDir: string, log: Logger): ScanState {
 }
 
 /**
- * The failure histories (history.txt), read only when a scan has new lines: a run with nothing new to read
+ * The failure histories (history.bin), read only when a scan has new lines: a run with nothing new to read
  * stays fast however many addresses are being tracked.
  */
 export function loadHistories(stateDir: string, log: Logger): Map<string, History> {
-  const file = histFile(stateDir);
-  let text: string;
+  let file = histFile(stateDir);
+  let data: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    data = fs.readFileSync(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`${file}: ${(e as Error).message}; failure history starts empty`);
-    return new Map();
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      log.warn(`${file}: ${(e as Error).message}; failure history starts empty`);
+      return new Map();
+    }
+    file = legacyHistFile(stateDir);
+    try {
+      data = fs.readFileSync(file);
+    } catch (e2) {
+      if ((e2 as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`${file}: ${(e2 as Error).message}; failure history starts empty`);
+      return new Map();
+    }
   }
-  const { histories, error } = decodeHistories(text);
+  const { histories, error } = file === histFile(stateDir) ? decodeHistoryBin(data) : decodeHistories(data.toString('utf8'));
   if (error) log.warn(`${file}: ${error}; failure history starts empty`);
   return histories;
 }
 
+const BIN_MAGIC = 'autoban-history 4\n';
+
+/**
+ * history.bin: what every scan with new lines reads and rewrites, so it is laid out to cost next to nothing
+ * per failure (the text format spent most of a small scan parsing and printing base-36 numbers):
+ *   autoban-history 4\n
+ *   {"sources":[[name, entries, failures], …],"le":true,"sum":"<sha1 of the payload>"}\n
+ *   payload: every failure as a float64 (lib/detect.ts packing), source by source, entry by entry;
+ *            then each entry's failure count as a uint32; then the targets, one per line.
+ * The checksum stands in for checking every target: a damaged file starts the history afresh (it can only
+ * delay a ban) and never turns garbage into a ban.
+ */
+export function encodeHistoryBin(histories: Map<string, History>): Buffer {
+  const sources: [string, number, number][] = [];
+  let nf = 0;
+  let ne = 0;
+  for (const [src, h] of histories) {
+    let f = 0;
+    for (const list of h.values()) f += list.length;
+    sources.push([src, h.size, f]);
+    nf += f;
+    ne += h.size;
+  }
+  const floats = new Float64Array(nf);
+  const counts = new Uint32Array(ne);
+  let targets = '';
+  let fi = 0;
+  let ei = 0;
+  for (const h of histories.values()) {
+    for (const [target, list] of h) {
+      for (let j = 0; j < list.length; j++) floats[fi++] = list[j] as number;
+      counts[ei++] = list.length;
+      targets += `${target}\n`;
+    }
+  }
+  const payload = Buffer.concat([Buffer.from(floats.buffer), Buffer.from(counts.buffer), Buffer.from(targets, 'latin1')]);
+  const head = `${BIN_MAGIC}${JSON.stringify({ sources, le: LITTLE_ENDIAN, sum: sha1(payload) })}\n`;
+  return Buffer.concat([Buffer.from(head), payload]);
+}
+
+/** Parses history.bin; a damaged file yields an empty history and a reason. */
+export function decodeHistoryBin(data: Buffer): { histories: Map<string, History>; error?: string } {
+  const empty = (error: string) => ({ histories: new Map<string, History>(), error });
+  if (data.toString('latin1', 0, BIN_MAGIC.length) !== BIN_MAGIC) return empty('not an autoban history file');
+  const nl = data.indexOf(10, BIN_MAGIC.length);
+  if (nl < 0) return empty('truncated');
+  let head: { sources?: unknown; le?: unknown; sum?: unknown };
+  try {
+    head = JSON.parse(data.toString('utf8', BIN_MAGIC.length, nl));
+  } catch {
+    return empty('damaged header');
+  }
+  if (head.le !== LITTLE_ENDIAN) return empty('written on a machine of another byte order');
+  const payload = data.subarray(nl + 1);
+  if (typeof head.sum !== 'string' || sha1(payload) !== head.sum) return empty('damaged or truncated (checksum mismatch)');
+  const sources = head.sources as [string, number, number][];
+  if (!Array.isArray(sources)) return empty('damaged header');
+  let nf = 0;
+  let ne = 0;
+  for (const s of sources) {
+    if (!Array.isArray(s) || typeof s[0] !== 'string' || !Number.isSafeInteger(s[1]) || !Number.isSafeInteger(s[2])) return empty('damaged header');
+    ne += s[1];
+    nf += s[2];
+  }
+  const textAt = nf * 8 + ne * 4;
+  if (payload.length < textAt) return empty('truncated');
+  const floats = new Float64Array(nf);
+  new Uint8Array(floats.buffer).set(payload.subarray(0, nf * 8));
+  const counts = new Uint32Array(ne);
+  new Uint8Array(counts.buffer).set(payload.subarray(nf * 8, textAt));
+  const targets = payload.toString('latin1', textAt).split('\n');
+  if (targets.length !== ne + 1) return empty('damaged (entry count)');
+  const histories = new Map<string, History>();
+  let fi = 0;
+  let ei = 0;
+  for (const [name, entries] of sources) {
+    const h: History = new Map();
+    for (let k = 0; k < entries; k++, ei++) {
+      const n = counts[ei] as number;
+      const list: number[] = new Array(n);
+      for (let j = 0; j < n; j++) list[j] = floats[fi++] as number;
+      h.set(targets[ei] as string, list);
+    }
+    histories.set(name, h);
+  }
+  if (fi !== nf) return empty('damaged (failure count)');
+  return { histories };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const sha1 = (data: Buffer): string => createHash('sha1').update(data).digest('hex');
+
 const HISTORY_MAGIC = 'autoban-history 3';
 
 /**
- * history.txt: a compact text format, because with a flood of addresses this file is what a cron run
+ * history.txt, the format before history.bin (still read once after an upgrade): a compact text format, because with a flood of addresses this file is what a cron run
  * reads and writes most (JSON cost ten times as much to parse):
  *   autoban-history 3
  *   [source]
@@ -110,6 +214,9 @@ export function decodeHistories(text: string): { histories: Map<string, History>
 
 /** Saves positions and histories (caller holds the lock and has already written the bans). */
 export function saveScanState(stateDir: string, st: ScanState): void {
-  if (st.histories) writeFileAtomic(histFile(stateDir), encodeHistories(st.histories), { mode: 0o600 });
+  if (st.histories) {
+    writeFileAtomic(histFile(stateDir), encodeHistoryBin(st.histories), { mode: 0o600 });
+    fs.rmSync(legacyHistFile(stateDir), { force: true });
+  }
   writeJsonFile(posFile(stateDir), { version: 1, files: st.positions, journal: st.cursors });
 }

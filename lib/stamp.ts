@@ -2,33 +2,72 @@
  * What the last commit left behind, so that a run that changes nothing can skip the ban database.
  *
  * Most cron runs find no new offender and no ban whose time is up, yet loading, checking and re-rendering
- * tens of thousands of bans is what such a run used to spend its time on. Every commit writes stamp.json:
+ * tens of thousands of bans is what such a run used to spend its time on. Every commit writes stamp.txt:
  * the active targets, fingerprints (device, inode, size, mtime in ns) of the files that decide them (ban
  * database, deny file, whitelist), the settings that shape them, and the next moment the answer changes by
  * itself (a ban expires or starts, an old entry leaves the retention). While all of that still holds, the
  * active targets are exactly the stamp's and there is nothing to expire or adopt. Anything else (an edited
  * deny file or whitelist, a crashed commit, another version) simply fails the check: the run then takes
  * the full path, so a stale stamp can cost time but never a ban.
+ *
+ * stamp.txt is a JSON header line followed by plain lines, read lazily: a run with nothing new to read
+ * parses only the header. The body holds the active targets (sorted as the deny file is), then, for the
+ * addresses of remembered bans that are not active, the highest ban count (repeat offenders' ban length), then
+ * the unbans (address, epoch ms): what a scan needs to ban without opening the database (lib/quick-commit.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import type { Context } from './context';
-import type { BanDb } from './types';
+import type { Ban, BanDb } from './types';
 import { writeFileAtomic } from './atomic-write';
+import { journalFile } from './ban-journal';
 
-const VERSION = 1;
+const VERSION = 2;
 
-interface Stamp {
+interface StampHead {
   version: number;
   settings: string;
-  files: { db: string; deny: string; whitelist: string };
+  files: StampFiles;
   /** Epoch ms of the commit, and of the next change that needs no new input; null: never. */
   committedAtMs: number;
   nextChangeMs: number | null;
-  active: string[];
+  /** Line counts of the body's sections: active targets, ban counts, unbans. */
+  active: number;
+  counts: number;
+  unbans: number;
+  /** SHA-1 of the body: a damaged body (or one edited by hand) only costs the full path, never a ban. */
+  sum: string;
 }
 
-const stampFile = (ctx: Context) => path.join(ctx.config.stateDir, 'stamp.json');
+export interface StampFiles {
+  db: string;
+  journal: string;
+  deny: string;
+  whitelist: string;
+}
+
+/** The body of a valid stamp: what the database says, as far as a scan needs it. */
+export interface StampContents {
+  /** Active targets, whitelisted ones left out, in deny-file order (lib/ip.ts sortByTarget). */
+  active: string[];
+  /** Highest banCount of every remembered address that is not an active target. */
+  counts: Map<string, number>;
+  /** Unban times (epoch ms) per address. */
+  unbans: Map<string, number[]>;
+}
+
+/** A stamp that held when it was read (under the lock): the database is unchanged since it was written. */
+export interface ValidStamp {
+  head: StampHead;
+  /** The body, checked and parsed on demand by stampContents. */
+  body: Buffer;
+  contents?: StampContents | null;
+}
+
+const stampFile = (ctx: Context) => path.join(ctx.config.stateDir, 'stamp.txt');
+/** What version 1 wrote; removed by the next full commit. */
+const legacyStampFile = (ctx: Context) => path.join(ctx.config.stateDir, 'stamp.json');
 
 function fingerprint(file: string | null): string {
   if (!file) return '-';
@@ -40,8 +79,24 @@ function fingerprint(file: string | null): string {
   }
 }
 
-function files(ctx: Context, dbFile: string): Stamp['files'] {
-  return { db: fingerprint(dbFile), deny: fingerprint(ctx.config.denyFile), whitelist: fingerprint(ctx.config.whitelistFile) };
+/** Fingerprints of the journal and the deny file, taken again after a commit wrote them. */
+export function writtenFiles(ctx: Context, prev: StampFiles): StampFiles {
+  return { db: prev.db, journal: fingerprint(journalFile(ctx.config.stateDir)), deny: fingerprint(ctx.config.denyFile), whitelist: prev.whitelist };
+}
+
+function files(ctx: Context, dbFile: string): StampFiles {
+  return {
+    db: fingerprint(dbFile),
+    journal: fingerprint(journalFile(ctx.config.stateDir)),
+    deny: fingerprint(ctx.config.denyFile),
+    whitelist: fingerprint(ctx.config.whitelistFile),
+  };
+}
+
+/** Bytes of the journal a stamp vouches for (from its fingerprint); 0 when there is none. */
+export function journalBytes(s: ValidStamp): number {
+  const parts = s.head.files.journal.split(':');
+  return parts.length === 4 ? Number(parts[2]) : 0;
 }
 
 /** Settings that change what the active targets or the deny file are. */
@@ -54,35 +109,40 @@ const settings = (ctx: Context): string =>
  */
 const shortcutAllowed = (ctx: Context): boolean => !ctx.dryRun && ctx.config.backends.every((b) => b === 'hostsdeny' || b === 'none');
 
-/** The earliest time the database's active set or contents change without new input (null: never). */
+/** What one ban adds to nextChange: its expiry, its end of retention, or its start when from the future. */
+export function banChangeMs(b: Ban, nowMs: number, keepMs: number): number {
+  let next = Infinity;
+  const exp = b.expiresAt ? b.expiresAt.getTime() : Infinity;
+  if (exp > nowMs) next = exp;
+  else next = exp + keepMs; // pruned after the retention
+  const start = b.bannedAt.getTime() - 60_000; // a peer's ban from "the future" becomes active (see bans.ts)
+  if (start > nowMs) next = Math.min(next, start);
+  return next;
+}
+
+/**
+ * The earliest time the database's active set or contents change without new input (null: never). Between
+ * two such moments the answer does not depend on `nowMs`, so adding bans can only bring it forward.
+ */
 export function nextChange(db: BanDb, nowMs: number, retentionSec: number): number | null {
   let next = Infinity;
   const keep = retentionSec * 1000;
-  for (const b of db.bans) {
-    const exp = b.expiresAt ? b.expiresAt.getTime() : Infinity;
-    if (exp > nowMs) next = Math.min(next, exp);
-    else next = Math.min(next, exp + keep); // pruned after the retention
-    const start = b.bannedAt.getTime() - 60_000; // a peer's ban from "the future" becomes active (see bans.ts)
-    if (start > nowMs) next = Math.min(next, start);
-  }
+  for (const b of db.bans) next = Math.min(next, banChangeMs(b, nowMs, keep));
   // An older unban still cancels a remembered ban; it goes when that ban does.
   for (const u of db.unbans) if (u.at.getTime() + keep > nowMs) next = Math.min(next, u.at.getTime() + keep);
   return Number.isFinite(next) ? next : null;
 }
 
-/** Records a finished commit (called last, once the database, deny file and backends are written). */
-export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: string[], nowMs: number): void {
-  if (!shortcutAllowed(ctx)) return;
-  const stamp: Stamp = {
-    version: VERSION,
-    settings: settings(ctx),
-    files: files(ctx, dbFile),
-    committedAtMs: nowMs,
-    nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec),
-    active,
-  };
+function saveStamp(ctx: Context, head: Omit<StampHead, 'version' | 'settings' | 'active' | 'counts' | 'unbans' | 'sum'>, c: StampContents): void {
+  const out: string[] = [];
+  let unbans = 0;
+  for (const [ip, n] of c.counts) out.push(`${ip} ${n}`);
+  for (const [ip, list] of c.unbans) for (const at of list) out.push(`${ip} ${at}`), unbans++;
+  const body = Buffer.from(`${c.active.length ? `${c.active.join('\n')}\n` : ''}${out.length ? `${out.join('\n')}\n` : ''}`);
+  const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, active: c.active.length, counts: c.counts.size, unbans, sum: sha1(body) };
+  const text = Buffer.concat([Buffer.from(`${JSON.stringify(full)}\n`), body]);
   try {
-    writeFileAtomic(stampFile(ctx), JSON.stringify(stamp), { mode: 0o600 });
+    writeFileAtomic(stampFile(ctx), text, { mode: 0o600, changed: true });
   } catch (e) {
     // Only a shortcut is lost; make sure no old stamp outlives this commit.
     fs.rmSync(stampFile(ctx), { force: true });
@@ -90,21 +150,87 @@ export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: stri
   }
 }
 
+/** Records a finished full commit (called last, once the database, deny file and backends are written). */
+export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: string[], nowMs: number): void {
+  if (!shortcutAllowed(ctx)) return;
+  fs.rmSync(legacyStampFile(ctx), { force: true });
+  const activeSet = new Set(active);
+  const counts = new Map<string, number>();
+  for (const b of db.bans) if (!activeSet.has(b.ip) && b.banCount > (counts.get(b.ip) ?? 0)) counts.set(b.ip, b.banCount);
+  const unbans = new Map<string, number[]>();
+  for (const u of db.unbans) {
+    const l = unbans.get(u.ip);
+    if (l) l.push(u.at.getTime());
+    else unbans.set(u.ip, [u.at.getTime()]);
+  }
+  saveStamp(ctx, { files: files(ctx, dbFile), committedAtMs: nowMs, nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec) }, { active, counts, unbans });
+}
+
 /**
- * The active targets (whitelisted ones left out) when nothing decided them changed since the last commit and
- * nothing expires before `nowMs`; null when the full path must run. Call with the state lock held.
+ * Records a commit that only added bans (lib/quick-commit.ts): the new contents, the files as now written,
+ * and the earlier of the old next change and what the new bans bring.
  */
-export function unchangedActiveTargets(ctx: Context, dbFile: string, nowMs: number): string[] | null {
+export function writeStampAfterBans(ctx: Context, prev: ValidStamp, c: StampContents, nextChangeMs: number | null, nowMs: number): void {
+  saveStamp(ctx, { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, nextChangeMs }, c);
+}
+
+/**
+ * The stamp, when nothing that decided the active targets changed since the last commit and nothing expires
+ * before `nowMs`; null when the full path must run. Only the header is parsed. Call with the state lock held.
+ */
+export function readStamp(ctx: Context, dbFile: string, nowMs: number): ValidStamp | null {
   if (!shortcutAllowed(ctx)) return null;
-  let s: Stamp;
+  let text: Buffer;
   try {
-    s = JSON.parse(fs.readFileSync(stampFile(ctx), 'utf8')) as Stamp;
+    text = fs.readFileSync(stampFile(ctx));
   } catch {
     return null;
   }
-  if (!s || s.version !== VERSION || s.settings !== settings(ctx) || !Array.isArray(s.active)) return null;
+  const nl = text.indexOf(10);
+  let s: StampHead;
+  try {
+    s = JSON.parse(text.toString('utf8', 0, nl)) as StampHead;
+  } catch {
+    return null;
+  }
+  if (!s || s.version !== VERSION || s.settings !== settings(ctx)) return null;
   if (!(nowMs >= s.committedAtMs) || (s.nextChangeMs !== null && !(nowMs < s.nextChangeMs))) return null;
   const now = files(ctx, dbFile);
-  if (!s.files || now.db !== s.files.db || now.deny !== s.files.deny || now.whitelist !== s.files.whitelist) return null;
-  return s.active;
+  const f = s.files;
+  if (!f || now.db !== f.db || now.journal !== f.journal || now.deny !== f.deny || now.whitelist !== f.whitelist) return null;
+  return { head: s, body: text.subarray(nl + 1) };
 }
+
+/** The stamp's body, parsed once; null when it is damaged (then the full path runs). */
+export function stampContents(s: ValidStamp): StampContents | null {
+  if (s.contents !== undefined) return s.contents;
+  s.contents = parseBody(s);
+  return s.contents;
+}
+
+function parseBody(s: ValidStamp): StampContents | null {
+  const { active: na, counts: nc, unbans: nu } = s.head;
+  if (!Number.isSafeInteger(na) || !Number.isSafeInteger(nc) || !Number.isSafeInteger(nu)) return null;
+  if (sha1(s.body) !== s.head.sum) return null;
+  const lines = s.body.toString('latin1').split('\n');
+  if (lines.length !== na + nc + nu + 1 || lines[lines.length - 1] !== '') return null;
+  const active = lines.slice(0, na);
+  const counts = new Map<string, number>();
+  const unbans = new Map<string, number[]>();
+  for (let i = na; i < na + nc + nu; i++) {
+    const line = lines[i] as string;
+    const sp = line.indexOf(' ');
+    const v = Number(line.slice(sp + 1));
+    if (sp <= 0 || !Number.isSafeInteger(v)) return null;
+    const ip = line.slice(0, sp);
+    if (i < na + nc) counts.set(ip, v);
+    else {
+      const l = unbans.get(ip);
+      if (l) l.push(v);
+      else unbans.set(ip, [v]);
+    }
+  }
+  return { active, counts, unbans };
+}
+
+const sha1 = (data: Buffer): string => createHash('sha1').update(data).digest('hex');

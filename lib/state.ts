@@ -9,14 +9,15 @@ import * as path from 'node:path';
 import type { Ban, BanDb } from './types';
 import type { Context } from './context';
 import { activeBans, emptyDb, pruneDb } from './bans';
-import { decodeDb, encodeDb } from './ban-codec';
+import { decodeDb, encodeBanLine, encodeDb } from './ban-codec';
+import { type JournalRead, journalFile, readJournal, removeJournal } from './ban-journal';
 import { DamagedMarkersError, parseDenyFile, renderDenyFile, type DenyFile } from './deny-file';
 import { writeFileAtomic } from './atomic-write';
 import { ensureStateDir, withLock } from './lock';
 import { AppError, ExitCode } from './errors';
 import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
 import { applyBackends } from './backends-apply';
-import { unchangedActiveTargets, writeStamp } from './stamp';
+import { type ValidStamp, readStamp, writeStamp } from './stamp';
 
 export interface StateTx {
   db: BanDb;
@@ -52,11 +53,24 @@ export function loadWhitelist(ctx: Context): Whitelist {
 }
 
 /**
- * Reads the ban database. A damaged file is reported (naming it) and replaced by the last good copy,
- * or, failing that, by what the deny file shows: autoban keeps protecting instead of refusing to run.
+ * Reads the ban database: bans.json plus the journal of bans committed since (lib/ban-journal.ts), a ban in
+ * both counted once. A damaged bans.json is reported (naming it) and replaced by the last good copy, or, failing
+ * that, by what the deny file shows: autoban keeps protecting instead of refusing to run. A damaged journal
+ * line is reported (naming the file) and ignored. `journal` says a journal exists (a full commit folds it in).
  */
-export function loadDb(ctx: Context): { db: BanDb; recovered: boolean } {
+export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; journal: boolean } {
   const file = dbFile(ctx);
+  // The journal first: a lock-free reader racing a full commit then sees either the old bans.json with the
+  // journal or the new one that holds the journal's entries, never neither.
+  let journal: JournalRead | null;
+  const jfile = journalFile(ctx.config.stateDir);
+  try {
+    journal = readJournal(jfile);
+  } catch (e) {
+    throw new AppError(ExitCode.NoInput, (e as Error).message);
+  }
+  for (const err of journal?.errors ?? []) ctx.log.error(err);
+  const withJournal = (db: BanDb) => (journal ? mergeJournal(db, journal.bans) : db);
   const tryLoad = (f: string): BanDb | null => {
     let text: string;
     try {
@@ -70,7 +84,7 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean } {
     return db;
   };
   try {
-    return { db: tryLoad(file) ?? emptyDb(), recovered: false };
+    return { db: withJournal(tryLoad(file) ?? emptyDb()), recovered: false, journal: journal !== null };
   } catch (e) {
     if (e instanceof AppError) throw e;
     ctx.log.error(`${(e as Error).message}`);
@@ -78,14 +92,30 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean } {
       const bak = tryLoad(`${file}.bak`);
       if (bak) {
         ctx.log.warn(`recovered the ban database from the last good copy ${file}.bak`);
-        return { db: bak, recovered: true };
+        return { db: withJournal(bak), recovered: true, journal: journal !== null };
       }
     } catch (e2) {
       ctx.log.error(`${(e2 as Error).message}`);
     }
     ctx.log.warn(`rebuilding the ban database from ${ctx.config.denyFile}`);
-    return { db: emptyDb(), recovered: true };
+    return { db: withJournal(emptyDb()), recovered: true, journal: journal !== null };
   }
+}
+
+/** Adds the journal's bans to the database, leaving out those it already holds (same line: same ban). */
+function mergeJournal(db: BanDb, extra: readonly Ban[]): BanDb {
+  if (extra.length === 0) return db;
+  const ips = new Set(extra.map((b) => b.ip));
+  const seen = new Set<string>();
+  for (const b of db.bans) if (ips.has(b.ip)) seen.add(encodeBanLine(b));
+  const add: Ban[] = [];
+  for (const b of extra) {
+    const line = encodeBanLine(b);
+    if (seen.has(line)) continue;
+    seen.add(line);
+    add.push(b);
+  }
+  return add.length ? { bans: [...db.bans, ...add], unbans: db.unbans } : db;
 }
 
 function readDenyFile(ctx: Context): { parsed: DenyFile | null; damaged: string | null } {
@@ -149,8 +179,8 @@ export async function withStateLock<T>(ctx: Context, fn: () => Promise<T>): Prom
   return withLock(cfg.stateDir, cfg.lockTimeoutSec, fn);
 }
 
-/** The active targets, if the last commit's stamp shows nothing changed since (see lib/stamp.ts); lock held. */
-export const quickActiveTargets = (ctx: Context, nowMs: number): string[] | null => unchangedActiveTargets(ctx, dbFile(ctx), nowMs);
+/** The last commit's stamp, if it shows nothing changed since (see lib/stamp.ts); lock held. */
+export const quickStamp = (ctx: Context, nowMs: number): ValidStamp | null => readStamp(ctx, dbFile(ctx), nowMs);
 
 /** The transaction itself; the caller holds the lock (withState, withStateLock). */
 export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
@@ -189,10 +219,10 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (ctx.dryRun) return { result: out.result, applied };
 
   // Unchanged database (the common cron run): nothing to serialise or compare.
-  if (newDb !== loaded.db || loaded.recovered) saveDb(ctx, newDb, loaded.recovered);
+  if (newDb !== loaded.db || loaded.recovered || loaded.journal) saveDb(ctx, newDb, loaded.recovered);
   if (cfg.backends.includes('hostsdeny')) {
     if (!deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
-    applied.denyFileChanged = writeFileAtomic(denyWritePath(ctx), renderDenyFile(deny.parsed, targets), { mode: 0o644, keepOwner: true });
+    applied.denyFileChanged = writeFileAtomic(denyWritePath(ctx), renderDenyFile(deny.parsed, targets, { sorted: true }), { mode: 0o644, keepOwner: true });
   }
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
@@ -205,7 +235,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
  * resolved; one that leads out of the deny file's directory (a planted link to /etc/shadow, say) is refused
  * unless follow_symlinks = true.
  */
-function denyWritePath(ctx: Context): string {
+export function denyWritePath(ctx: Context): string {
   const file = ctx.config.denyFile;
   let st: fs.Stats;
   try {
@@ -226,7 +256,10 @@ function denyWritePath(ctx: Context): string {
   return real;
 }
 
-/** Saves the database, keeping the previous good file as bans.json.bak. */
+/**
+ * Saves the database, keeping the previous good file as bans.json.bak, then removes the journal (bans.json
+ * now holds its entries; a crash in between leaves entries in both, which loadDb counts once).
+ */
 function saveDb(ctx: Context, db: BanDb, recovered: boolean): void {
   const file = dbFile(ctx);
   const text = encodeDb(db);
@@ -236,9 +269,11 @@ function saveDb(ctx: Context, db: BanDb, recovered: boolean): void {
   } catch {
     old = null;
   }
-  if (old && old.size === Buffer.byteLength(text) && fs.readFileSync(file, 'utf8') === text) return;
-  if (old && !recovered) keepLastGood(file);
-  writeFileAtomic(file, text, { mode: 0o600 });
+  if (!(old && old.size === Buffer.byteLength(text) && fs.readFileSync(file, 'utf8') === text)) {
+    if (old && !recovered) keepLastGood(file);
+    writeFileAtomic(file, text, { mode: 0o600 });
+  }
+  removeJournal(journalFile(ctx.config.stateDir));
 }
 
 /**

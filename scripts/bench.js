@@ -165,7 +165,7 @@ console.log(`  ratio to the floor: ${(full.out.ms / split.out.ms).toFixed(2)}x`)
 
 generate(log, 1000, Date.now() - 50_000);
 const inc = child(SCAN, [cfg]);
-console.log(`+1,000 lines scan   : ${fmt(inc.out.ms)} ms (process ${fmt(inc.ms)} ms), ${(100 * inc.out.ms / full.out.ms).toFixed(2)}% of the full scan, ${inc.out.bans} new bans${inc.out.bans ? ' (a ban commits the whole database)' : ''}`);
+console.log(`+1,000 lines scan   : ${fmt(inc.out.ms)} ms (process ${fmt(inc.ms)} ms), ${(100 * inc.out.ms / full.out.ms).toFixed(2)}% of the full scan, ${inc.out.bans} new bans`);
 const none = child(SCAN, [cfg]);
 console.log(`nothing new scan    : ${fmt(none.out.ms)} ms (process ${fmt(none.ms)} ms)`);
 const cliNone = (() => {

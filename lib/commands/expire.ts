@@ -1,11 +1,11 @@
 /** `autoban expire`: drop bans whose time is up (and whitelisted ones) from the deny file and firewall. */
 import type { Context } from '../context';
-import { quickActiveTargets, reportApplied, runTx, withStateLock } from '../state';
+import { quickStamp, reportApplied, runTx, withStateLock } from '../state';
 
 export async function runExpire(ctx: Context): Promise<{ removed: string[] }> {
   const applied = await withStateLock(ctx, async () => {
     // Nothing has expired or changed since the last commit (lib/stamp.ts): nothing to do.
-    if (quickActiveTargets(ctx, ctx.clock.now().getTime())) return null;
+    if (quickStamp(ctx, ctx.clock.now().getTime())) return null;
     return (await runTx(ctx, async (tx) => ({ db: tx.db, result: undefined }))).applied;
   });
   const removed = applied?.removed ?? [];

@@ -2,7 +2,10 @@
 import type { Ban, Offense } from '../types';
 import type { Context } from '../context';
 import type { SourceConfig } from '../config';
-import { loadWhitelist, quickActiveTargets, reportApplied, runTx, withStateLock } from '../state';
+import { loadWhitelist, quickStamp, reportApplied, runTx, withStateLock } from '../state';
+import { stampContents } from '../stamp';
+import { SortedBannedSet } from '../sorted-banned-set';
+import { commitNewBans, logsUnchanged, prepareQuickCommit } from '../quick-commit';
 import type { Whitelist } from '../whitelist';
 import { activeBans, banCounts, banLengthSec } from '../bans';
 import { createLineHandler } from '../scanner';
@@ -165,6 +168,21 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
   return found;
 }
 
+/** Sorts new bans into the result (active, or expired on arrival) with one log line each. */
+function reportNewBans(ctx: Context, res: ScanResult, newBans: Ban[], now: Date): void {
+  const nowMs = now.getTime();
+  const verb = ctx.dryRun ? 'would ban' : 'banned';
+  for (const b of newBans) {
+    if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
+      res.expiredOnArrival.push(b);
+      ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${b.bannedAt.toISOString()}: its ban would already have expired; remembered for repeat offenders only`);
+    } else {
+      res.banned.push(b);
+      ctx.log.info(`${verb} ${describeBan(b, now)}`);
+    }
+  }
+}
+
 export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {
   const cfg = ctx.config;
   const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [] };
@@ -177,15 +195,29 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       st.histories = new Map();
     }
     // The common cron run: nothing changed since the last commit. Read the logs against the stamp's active
-    // targets, and only open the ban database if someone is to be banned.
+    // targets, and commit new bans without opening the ban database (lib/quick-commit.ts).
     const startMs = ctx.clock.now().getTime();
-    const quick = fromStart ? null : quickActiveTargets(ctx, startMs);
+    const quick = fromStart ? null : quickStamp(ctx, startMs);
+    if (quick && logsUnchanged(ctx, st)) return null;
+    const contents = quick && stampContents(quick);
     let found: Found[] | null = null;
-    if (quick) {
-      found = await collect(ctx, st, res, new BannedSet(quick), loadWhitelist(ctx), startMs, fromStart);
+    if (quick && contents) {
+      const whitelist = loadWhitelist(ctx);
+      const skip = new SortedBannedSet(contents.active);
+      found = await collect(ctx, st, res, skip, whitelist, startMs, fromStart);
       if (found.length === 0) {
         saveScanState(cfg.stateDir, st);
         return null;
+      }
+      const now = ctx.clock.now();
+      const q = prepareQuickCommit(ctx, quick, contents, now);
+      if (q) {
+        // The stamp's list is the database's active set: an offense for one of them can only come from a stale stamp.
+        const fresh = found.filter((f) => !skip.inList(f.off.ip));
+        if (fresh.length < found.length) ctx.log.warn(`scan: ${found.length - fresh.length} offenders were already banned; the stamp in ${cfg.stateDir} was stale`);
+        const newBans = fresh.map(({ off, src }) => banForOffense(off, src, contents.counts.get(off.ip) ?? 0, cfg.nodeId));
+        reportNewBans(ctx, res, newBans, now);
+        return commitNewBans(ctx, q, newBans, whitelist, () => saveScanState(cfg.stateDir, st));
       }
     }
     const tx = await runTx(ctx, async (t) => {
@@ -201,15 +233,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       found ??= await collect(ctx, st, res, active, t.whitelist, nowMs, fromStart);
       const counts = found.length ? banCounts(t.db) : null;
       const newBans = found.map(({ off, src }) => banForOffense(off, src, counts?.get(off.ip) ?? 0, cfg.nodeId));
-      for (const b of newBans) {
-        if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
-          res.expiredOnArrival.push(b);
-          ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${b.bannedAt.toISOString()}: its ban would already have expired; remembered for repeat offenders only`);
-        } else {
-          res.banned.push(b);
-          ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(b, now)}`);
-        }
-      }
+      reportNewBans(ctx, res, newBans, now);
       return {
         db: newBans.length ? { bans: [...t.db.bans, ...newBans], unbans: t.db.unbans } : t.db,
         result: undefined,

@@ -84,3 +84,23 @@ test('a hand-edited (indented) database still reads; one cut anywhere is reporte
     expect(() => decodeDb(text.slice(0, cut), 'bans.json')).toThrow(/bans.json: not valid JSON/);
   }
 });
+
+test('a ban line built directly is exactly JSON.stringify of the encoded ban, whatever the strings hold', () => {
+  const { formatBanLine, encodeBan } = jest.requireActual('../../lib/ban-codec') as typeof import('../../lib/ban-codec');
+  const odd = ['plain', 'with "quotes"', 'back\\slash', 'tab\there', 'ctl\u0001', 'café', 'emoji 😀', 'lone \ud800 surrogate', '', '\u007f del', '\u2028 sep'];
+  for (const s of odd) {
+    for (const b of [makeBan({ reason: s, rule: s, source: s, node: s }), makeBan({ reason: s, expiresAt: null, failures: 0, banCount: 7, ip: '2001:db8::/64' })]) {
+      expect(formatBanLine(b)).toBe(JSON.stringify(encodeBan(b)));
+    }
+  }
+});
+
+test('the database text is one JSON.stringify(encodeBan) line per ban, however many new bans are saved at once', () => {
+  const { encodeBan } = jest.requireActual('../../lib/ban-codec') as typeof import('../../lib/ban-codec');
+  const odd = ['plain', 'with "quotes"', '},{"ip":"192.0.2.9"}', 'back\\slash', 'café', ''];
+  const bans = Array.from({ length: 150 }, (_, i) => makeBan({ ip: `192.0.2.${i}`, reason: odd[i % odd.length] as string, expiresAt: i % 3 ? null : t('02:00:00') }));
+  const text = encodeDb({ bans, unbans: [] });
+  const sorted = [...bans].sort((a, b) => (a.ip < b.ip ? -1 : 1));
+  expect(text).toBe(`{"version":1,"bans":[\n${sorted.map((b) => JSON.stringify(encodeBan(b))).join(',\n')}\n],"unbans":[]}\n`);
+  expect(decodeDb(text, 'bans.json').db.bans).toHaveLength(150);
+});

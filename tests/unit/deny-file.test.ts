@@ -40,3 +40,58 @@ test.each([
   expect(() => parseDenyFile(lines.join('\n'), '/etc/hosts.deny')).toThrow(DamagedMarkersError);
   expect(() => parseDenyFile(lines.join('\n'), '/etc/hosts.deny')).toThrow(/\/etc\/hosts.deny: the autoban markers are damaged/);
 });
+
+describe('spliceDenyFile', () => {
+  const { managedBlockAt, spliceDenyFile } = jest.requireActual('../../lib/deny-file') as typeof import('../../lib/deny-file');
+  // Deterministic pseudo-random targets of every kind: addresses of both families and networks.
+  let seed = 11;
+  const rnd = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+  const target = (): string => {
+    switch (rnd(4)) {
+      case 0:
+        return `${1 + rnd(223)}.${rnd(256)}.${rnd(256)}.${rnd(256)}`;
+      case 1:
+        return `198.51.${rnd(256)}.0/24`;
+      case 2:
+        return `2001:db8:${rnd(65536).toString(16)}::${rnd(65536).toString(16)}`;
+      default:
+        return `2001:db8:${rnd(65536).toString(16)}::/64`;
+    }
+  };
+  const distinct = (n: number, not: Set<string> = new Set()) => {
+    const out = new Set<string>();
+    while (out.size < n) {
+      const t = target();
+      if (!not.has(t)) out.add(t);
+    }
+    return [...out];
+  };
+
+  test.each([
+    [0, 1],
+    [1, 0],
+    [0, 0],
+    [50, 1],
+    [300, 40],
+    [5, 200],
+  ])('with %i targets and %i added, the result is exactly a full render', (n, k) => {
+    for (const around of [{ before: [], after: [] }, { before: ['in.telnetd: ALL', '# é comment'], after: ['sshd: LOCAL : allow'] }]) {
+      const old = distinct(n);
+      const added = distinct(k, new Set(old));
+      const text = renderDenyFile(around, old);
+      const sorted = parseDenyFile(text, 'hosts.deny').managed;
+      const block = managedBlockAt(text, sorted.length);
+      expect(block).not.toBeNull();
+      const out = spliceDenyFile(text, block as { from: number; to: number }, sorted, added);
+      expect(out.text).toBe(renderDenyFile(around, [...old, ...added]));
+      expect(out.targets).toEqual(parseDenyFile(out.text, 'hosts.deny').managed);
+    }
+  });
+
+  test('a block that does not hold the expected lines is not spliced', () => {
+    const text = renderDenyFile({ before: [], after: [] }, ['192.0.2.1', '192.0.2.2']);
+    expect(managedBlockAt(text, 3)).toBeNull();
+    expect(managedBlockAt(text, 1)).toBeNull();
+    expect(managedBlockAt('in.telnetd: ALL\n', 0)).toBeNull();
+  });
+});

@@ -19,7 +19,7 @@ async function bannedOnce() {
   const env = makeEnv(SSHD);
   env.write('auth.log', fails('192.0.2.1', 0, 5));
   expect((await runScan(env.ctx(local('01:10:00')))).banned.map((b) => b.ip)).toEqual(['192.0.2.1']);
-  expect(fs.existsSync(path.join(env.dir, 'state', 'stamp.json'))).toBe(true);
+  expect(fs.existsSync(path.join(env.dir, 'state', 'stamp.txt'))).toBe(true);
   return env;
 }
 
@@ -67,8 +67,12 @@ test('a ban made by another command is seen by the next scan (its commit renews 
 
 test('a damaged or foreign stamp only costs the full path', async () => {
   const env = await bannedOnce();
-  const stamp = path.join(env.dir, 'state', 'stamp.json');
-  for (const text of ['{', '{"version":1,"active":"x"}', JSON.stringify({ ...JSON.parse(fs.readFileSync(stamp, 'utf8')), active: [] })]) {
+  const stamp = path.join(env.dir, 'state', 'stamp.txt');
+  const head = fs.readFileSync(stamp, 'utf8').split('\n')[0] as string;
+  // A header that reads well over a body that lies (an empty active list), and a body edited in place.
+  const lying = `${JSON.stringify({ ...JSON.parse(head), active: 0 })}\n`;
+  const edited = fs.readFileSync(stamp, 'utf8').replace('\n192.0.2.1\n', '\n192.0.2.9\n');
+  for (const text of ['{', '{"version":2,"active":"x"}', lying, edited]) {
     fs.writeFileSync(stamp, text);
     env.append('auth.log', fails('192.0.2.1', 5, 5));
     const r = await runScan(env.ctx(local('01:20:00')));

@@ -1,0 +1,157 @@
+/**
+ * The scan's short path while the stamp holds (lib/stamp.ts): the database is exactly what the stamp
+ * describes, so a scan that bans a few addresses need not load, re-encode and rewrite tens of thousands of
+ * bans. It appends the new bans to the journal (lib/ban-journal.ts), splices their lines into the deny file's
+ * managed block, and writes a new stamp.
+ *
+ * Crash safety, step by step (the caller holds the state lock):
+ *   1. journal append (complete lines, fdatasync): a crash during it leaves at most a torn last line, which
+ *      readers report and ignore; no ban was reported yet and the log positions are not saved, so the lines
+ *      are read again.
+ *   2. deny file, written atomically (temp file, fsync, rename).
+ *   3. log positions and failure history (the caller's afterCommit).
+ *   4. stamp.
+ * After a crash anywhere before 4 the old stamp no longer matches the journal or the deny file, so the next
+ * run takes the full path: it loads bans.json + journal (the bans are there from step 1 on), re-renders the
+ * deny file and folds the journal into bans.json. A ban is never reported before step 1 is durable.
+ */
+import * as fs from 'node:fs';
+import type { Ban } from './types';
+import type { Context } from './context';
+import type { Applied } from './state';
+import type { ScanState } from './scan-state';
+import { denyWritePath } from './state';
+import { type StampContents, type ValidStamp, banChangeMs, journalBytes, writeStampAfterBans } from './stamp';
+import { appendJournal, journalFile } from './ban-journal';
+import { managedBlockAt, spliceDenyFile, targetBefore } from './deny-file';
+import { type Whitelist, isWhitelisted } from './whitelist';
+import { writeFileAtomic } from './atomic-write';
+import { expandLogGlob } from './glob';
+import { sortByTarget } from './ip';
+
+/** Past this size the journal is folded into bans.json by a full commit (its cost is then spread over many runs). */
+export const JOURNAL_MAX_BYTES = 256 * 1024;
+
+/**
+ * True when no log of any source has anything new since the saved positions: every file the glob names is the
+ * one read last time (device, inode, first line) and ends where reading stopped. Journal sources cannot be
+ * asked cheaply, so they always answer false. Mirrors log-reader's readNewLines, which would read nothing.
+ */
+export function logsUnchanged(ctx: Context, st: ScanState): boolean {
+  const head = Buffer.alloc(200);
+  for (const src of ctx.config.sources) {
+    if (src.journal) return false;
+    const files = expandLogGlob(src.log);
+    if (files.length === 0) return false;
+    for (const file of files) {
+      const pos = st.positions[file];
+      if (!pos) return false;
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        return false;
+      }
+      try {
+        const s = fs.fstatSync(fd);
+        if (s.dev !== pos.dev || s.ino !== pos.ino || s.size !== pos.offset) return false;
+        if (pos.head !== '') {
+          const n = fs.readSync(fd, head, 0, 200, 0);
+          const nl = head.subarray(0, n).indexOf(10);
+          if ((nl < 0 ? '' : head.toString('latin1', 0, nl)) !== pos.head) return false;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+  return true;
+}
+
+/** What commitNewBans needs, checked before any ban is reported: null means "take the full path". */
+export interface QuickCommit {
+  stamp: ValidStamp;
+  contents: StampContents;
+  now: Date;
+  denyText: string | null;
+  block: { from: number; to: number } | null;
+}
+
+/**
+ * Whether new bans can be committed on the short path at `now`: the stamp still holds (nothing expired while
+ * the logs were read), the journal is small, and the deny file is laid out as the stamp says.
+ */
+export function prepareQuickCommit(ctx: Context, stamp: ValidStamp, contents: StampContents, now: Date): QuickCommit | null {
+  const next = stamp.head.nextChangeMs;
+  if (next !== null && !(now.getTime() < next)) return null;
+  if (journalBytes(stamp) > JOURNAL_MAX_BYTES) return null;
+  if (!ctx.config.backends.includes('hostsdeny')) return { stamp, contents, now, denyText: null, block: null };
+  let denyText: string;
+  try {
+    denyText = fs.readFileSync(ctx.config.denyFile, 'utf8');
+  } catch {
+    return null;
+  }
+  const block = managedBlockAt(denyText, contents.active.length);
+  return block ? { stamp, contents, now, denyText, block } : null;
+}
+
+/** True when `ban` is in force at `nowMs` (lib/bans.ts isActive, with the stamp's unbans). */
+function activeNow(b: Ban, unbans: Map<string, number[]>, nowMs: number): boolean {
+  if (b.expiresAt && b.expiresAt.getTime() <= nowMs) return false;
+  const start = b.bannedAt.getTime();
+  if (start > nowMs + 60_000) return false;
+  return !(unbans.get(b.ip) ?? []).some((at) => at >= start);
+}
+
+/**
+ * Commits `bans` (new, none of them for an active target) on the short path; `afterCommit` saves the log
+ * positions once the bans are durable. Gives the same database, deny file and stamp as the full path would.
+ */
+export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[], whitelist: Whitelist, afterCommit: () => void): Applied {
+  const nowMs = q.now.getTime();
+  const keepMs = ctx.config.historyRetentionSec * 1000;
+  const { contents } = q;
+  // What pruneDb would drop at once (expired longer ago than the retention) is not written at all.
+  const kept = bans.filter((b) => b.expiresAt === null || b.expiresAt.getTime() > nowMs - keepMs);
+  let next = q.stamp.head.nextChangeMs ?? Infinity;
+  const counts = new Map(contents.counts);
+  const added = new Map<string, Ban>();
+  for (const b of kept) {
+    next = Math.min(next, banChangeMs(b, nowMs, keepMs));
+    if (activeNow(b, contents.unbans, nowMs) && !isWhitelisted(b.ip, whitelist) && !added.has(b.ip)) added.set(b.ip, b);
+    else if (b.banCount > (counts.get(b.ip) ?? 0)) counts.set(b.ip, b.banCount);
+  }
+  for (const ip of added.keys()) counts.delete(ip);
+  const newTargets = [...added.keys()];
+
+  appendJournal(journalFile(ctx.config.stateDir), kept);
+  let active: string[];
+  let denyFileChanged = false;
+  if (q.denyText !== null && q.block) {
+    const spliced = spliceDenyFile(q.denyText, q.block, contents.active, newTargets);
+    active = spliced.targets;
+    if (newTargets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.text, { mode: 0o644, keepOwner: true, changed: true });
+  } else {
+    active = mergeSorted(contents.active, sortByTarget(newTargets, (t) => t));
+  }
+  afterCommit();
+  writeStampAfterBans(ctx, q.stamp, { active, counts, unbans: contents.unbans }, Number.isFinite(next) ? next : null, nowMs);
+  return { added: sortByTarget([...added.values()], (b) => b.ip), removed: [], denyFileChanged, backendErrors: [] };
+}
+
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && targetBefore(x, y))) out.push(a[i++] as string);
+    else {
+      if (x !== y) out.push(y);
+      j++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * The scan's short path (lib/quick-commit.ts): new bans go to bans.journal and are spliced into the deny
+ * file; every reader sees them; a full commit folds the journal into bans.json; and a crash after any step
+ * (simulated by putting back the files a later step would have written) loses nothing and bans nobody twice.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runScan } from '../../lib/commands/scan';
+import { runBan } from '../../lib/commands/ban';
+import { runStatus } from '../../lib/commands/status';
+import { readState } from '../../lib/state';
+import { parseDenyFile, renderDenyFile } from '../../lib/deny-file';
+import { JOURNAL_MAX_BYTES } from '../../lib/quick-commit';
+import { decodeDb } from '../../lib/ban-codec';
+import { makeEnv, sshdFail, type TestEnv } from '../helpers/context';
+
+const local = (hms: string, day = 22) => new Date(`2026-11-${day}T${hms}`).toISOString();
+const SSHD = `[sshd]\nlog = auth.log\nparser = sshd\n`;
+const fails = (ip: string, n = 5, at = '01:0') => Array.from({ length: n }, (_, i) => sshdFail(`${at}${i}:00`, ip)).join('');
+const FOREIGN_BEFORE = 'in.telnetd: ALL\n# our own comment\n';
+const FOREIGN_AFTER = 'sshd: 10.0.0.0/255.0.0.0 : allow\n';
+
+/** A committed state (full path) with a few bans and foreign lines around the block; the stamp is valid. */
+async function committed(): Promise<TestEnv> {
+  const env = makeEnv(SSHD);
+  env.write('hosts.deny', FOREIGN_BEFORE);
+  env.write('auth.log', fails('192.0.2.10') + fails('198.51.100.3') + fails('2001:db8:1:2::5'));
+  const r = await runScan(env.ctx(local('01:10:00')));
+  expect(r.banned).toHaveLength(3);
+  // Foreign lines after the block too (written before the next commit renews the stamp).
+  env.append('hosts.deny', FOREIGN_AFTER);
+  await runBan(env.ctx(local('01:10:30')), { ip: '203.0.113.200' });
+  return env;
+}
+
+const state = (env: TestEnv, f: string) => path.join(env.dir, 'state', f);
+const journalLines = (env: TestEnv) => (fs.existsSync(state(env, 'bans.journal')) ? env.read('state/bans.journal').split('\n').filter(Boolean) : []);
+
+test('a ban on the short path is appended to the journal, bans.json is untouched, and every reader sees it', async () => {
+  const env = await committed();
+  const dbBefore = env.read('state/bans.json');
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2') + fails('2001:db8:9::1', 5, '01:2'));
+  const r = await runScan(env.ctx(local('01:30:00')));
+  expect(r.banned.map((b) => b.ip).sort()).toEqual(['192.0.2.7', '2001:db8:9::/64']);
+  expect(env.read('state/bans.json')).toBe(dbBefore);
+  expect(journalLines(env)).toHaveLength(2);
+  const ctx = env.ctx(local('01:30:00'));
+  expect(readState(ctx).bans.map((b) => b.ip).sort()).toEqual(['192.0.2.10', '192.0.2.7', '198.51.100.3', '2001:db8:1:2::/64', '2001:db8:9::/64', '203.0.113.200']);
+  expect(JSON.stringify(await runStatus(ctx))).toContain('192.0.2.7');
+  expect(ctx.log.lines.filter((l) => l.startsWith('error'))).toEqual([]);
+});
+
+test('the spliced deny file is byte for byte what a full render gives', async () => {
+  const env = await committed();
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2') + fails('192.0.2.100', 5, '01:2') + fails('1.2.3.4', 5, '01:2') + fails('2001:db8:ffff::1', 5, '01:2') + fails('2001:db8::1', 5, '01:2'));
+  await runScan(env.ctx(local('01:30:00')));
+  expect(journalLines(env)).toHaveLength(5);
+  const text = env.read('hosts.deny');
+  const targets = readState(env.ctx(local('01:30:00'))).bans.map((b) => b.ip);
+  expect(text).toBe(renderDenyFile(parseDenyFile(text, 'hosts.deny'), targets));
+  expect(text.startsWith(FOREIGN_BEFORE)).toBe(true);
+  expect(text.endsWith(FOREIGN_AFTER)).toBe(true);
+});
+
+test('a full commit folds the journal into bans.json and removes it; a ban in both counts once', async () => {
+  const env = await committed();
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2'));
+  await runScan(env.ctx(local('01:30:00')));
+  const journal = env.read('state/bans.journal');
+  await runBan(env.ctx(local('01:31:00')), { ip: '203.0.113.9' });
+  expect(fs.existsSync(state(env, 'bans.journal'))).toBe(false);
+  const db = decodeDb(env.read('state/bans.json'), 'bans.json').db;
+  expect(db.bans.map((b) => b.ip)).toContain('192.0.2.7');
+  // A crash between writing bans.json and removing the journal: the entry is in both.
+  env.write('state/bans.journal', journal);
+  const ctx = env.ctx(local('01:32:00'));
+  expect(readState(ctx).bans.filter((b) => b.ip === '192.0.2.7')).toHaveLength(1);
+});
+
+test('the journal is compacted by a full commit once it grows past its limit', async () => {
+  const env = await committed();
+  // Enough offenders in one run for the journal to pass the limit.
+  const n = Math.ceil(JOURNAL_MAX_BYTES / 200) + 10;
+  const ips = Array.from({ length: n }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`);
+  env.append('auth.log', ips.map((ip) => fails(ip, 5, '01:2')).join(''));
+  await runScan(env.ctx(local('01:30:00')));
+  expect(journalLines(env)).toHaveLength(n);
+  expect(fs.statSync(state(env, 'bans.journal')).size).toBeGreaterThan(JOURNAL_MAX_BYTES);
+  env.append('auth.log', fails('192.0.2.7', 5, '01:4'));
+  const r = await runScan(env.ctx(local('01:50:00')));
+  expect(r.banned.map((b) => b.ip)).toEqual(['192.0.2.7']);
+  expect(fs.existsSync(state(env, 'bans.journal'))).toBe(false);
+  expect(decodeDb(env.read('state/bans.json'), 'bans.json').db.bans).toHaveLength(n + 5);
+});
+
+/** Files each step of a short-path commit writes, in order (see lib/quick-commit.ts). */
+const STEPS: { name: string; restore: string[] }[] = [
+  { name: 'after the journal append', restore: ['hosts.deny', 'state/positions.json', 'state/history.bin', 'state/stamp.txt'] },
+  { name: 'after the deny file', restore: ['state/positions.json', 'state/history.bin', 'state/stamp.txt'] },
+  { name: 'after the log positions', restore: ['state/stamp.txt'] },
+];
+
+test.each(STEPS)('a crash $name loses no ban and bans nobody twice', async ({ restore }) => {
+  const env = await committed();
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2'));
+  const saved = new Map(restore.map((f) => [f, fs.existsSync(path.join(env.dir, f)) ? env.read(f) : null]));
+  await runScan(env.ctx(local('01:30:00')));
+  expect(journalLines(env)).toHaveLength(1);
+  // Put back what the later steps wrote: the state a kill at that moment leaves.
+  for (const [f, text] of saved) {
+    if (text === null) fs.rmSync(path.join(env.dir, f), { force: true });
+    else env.write(f, text);
+  }
+  const ctx = env.ctx(local('01:31:00'));
+  const r = await runScan(ctx);
+  expect(r.banned).toEqual([]);
+  expect(env.denyTargets()).toContain('192.0.2.7');
+  expect(readState(ctx).bans.filter((b) => b.ip === '192.0.2.7')).toHaveLength(1);
+  expect(ctx.log.lines.filter((l) => l.startsWith('error'))).toEqual([]);
+  const text = env.read('hosts.deny');
+  expect(text).toBe(renderDenyFile(parseDenyFile(text, 'hosts.deny'), readState(ctx).bans.map((b) => b.ip)));
+});
+
+test('a torn journal line is reported once, naming the file; its ban is found again and nothing else is lost', async () => {
+  const env = await committed();
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2'));
+  await runScan(env.ctx(local('01:30:00')));
+  const before = new Map(['hosts.deny', 'state/positions.json', 'state/history.bin', 'state/stamp.txt'].map((f) => [f, env.read(f)]));
+  env.append('auth.log', fails('192.0.2.8', 5, '01:3'));
+  await runScan(env.ctx(local('01:40:00')));
+  // Killed in the middle of the second append: half a line, nothing after it.
+  const journal = env.read('state/bans.journal');
+  const [first, second] = journal.split('\n');
+  env.write('state/bans.journal', `${first}\n${(second as string).slice(0, 40)}`);
+  for (const [f, text] of before) env.write(f, text);
+
+  const reader = env.ctx(local('01:41:00'));
+  expect(readState(reader).bans.map((b) => b.ip)).toContain('192.0.2.7');
+  expect(reader.log.lines.filter((l) => l.startsWith('error'))).toEqual([`error: ${path.join(env.dir, 'state', 'bans.journal')}: line 2 is incomplete (a write was interrupted); entry ignored`]);
+
+  const ctx = env.ctx(local('01:41:00'));
+  const r = await runScan(ctx);
+  expect(r.banned.map((b) => b.ip)).toEqual(['192.0.2.8']);
+  expect(ctx.log.lines.filter((l) => l.startsWith('error'))).toHaveLength(1);
+  expect(fs.existsSync(state(env, 'bans.journal'))).toBe(false);
+  const all = readState(env.ctx(local('01:42:00'))).bans.map((b) => b.ip);
+  expect(all.filter((ip) => ip === '192.0.2.7' || ip === '192.0.2.8').sort()).toEqual(['192.0.2.7', '192.0.2.8']);
+  expect(env.denyTargets()).toEqual(expect.arrayContaining(['192.0.2.7', '192.0.2.8', '192.0.2.10', '203.0.113.200']));
+});
+
+test('a damaged journal line is ignored with a one-line error; the lines around it count', async () => {
+  const env = await committed();
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2') + fails('192.0.2.8', 5, '01:2') + fails('192.0.2.9', 5, '01:2'));
+  await runScan(env.ctx(local('01:30:00')));
+  const lines = env.read('state/bans.journal').split('\n');
+  lines[1] = '{"ip":"192.0.2.8","rule":';
+  env.write('state/bans.journal', lines.join('\n'));
+  const ctx = env.ctx(local('01:31:00'));
+  const ips = readState(ctx).bans.map((b) => b.ip);
+  expect(ips).toEqual(expect.arrayContaining(['192.0.2.7', '192.0.2.9']));
+  expect(ips).not.toContain('192.0.2.8');
+  expect(ctx.log.lines).toEqual([expect.stringMatching(/^error: .*state\/bans\.journal: line 2 is damaged \(not valid JSON\); entry ignored$/)]);
+});
+
+test('a scan with nothing new writes nothing; a log replaced in place with the same size is still read', async () => {
+  const env = await committed();
+  const files = ['state/positions.json', 'state/stamp.txt', 'hosts.deny', 'state/bans.json'];
+  const mtimes = files.map((f) => fs.statSync(path.join(env.dir, f)).mtimeMs);
+  await runScan(env.ctx(local('01:20:00')));
+  expect(files.map((f) => fs.statSync(path.join(env.dir, f)).mtimeMs)).toEqual(mtimes);
+  // Same inode, same size, another first line: the log was rewritten, not appended to.
+  const log = env.read('auth.log');
+  const fd = fs.openSync(path.join(env.dir, 'auth.log'), 'r+');
+  fs.writeSync(fd, log.replace(/192\.0\.2\.10/g, '192.0.2.77'), 0);
+  fs.closeSync(fd);
+  const r = await runScan(env.ctx(local('01:20:00')));
+  expect(r.banned.map((b) => b.ip)).toEqual(['192.0.2.77']);
+});

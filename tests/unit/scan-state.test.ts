@@ -1,0 +1,44 @@
+/** history.bin: round trip, damage starts the history afresh with a warning, history.txt is still read once. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeHistoryBin, encodeHistoryBin, encodeHistories, loadHistories, saveScanState } from '../../lib/scan-state';
+import { memoryLogger } from '../../lib/log';
+import type { History } from '../../lib/detect';
+import { tmpdir } from '../helpers/tmpdir';
+
+const sample = (): Map<string, History> =>
+  new Map([
+    ['sshd', new Map([['192.0.2.1', [7_100_000_001, 7_100_000_004]], ['2001:db8::/64', [8]]])],
+    ['ftp', new Map()],
+    ['other', new Map([['198.51.100.7', [7_200_000_000 * 4 + 3]]])],
+  ]);
+
+test('round trip', () => {
+  expect(decodeHistoryBin(encodeHistoryBin(sample()))).toEqual({ histories: sample() });
+  expect(decodeHistoryBin(encodeHistoryBin(new Map()))).toEqual({ histories: new Map() });
+});
+
+test('a damaged or truncated file yields an empty history and a reason', () => {
+  const data = encodeHistoryBin(sample());
+  const flipped = Buffer.from(data);
+  flipped[flipped.length - 3] ^= 1;
+  for (const bad of [data.subarray(0, data.length - 5), flipped, Buffer.from('autoban-history 4\n{'), Buffer.from('garbage')]) {
+    const r = decodeHistoryBin(bad);
+    expect(r.histories.size).toBe(0);
+    expect(r.error).toEqual(expect.any(String));
+  }
+});
+
+test('history.txt of earlier versions is read, and replaced by history.bin at the next save', () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, 'history.txt'), encodeHistories(sample()));
+  const log = memoryLogger();
+  const h = loadHistories(dir, log);
+  expect(h).toEqual(sample());
+  saveScanState(dir, { positions: {}, cursors: {}, histories: h });
+  expect(fs.existsSync(path.join(dir, 'history.txt'))).toBe(false);
+  expect(loadHistories(dir, log)).toEqual(sample());
+  fs.writeFileSync(path.join(dir, 'history.bin'), 'autoban-history 4\n{}\n');
+  expect(loadHistories(dir, log).size).toBe(0);
+  expect(log.lines).toEqual([expect.stringMatching(/history\.bin: .*; failure history starts empty$/)]);
+});
