@@ -130,6 +130,9 @@ export function v4At(text: string, from: number, to: number): number {
   return parts === 4 ? addr : -1;
 }
 
+/** The dotted quad of a 32-bit address (the inverse of v4At). */
+export const v4Text = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+
 /**
  * Canonical form of a single address, or null when `text` is not exactly one valid IP.
  * `::ffff:192.0.2.1` becomes `192.0.2.1`; a `%zone` suffix is dropped; IPv4 with leading zeros is refused

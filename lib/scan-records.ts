@@ -98,9 +98,6 @@ export function createRecorder(opts: RecorderOptions, batch: RecordBatch, full: 
   };
 }
 
-/** The dotted quad of a 32-bit address. */
-export const v4Text = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-
 /** Doubles a batch's room (a worker posts whole chunks: a chunk of very short lines may need more). */
 export function growBatch(b: RecordBatch): void {
   const bigger = new Float64Array(b.recs.length * 2);

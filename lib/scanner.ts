@@ -7,10 +7,10 @@ import type { SourceConfig } from './config';
 import { PARSERS_IN_PLACE, type ParseContext } from './parsers';
 import { createDeduper } from './dedup';
 import { FLAG_INVALID, FLAG_SUSPICIOUS, type History, recordFailure } from './detect';
-import { networkOf } from './ip';
+import { networkOf, v4Text } from './ip';
 import type { BannedSet } from './banned-set';
 import { type Whitelist, isWhitelisted } from './whitelist';
-import { EVIDENCE, KINDS, REC, R_FALLBACK, type RecordBatch, createRecorder, hasRecogniser, newBatch, v4Text } from './scan-records';
+import { EVIDENCE, KINDS, REC, R_FALLBACK, type RecordBatch, createRecorder, hasRecogniser, newBatch } from './scan-records';
 import { linesOf } from './log-reader';
 
 export interface LineStats {

@@ -7,6 +7,7 @@
  */
 import { BannedSet } from './banned-set';
 import { targetBefore } from './deny-file';
+import { v4Text } from './ip';
 
 const LOOKUPS_BEFORE_TABLE = 4096;
 
@@ -42,6 +43,10 @@ export class SortedBannedSet extends BannedSet {
 
   override hasAt(text: string, from: number, to: number): boolean {
     return this.built ? super.hasAt(text, from, to) : this.has(text.slice(from, to));
+  }
+
+  override hasV4(addr: number): boolean {
+    return this.built ? super.hasV4(addr) : this.has(v4Text(addr));
   }
 
   /** True when `target` is one of the targets given at construction (not one added since). */

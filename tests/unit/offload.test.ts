@@ -62,12 +62,12 @@ function scanTwice(log: Buffer) {
     fs.writeFileSync(path.join(dir, 'autoban.cfg'), '[DEFAULT]\ndeny_file = hosts.deny\nstate_dir = state\nnode_id = n1\n[sshd]\nlog = auth.log\nparser = sshd\n');
     const r = cli(['scan', '--config', path.join(dir, 'autoban.cfg'), '-v'], { env });
     expect([r.code, r.stderr.slice(-500)]).toEqual([0, expect.any(String)]);
-    const state = (f: string) => fs.readFileSync(path.join(dir, 'state', f), 'utf8');
+    const state = (f: string, enc: BufferEncoding = 'utf8') => fs.readFileSync(path.join(dir, 'state', f), enc);
     const positions = JSON.parse(state('positions.json'));
     return {
       deny: fs.readFileSync(path.join(dir, 'hosts.deny'), 'utf8'),
       bans: state('bans.json'),
-      history: state('history.txt'),
+      history: state('history.bin', 'base64'),
       offsets: Object.values(positions.files).map((p) => (p as { offset: number }).offset),
       summary: /scan: \d+ new lines.*/.exec(r.stderr)?.[0],
       threaded: /a second thread parsed ([\d.]+) MB/.exec(r.stderr)?.[1],
