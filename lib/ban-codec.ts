@@ -162,15 +162,25 @@ export function decodeBanLine(line: string): Ban | string {
   return r;
 }
 
+/**
+ * The bans as the database writes them, one per line. When none has its line yet (the first big scan of a
+ * node) the whole list is one JSON.stringify, with a newline put after each entry's comma: no string per ban.
+ */
+function banList(bans: readonly Ban[], list: (items: string[]) => string): string {
+  if (bans.length < 64 || bans.some((b) => encodedLine.has(b))) return list(banLines(bans));
+  const all = JSON.stringify(bans.map(encodeBan));
+  // `},{"ip":` can only be an entry boundary (inside a JSON string every `"` is escaped).
+  return `[\n${all.slice(1, -1).replaceAll('},{"ip":', '},\n{"ip":')}\n]`;
+}
+
 /** Serialises the database (sorted, so unchanged content gives identical bytes). */
 export function encodeDb(db: BanDb): string {
   const bans = [...db.bans].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.bannedAt.getTime() - b.bannedAt.getTime()));
-  const lines = banLines(bans);
   const unbans = [...db.unbans].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.at.getTime() - b.at.getTime()));
   // One entry per line: still plain JSON, readable and diff-friendly, but a third of the size of an
   // indented document (a busy node keeps tens of thousands of bans; this file is rewritten on every change).
   const list = (items: string[]) => (items.length ? `[\n${items.join(',\n')}\n]` : '[]');
-  return `{"version":${DB_VERSION},"bans":${list(lines)},"unbans":${list(unbans.map((u) => JSON.stringify(encodeUnban(u))))}}\n`;
+  return `{"version":${DB_VERSION},"bans":${banList(bans, list)},"unbans":${list(unbans.map((u) => JSON.stringify(encodeUnban(u))))}}\n`;
 }
 
 /**

@@ -4,29 +4,99 @@
  * twice. Per connection we keep, for each kind of evidence, how many attempts it shows; the attempts
  * the connection stands for are the largest of those, and each line only adds what it raises that maximum by.
  * Deterministic, bounded memory, no I/O.
+ *
+ * A log under attack opens a connection every few lines, so the per-connection state lives in typed arrays
+ * (open addressing on the connection key) rather than one object per connection: a first scan of a big log
+ * then allocates nothing per connection, and the garbage collector has nothing to copy.
  */
 import type { LoginEvent } from './types';
 import { v4At } from './ip';
 
-interface ConnState {
-  ip: string;
-  attempt: number;
-  pam: number;
-  pamMore: number;
-  connection: number;
-  counted: number;
-  invalid: boolean;
-  lastMs: number;
-  /** The address as a 32-bit number (-1: not IPv4), worked out when first needed. */
-  v4: number;
-}
-
-const UNKNOWN = -2;
-
-
+/** Connections remembered at most (two generations of half as many). */
 const MAX_CONNS = 20_000;
 /** Connections silent for this long are forgotten (sshd's LoginGraceTime is 2 minutes). */
 const CONN_IDLE_MS = 15 * 60_000;
+
+const SLOTS = 1 << 15; // > MAX_CONNS / 2 at a load of at most 0.31
+const EMPTY = -1;
+const GONE = -2; // a deleted slot (probing goes on past it)
+
+/**
+ * One generation of connection states, keyed by a non-negative number (the pid, or an id standing for an
+ * "ip:port" key). Field arrays are indexed by slot.
+ */
+class ConnTable {
+  readonly key = new Float64Array(SLOTS).fill(EMPTY);
+  /** The address: as a 32-bit number when IPv4 (else -1), and as text. */
+  readonly v4 = new Float64Array(SLOTS);
+  readonly ip: string[] = new Array<string>(SLOTS).fill('');
+  readonly attempt = new Int32Array(SLOTS);
+  readonly pam = new Int32Array(SLOTS);
+  readonly pamMore = new Int32Array(SLOTS);
+  readonly connection = new Uint8Array(SLOTS);
+  readonly counted = new Int32Array(SLOTS);
+  readonly invalid = new Uint8Array(SLOTS);
+  readonly lastMs = new Float64Array(SLOTS);
+  /** Slots taken since the last clear, live or deleted (new connections swap generations at MAX_CONNS / 2, moves back from the older one add at most as many): a probe always meets an empty slot. */
+  used = 0;
+
+  /** The slot holding `k`, or -1. */
+  find(k: number): number {
+    const keys = this.key;
+    for (let i = hash(k); ; i = (i + 1) & (SLOTS - 1)) {
+      const x = keys[i];
+      if (x === k) return i;
+      if (x === EMPTY) return -1;
+    }
+  }
+
+  /** A fresh slot for `k` (not present). */
+  insert(k: number, ip: string, v4: number, t: number): number {
+    const keys = this.key;
+    let i = hash(k);
+    while ((keys[i] as number) >= 0) i = (i + 1) & (SLOTS - 1);
+    keys[i] = k;
+    this.ip[i] = ip;
+    this.v4[i] = v4;
+    this.attempt[i] = 0;
+    this.pam[i] = 0;
+    this.pamMore[i] = 0;
+    this.connection[i] = 0;
+    this.counted[i] = 0;
+    this.invalid[i] = 0;
+    this.lastMs[i] = t;
+    this.used++;
+    return i;
+  }
+
+  remove(i: number): void {
+    this.key[i] = GONE;
+    this.ip[i] = '';
+  }
+
+  /** Copies slot i of `from` into a fresh slot here. */
+  adopt(from: ConnTable, i: number): number {
+    const j = this.insert(from.key[i] as number, from.ip[i] as string, from.v4[i] as number, from.lastMs[i] as number);
+    this.attempt[j] = from.attempt[i] as number;
+    this.pam[j] = from.pam[i] as number;
+    this.pamMore[j] = from.pamMore[i] as number;
+    this.connection[j] = from.connection[i] as number;
+    this.counted[j] = from.counted[i] as number;
+    this.invalid[j] = from.invalid[i] as number;
+    return j;
+  }
+
+  clear(): void {
+    this.key.fill(EMPTY);
+    this.ip.fill('');
+    this.used = 0;
+  }
+}
+
+/** Spreads consecutive pids over the table. */
+function hash(k: number): number {
+  return (Math.imul(k | 0, 0x9e3779b1) ^ Math.floor(k / 4294967296)) >>> 17;
+}
 
 /**
  * Creates a reconciler; feed it every event of one source in log order. It returns how many new attempts
@@ -34,8 +104,8 @@ const CONN_IDLE_MS = 15 * 60_000;
  * a user that does not exist (sshd says so once per connection, not on every line).
  */
 export interface Deduper {
-  /** How many new attempts `ev` stands for. */
-  count: (ev: LoginEvent) => number;
+  /** How many new attempts `ev` stands for (`v4`: its address as a number, when the caller knows it). */
+  count: (ev: LoginEvent, v4?: number) => number;
   /**
    * A line of connection `conn` from the address text[from, to) that is not counted (its address is already banned): a pid now
    * used by that address no longer belongs to the earlier connection, exactly as if the line had been counted.
@@ -46,79 +116,97 @@ export interface Deduper {
 }
 
 export function createDeduper(): Deduper {
-  // Two generations instead of evicting entries one by one: deleting from the front of a big Map leaves
-  // holes V8 must skip on every later iteration, which made floods of new connections quadratic.
-  let conns = new Map<number | string, ConnState>();
-  let older = new Map<number | string, ConnState>();
-  const lookup = (key: number | string): ConnState | undefined => {
-    const st = conns.get(key);
-    if (st) return st;
-    const old = older.get(key);
-    if (old) {
-      older.delete(key);
-      conns.set(key, old);
+  // Two generations instead of evicting entries one by one: when the current one is full, it becomes the
+  // older one and the older one is emptied; a connection used again moves back to the current one.
+  let conns = new ConnTable();
+  let older = new ConnTable();
+  // Connections keyed "ip:port" (sshd -E lines carry no pid) get numbers above any pid.
+  const named = new Map<string, number>();
+  let nextNamed = 2 ** 40;
+  const keyOf = (conn: number | string): number => {
+    if (typeof conn === 'number') return conn;
+    let k = named.get(conn);
+    if (k === undefined) {
+      if (named.size >= MAX_CONNS) named.clear();
+      k = nextNamed++;
+      named.set(conn, k);
     }
-    return old;
+    return k;
   };
+
+  /** The current slot of `k` (moved from the older generation if need be), or -1. */
+  const lookup = (k: number): number => {
+    const i = conns.find(k);
+    if (i >= 0) return i;
+    const j = older.find(k);
+    if (j < 0) return -1;
+    const moved = conns.adopt(older, j);
+    older.remove(j);
+    return moved;
+  };
+
+  // A line not counted (its address is banned) still tells that its pid now belongs to that address: an
+  // earlier connection of the pid from another address is over.
   const seen = (conn: number | undefined, text: string, from: number, to: number): void => {
     if (conn === undefined) return;
-    const st = conns.get(conn) ?? older.get(conn);
-    if (st && !(st.ip.length === to - from && text.startsWith(st.ip, from))) {
-      conns.delete(conn);
-      older.delete(conn);
-    }
+    let t = conns;
+    let i = t.find(conn);
+    if (i < 0) i = (t = older).find(conn);
+    if (i < 0) return;
+    const ip = t.ip[i] as string;
+    if (!(ip.length === to - from && text.startsWith(ip, from))) t.remove(i);
   };
   const seenV4 = (conn: number, v4: number): void => {
-    const st = conns.get(conn) ?? older.get(conn);
-    if (st === undefined) return;
-    if (st.v4 === UNKNOWN) st.v4 = v4At(st.ip, 0, st.ip.length);
-    if (st.v4 !== v4) {
-      conns.delete(conn);
-      older.delete(conn);
-    }
+    let t = conns;
+    let i = t.find(conn);
+    if (i < 0) i = (t = older).find(conn);
+    if (i >= 0 && t.v4[i] !== v4) t.remove(i);
   };
-  const count = (ev: LoginEvent): number => {
+
+  const count = (ev: LoginEvent, v4 = -2): number => {
     if (ev.outcome !== 'failure') return 0;
     const invalidHint = ev.kind === 'invalid_user';
     if (ev.conn === undefined) return ev.count;
-    const key = ev.conn;
+    const k = keyOf(ev.conn);
     const t = ev.timeMs;
-    let st = lookup(key);
+    let i = lookup(k);
     // A pid is reused by a later connection from elsewhere: that is a new connection.
-    if (st && (st.ip !== ev.ip || t - st.lastMs > CONN_IDLE_MS)) {
-      conns.delete(key);
-      st = undefined;
+    if (i >= 0 && (conns.ip[i] !== ev.ip || t - (conns.lastMs[i] as number) > CONN_IDLE_MS)) {
+      conns.remove(i);
+      i = -1;
     }
-    if (!st) {
-      st = { ip: ev.ip, attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: false, lastMs: t, v4: UNKNOWN };
-      if (conns.size >= MAX_CONNS / 2) {
+    if (i < 0) {
+      if (conns.used >= MAX_CONNS / 2) {
+        const emptied = older;
+        emptied.clear();
         older = conns;
-        conns = new Map();
+        conns = emptied;
       }
-      conns.set(key, st);
+      i = conns.insert(k, ev.ip, v4 === -2 ? v4At(ev.ip, 0, ev.ip.length) : v4, t);
     }
-    st.lastMs = t;
-    st.invalid ||= invalidHint;
+    const c = conns;
+    c.lastMs[i] = t;
+    if (invalidHint) c.invalid[i] = 1;
     switch (ev.evidence) {
       case 'attempt':
-        st.attempt += ev.count;
+        c.attempt[i] = (c.attempt[i] as number) + ev.count;
         break;
       case 'pam':
-        st.pam += ev.count;
+        c.pam[i] = (c.pam[i] as number) + ev.count;
         break;
       case 'pam_more':
         // "PAM 2 more authentication failures" follows the first failure PAM already reported.
-        st.pamMore = Math.max(st.pamMore, ev.count + 1);
+        c.pamMore[i] = Math.max(c.pamMore[i] as number, ev.count + 1);
         break;
       case 'connection':
-        st.connection = 1;
+        c.connection[i] = 1;
         break;
     }
-    const total = Math.max(st.attempt, st.pam, st.pamMore, st.connection);
-    const n = total - st.counted;
+    const total = Math.max(c.attempt[i] as number, c.pam[i] as number, c.pamMore[i] as number, c.connection[i] as number);
+    const n = total - (c.counted[i] as number);
     if (n <= 0) return 0;
-    st.counted = total;
-    if (st.invalid) ev.kind = 'invalid_user';
+    c.counted[i] = total;
+    if (c.invalid[i]) ev.kind = 'invalid_user';
     return n;
   };
   return { count, seen, seenV4 };

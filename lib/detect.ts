@@ -73,14 +73,25 @@ function limitsOf(rules: RuleSet): Limits {
 export function checkRules(list: Failure[], rules: RuleSet, nowSec: number): { rule: RuleName; failures: number } | null {
   // Most tracked addresses have failed once or twice: no rule can fire below the smallest threshold.
   if (list.length < limitsOf(rules).least) return null;
-  let n = countSince(list, nowSec - rules.suspiciousPeriodSec, FLAG_SUSPICIOUS);
-  if (n >= rules.suspiciousThreshold) return { rule: 'suspicious_users', failures: n };
-  n = countSince(list, nowSec - rules.invalidUserPeriodSec, FLAG_INVALID);
-  if (n >= rules.invalidUserThreshold) return { rule: 'invalid_user', failures: n };
-  n = countSince(list, nowSec - rules.loginPeriodSec, 0);
-  if (n >= rules.loginThreshold) return { rule: 'login_attempts', failures: n };
-  n = countSince(list, nowSec - rules.slowPeriodSec, 0);
-  if (n >= rules.slowThreshold) return { rule: 'slow_attempts', failures: n };
+  // A rule whose threshold exceeds the failures on record cannot fire: not counted.
+  const len = list.length;
+  let n = 0;
+  if (len >= rules.suspiciousThreshold) {
+    n = countSince(list, nowSec - rules.suspiciousPeriodSec, FLAG_SUSPICIOUS);
+    if (n >= rules.suspiciousThreshold) return { rule: 'suspicious_users', failures: n };
+  }
+  if (len >= rules.invalidUserThreshold) {
+    n = countSince(list, nowSec - rules.invalidUserPeriodSec, FLAG_INVALID);
+    if (n >= rules.invalidUserThreshold) return { rule: 'invalid_user', failures: n };
+  }
+  if (len >= rules.loginThreshold) {
+    n = countSince(list, nowSec - rules.loginPeriodSec, 0);
+    if (n >= rules.loginThreshold) return { rule: 'login_attempts', failures: n };
+  }
+  if (len >= rules.slowThreshold) {
+    n = countSince(list, nowSec - rules.slowPeriodSec, 0);
+    if (n >= rules.slowThreshold) return { rule: 'slow_attempts', failures: n };
+  }
   return null;
 }
 
@@ -102,13 +113,13 @@ export function recordFailure(
   rules: RuleSet,
   source: string,
 ): Offense | null {
+  const packed = packFailure(tSec, flags);
   let list = history.get(target);
   if (!list) {
     if (history.size >= MAX_TRACKED) evict(history);
     list = [];
     history.set(target, list);
   }
-  const packed = packFailure(tSec, flags);
   const last = list.length > 0 ? (list[list.length - 1] as Failure) : -1;
   for (let i = 0; i < n; i++) list.push(packed);
   if (last >= 0 && failureTime(last) > tSec) list.sort((a, b) => a - b); // out-of-order lines (merged logs)

@@ -24,8 +24,9 @@ function run(job: WorkerJob): void {
   if (!port) return;
   const batch = newBatch(BATCH);
   const post = (b: RecordBatch, to: number) => {
-    port.postMessage({ recs: b.recs, n: b.n, fallbacks: b.fallbacks, lines: b.lines, to }, [b.recs.buffer as ArrayBuffer]);
-    b.recs = new Float64Array(BATCH * REC);
+    // A copy of the records made (the scratch array is reused), handed over without a second copy.
+    const recs = b.recs.slice(0, b.n * REC);
+    port.postMessage({ recs, n: b.n, fallbacks: b.fallbacks, lines: b.lines, to }, [recs.buffer as ArrayBuffer]);
     b.n = 0;
     b.fallbacks = [];
     b.lines = 0;

@@ -127,7 +127,7 @@ export function createLineHandler(opts: {
       fev.conn = conn;
       fev.ip = v4String(v4);
       // The target is the address itself (IPv4), and it was just found not banned.
-      countEvent(fev, ((code >> 7) & 1) === 1, true);
+      countEvent(fev, ((code >> 7) & 1) === 1, v4);
     }
     batch.n = 0;
     batch.lines = 0;
@@ -148,10 +148,10 @@ export function createLineHandler(opts: {
 
   // Recent addresses' strings, reused: an attacker's lines come in bursts, and a string that was already
   // used as a Map key keeps its hash (no allocation, no re-hashing in the reconciler and the history).
-  const v4Strings: string[] = new Array(4096).fill('');
-  const v4Keys = new Float64Array(4096).fill(-1);
+  const v4Strings: string[] = new Array(1 << 16).fill('');
+  const v4Keys = new Float64Array(1 << 16).fill(-1);
   const v4String = (v4: number): string => {
-    const i = Math.imul(v4 | 0, 0x9e3779b1) >>> 20;
+    const i = Math.imul(v4 | 0, 0x9e3779b1) >>> 16;
     if (v4Keys[i] === v4) return v4Strings[i] as string;
     const text = v4Text(v4);
     v4Keys[i] = v4;
@@ -159,8 +159,10 @@ export function createLineHandler(opts: {
     return text;
   };
 
-  const countEvent = (ev: LoginEvent, isSus: boolean, v4Free = false) => {
-    const n = dedup.count(ev);
+  /** Counts a failure; `v4` ≥ 0: an IPv4 address (its own target) just found not banned. */
+  const countEvent = (ev: LoginEvent, isSus: boolean, v4 = -1) => {
+    const v4Free = v4 >= 0;
+    const n = dedup.count(ev, v4Free ? v4 : undefined);
     if (n === 0) return;
     if (!wlEmpty && isWhitelisted(ev.ip, whitelist)) {
       stats.failures += n;

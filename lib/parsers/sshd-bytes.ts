@@ -3,7 +3,7 @@
  * with, recognised on bytes. Each branch mirrors a case of sshd.ts parseMessage; the comments say why its
  * answer is the reference's. Anything else is FALLBACK (decode the line, ask sshd.ts).
  */
-import { type ByteEvent, EVENT, FALLBACK, NONE, type Pattern, StampCache, ascii, endsWith, hasAt, hdr, pidBytes, printable, progIn, quad, syslogHeader, v4Before, v4Bytes } from './bytes';
+import { type ByteEvent, EVENT, FALLBACK, HeaderCache, NONE, type Pattern, StampCache, ascii, endsWith, hasAt, hdr, pidBytes, printable, progIn, quad, syslogHeader, v4Before, v4Bytes } from './bytes';
 
 const PROGS = ['sshd', 'sshd-session', 'sshd-auth'].map(ascii);
 const ERROR = ascii('error: ');
@@ -40,6 +40,10 @@ const PAM_FIELDS = ascii('logname= uid=0 euid=0 tty=ssh ruser= rhost=');
 const USER_EQ = ascii('user=');
 
 const stamps = new StampCache();
+
+/** The last header, and what it said: an sshd program?, its pid, and (once asked) its time. */
+const headers = new HeaderCache();
+const lastHeader = { sshd: false, pid: -1, stampLen: 0, rfc: false, timeMs: NaN, timeKnown: false };
 
 /** Where tail() found the address, and where " from " / the space before it starts. */
 const at = { ipFrom: 0, ipTo: 0, v4: -1, head: 0 };
@@ -138,10 +142,31 @@ function pamFields(b: Uint8Array, f: number, e: number, ev: ByteEvent): boolean 
  */
 export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs: number): number {
   if (e - p < 10) return NONE;
-  const h = syslogHeader(b, p, e);
-  if (h !== EVENT) return FALLBACK; // no header: a bare `sshd -E` line (or a non-ASCII header)
-  if (!progIn(b, PROGS)) return NONE;
-  const ms = hdr.msgStart;
+  const lh = lastHeader;
+  let ms: number;
+  if (headers.matches(b, p, e, nowMs)) {
+    if (!lh.sshd) return NONE;
+    ms = p + headers.len;
+  } else {
+    const h = syslogHeader(b, p, e);
+    if (h !== EVENT) return FALLBACK; // no header: a bare `sshd -E` line (or a non-ASCII header)
+    ms = hdr.msgStart;
+    if (headers.store(b, p, ms - p, nowMs)) {
+      lh.sshd = progIn(b, PROGS);
+      lh.pid = pidBytes(b, hdr.pidStart, hdr.pidEnd);
+      lh.stampLen = hdr.stampEnd - p;
+      lh.rfc = hdr.rfc;
+      lh.timeKnown = false;
+      if (!lh.sshd) return NONE;
+    } else {
+      // Not cached (a header over 256 bytes): answer from this line alone.
+      if (!progIn(b, PROGS)) return NONE;
+      lh.pid = pidBytes(b, hdr.pidStart, hdr.pidEnd);
+      lh.stampLen = hdr.stampEnd - p;
+      lh.rfc = hdr.rfc;
+      lh.timeKnown = false;
+    }
+  }
   if (ms >= e) return NONE;
   let outcome: ByteEvent['outcome'] = 'failure';
   let kind: ByteEvent['kind'];
@@ -261,13 +286,18 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
     default:
       return NONE;
   }
-  const pid = pidBytes(b, hdr.pidStart, hdr.pidEnd);
+  const pid = lh.pid;
   if (pid < 0) return FALLBACK; // no pid: sshd.ts keys the connection by address and port
   ev.conn = pid;
   ev.ipFrom = at.ipFrom;
   ev.ipTo = at.ipTo;
   ev.v4 = at.v4;
-  ev.timeMs = stamps.time(b, p, hdr.stampEnd, hdr.rfc ? 1 : 0, nowMs);
+  if (!lh.timeKnown) {
+    lh.timeMs = stamps.time(b, p, p + lh.stampLen, lh.rfc ? 1 : 0, nowMs);
+    // Only a cached header's time may be reused (the header of this line is the cached one unless too long).
+    lh.timeKnown = headers.len > 0;
+  }
+  ev.timeMs = lh.timeMs;
   ev.outcome = outcome;
   ev.kind = kind;
   ev.evidence = evidence;
