@@ -2,7 +2,7 @@
 /**
  * `npm run bench`: measures scan throughput on a generated 1,000,000-line mixed sshd + ProFTPD auth log
  * (about 110 MB: a busy server under a botnet of 20,000 addresses) and prints, in one run:
- *   - full scan: lines/s and peak RSS (in a fresh process, as cron runs it)
+ *   - full scan: lines/s and peak RSS (in a fresh process, as cron runs it), also on one thread
  *   - the floor: a plain Node.js loop that only splits the same file into lines
  *   - an incremental scan after 1,000 lines were appended, and a scan with nothing new
  *   - fail2ban-regex with its sshd filter on the same file, when installed (apt-get install fail2ban)
@@ -103,9 +103,9 @@ function generate(file, count, startMs) {
   fs.closeSync(ffd);
 }
 
-function child(script, extraArgs) {
+function child(script, extraArgs, env = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['-e', script, ...extraArgs], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['-e', script, ...extraArgs], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26, env: { ...process.env, ...env } });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
   return { ms, out: JSON.parse(r.stdout.trim().split('\n').pop()) };
@@ -159,9 +159,18 @@ split.out.ms += split2.out.ms;
 split.out.lines += split2.out.lines;
 console.log(`line split only     : ${fmt(split.out.ms)} ms, ${fmt(split.out.lines / (split.out.ms / 1000))} lines/s, peak RSS ${fmt(split.out.maxRssKb / 1024)} MB`);
 
+// The same full scan on one thread (AUTOBAN_THREADS=1), in a directory of its own (fresh state).
+const one = path.join(dir, 'one-thread');
+fs.mkdirSync(one);
+for (const f of ['auth.log', 'proftpd.log']) fs.symlinkSync(path.join(dir, f), path.join(one, f));
+fs.writeFileSync(path.join(one, 'hosts.deny'), '');
+fs.copyFileSync(path.join(dir, 'autoban.cfg'), path.join(one, 'autoban.cfg'));
+const single = child(SCAN, [path.join(one, 'autoban.cfg')], { AUTOBAN_THREADS: '1' });
+
 const full = child(SCAN, [cfg]);
 console.log(`full scan           : ${fmt(full.out.ms)} ms (process ${fmt(full.ms)} ms), ${fmt(full.out.lines / (full.out.ms / 1000))} lines/s, peak RSS ${fmt(full.out.maxRssKb / 1024)} MB, ${fmt(full.out.bans)} bans`);
 console.log(`  ratio to the floor: ${(full.out.ms / split.out.ms).toFixed(2)}x`);
+console.log(`  on one thread     : ${fmt(single.out.ms)} ms, ${fmt(single.out.lines / (single.out.ms / 1000))} lines/s, peak RSS ${fmt(single.out.maxRssKb / 1024)} MB (AUTOBAN_THREADS=1; ${(single.out.ms / split.out.ms).toFixed(2)}x the floor)`);
 
 generate(log, 1000, Date.now() - 50_000);
 const inc = child(SCAN, [cfg]);
