@@ -80,6 +80,8 @@ export interface OffloadedRange {
 
 /** Below this many unread bytes a second thread costs more to start than it saves. */
 export const OFFLOAD_MIN_BYTES = 16 << 20;
+/** How much of a log one round of offloading covers (see readFrom); AUTOBAN_OFFLOAD_WINDOW_MB changes it (tests). */
+const OFFLOAD_WINDOW_BYTES = (Number(process.env.AUTOBAN_OFFLOAD_WINDOW_MB) || 128) * (1 << 20);
 /** The share of a big read given to the other thread (this thread also counts all that both parse). */
 const OFFLOAD_SHARE = 0.7;
 
@@ -107,32 +109,34 @@ async function lineEndBefore(fh: fs.promises.FileHandle, size: number): Promise<
  */
 async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnChunk, onProgress?: (done: number) => void, offload?: Offload): Promise<{ offset: number; offloaded: number }> {
   let offloaded = 0;
-  if (offload) {
+  // Window by window, so that the other thread's results waiting for this one stay bounded (a few tens of
+  // MB of records per window) however big the log.
+  while (offload) {
     const size = (await fh.stat()).size;
-    if (size - start >= OFFLOAD_MIN_BYTES) {
-      const mid = await lineStartAt(fh, start + Math.floor((size - start) * (1 - OFFLOAD_SHARE)));
-      const end = await lineEndBefore(fh, size);
-      const other = mid > start && end > mid ? offload(fh.fd, mid, end) : null;
-      if (other) {
-        let reached: number;
-        try {
-          reached = await readRange(fh, start, mid, onChunk, onProgress);
-        } catch (e) {
-          other.abort();
-          throw e;
-        }
-        // The first part ends exactly at `mid` unless a dropped monster line ran across it: then the other
-        // thread's results do not follow on, and this thread reads on alone.
-        if (reached === mid) {
-          start = await other.finish();
-          offloaded = start - mid;
-          onProgress?.(start);
-        } else {
-          other.abort();
-          start = reached;
-        }
-      }
+    if (size - start < OFFLOAD_MIN_BYTES) break;
+    const windowEnd = Math.min(size, start + OFFLOAD_WINDOW_BYTES);
+    const mid = await lineStartAt(fh, start + Math.floor((windowEnd - start) * (1 - OFFLOAD_SHARE)));
+    const end = await lineEndBefore(fh, windowEnd);
+    const other = mid > start && end > mid ? offload(fh.fd, mid, end) : null;
+    if (!other) break;
+    let reached: number;
+    try {
+      reached = await readRange(fh, start, mid, onChunk, onProgress);
+    } catch (e) {
+      other.abort();
+      throw e;
     }
+    // The first part ends exactly at `mid` unless a dropped monster line ran across it: then the other
+    // thread's results do not follow on, and this thread reads on alone.
+    if (reached !== mid) {
+      other.abort();
+      start = reached;
+      break;
+    }
+    start = await other.finish();
+    offloaded += start - mid;
+    onProgress?.(start);
+    if (start < end) break; // the other thread stopped early: read on here
   }
   return { offset: await readRange(fh, start, Infinity, onChunk, onProgress), offloaded };
 }

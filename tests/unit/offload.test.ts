@@ -55,7 +55,7 @@ function attackLog(mb: number, monsterAt?: number): Buffer {
   return Buffer.from(parts.join(''));
 }
 
-function scanTwice(log: Buffer) {
+function scanTwice(log: Buffer, env: Record<string, string> = {}) {
   const run = (env: Record<string, string>) => {
     const dir = tmpdir();
     fs.writeFileSync(path.join(dir, 'auth.log'), log);
@@ -73,7 +73,7 @@ function scanTwice(log: Buffer) {
       threaded: /a second thread parsed ([\d.]+) MB/.exec(r.stderr)?.[1],
     };
   };
-  return { one: run({ AUTOBAN_THREADS: '1' }), two: run({}) };
+  return { one: run({ AUTOBAN_THREADS: '1' }), two: run(env) };
 }
 
 test('a scan that uses a second thread bans, counts and saves exactly what a single-threaded scan does', () => {
@@ -93,6 +93,16 @@ test('when the worker gives up (a monster line in its part), the main thread rea
   // The worker's records up to the monster line were used; the main thread read the rest.
   expect(Number(two.threaded)).toBeGreaterThan(5);
   expect(Number(two.threaded)).toBeLessThan(19);
+  expect(two).toEqual({ ...one, threaded: two.threaded });
+  expect(one.offsets).toEqual([log.length]);
+});
+
+test('a log bigger than one offload window is read window by window: same result', () => {
+  const log = attackLog(40);
+  const { one, two } = scanTwice(log, { AUTOBAN_OFFLOAD_WINDOW_MB: '18' });
+  // Two windows of 18 MB each give about 70% of 36 MB to the worker; the last 4 MB are read here.
+  expect(Number(two.threaded)).toBeGreaterThan(22);
+  expect(Number(two.threaded)).toBeLessThan(28);
   expect(two).toEqual({ ...one, threaded: two.threaded });
   expect(one.offsets).toEqual([log.length]);
 });
