@@ -4,6 +4,7 @@
  */
 import type { Ban, BanDb, BanOrigin, Unban } from './types';
 import { parseTarget, v4At } from './ip';
+import { isoTime } from './iso-time';
 
 export const DB_VERSION = 1;
 const ORIGINS: BanOrigin[] = ['scan', 'manual', 'adopted', 'peer'];
@@ -31,8 +32,8 @@ export function encodeBan(b: Ban): EncodedBan {
     source: b.source,
     origin: b.origin,
     node: b.node,
-    bannedAt: b.bannedAt.toISOString(),
-    expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null,
+    bannedAt: isoTime(b.bannedAt),
+    expiresAt: b.expiresAt ? isoTime(b.expiresAt) : null,
     banCount: b.banCount,
   };
 }
@@ -71,7 +72,7 @@ export interface EncodedUnban {
 }
 
 export function encodeUnban(u: Unban): EncodedUnban {
-  return { ip: u.ip, at: u.at.toISOString(), node: u.node };
+  return { ip: u.ip, at: isoTime(u.at), node: u.node };
 }
 
 export function decodeUnban(v: unknown): Unban | string {
@@ -111,8 +112,8 @@ const jsonNumber = (n: number): string => (Number.isFinite(n) ? `${n}` : 'null')
  * spent most of its time creating and serialising the intermediate objects. (A test holds the two equal.)
  */
 export function formatBanLine(b: Ban): string {
-  const exp = b.expiresAt ? `"${b.expiresAt.toISOString()}"` : 'null';
-  return `{"ip":${jsonString(b.ip)},"rule":${jsonString(b.rule)},"reason":${jsonString(b.reason)},"failures":${jsonNumber(b.failures)},"source":${jsonString(b.source)},"origin":${jsonString(b.origin)},"node":${jsonString(b.node)},"bannedAt":"${b.bannedAt.toISOString()}","expiresAt":${exp},"banCount":${jsonNumber(b.banCount)}}`;
+  const exp = b.expiresAt ? `"${isoTime(b.expiresAt)}"` : 'null';
+  return `{"ip":${jsonString(b.ip)},"rule":${jsonString(b.rule)},"reason":${jsonString(b.reason)},"failures":${jsonNumber(b.failures)},"source":${jsonString(b.source)},"origin":${jsonString(b.origin)},"node":${jsonString(b.node)},"bannedAt":"${isoTime(b.bannedAt)}","expiresAt":${exp},"banCount":${jsonNumber(b.banCount)}}`;
 }
 
 /**

@@ -12,9 +12,12 @@ export const emptyDb = (): BanDb => ({ bans: [], unbans: [] });
 export function isActive(ban: Ban, unbans: readonly Unban[], nowMs: number): boolean {
   if (ban.expiresAt && ban.expiresAt.getTime() <= nowMs) return false;
   if (ban.bannedAt.getTime() > nowMs + 60_000) return false; // from the future (clock skew on a peer): not yet
+  if (unbans.length === 0) return true;
   const b = ban.bannedAt.getTime();
   return !unbans.some((u) => u.ip === ban.ip && u.at.getTime() >= b);
 }
+
+const NO_UNBANS: readonly Unban[] = [];
 
 /** One entry per banned target: the active ban that lasts longest. Whitelisted targets are left out. */
 export function activeBans(db: BanDb, now: Date, whitelist?: Whitelist): Ban[] {
@@ -27,7 +30,7 @@ export function activeBans(db: BanDb, now: Date, whitelist?: Whitelist): Ban[] {
   }
   const best = new Map<string, Ban>();
   for (const ban of db.bans) {
-    if (!isActive(ban, unbansByIp.get(ban.ip) ?? [], nowMs)) continue;
+    if (!isActive(ban, unbansByIp.get(ban.ip) ?? NO_UNBANS, nowMs)) continue;
     const cur = best.get(ban.ip);
     if (!cur || outlasts(ban, cur)) best.set(ban.ip, ban);
   }

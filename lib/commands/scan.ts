@@ -18,6 +18,7 @@ import { readJournal } from '../journal-reader';
 import { JOURNAL_COMMS, JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
 import { progressBar } from '../progress';
 import { workerOffload } from '../offload';
+import { isoTime } from '../iso-time';
 import { pidNumber } from '../parsers/syslog-header';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
@@ -54,7 +55,7 @@ export function banForOffense(off: Offense, src: SourceConfig, previous: number,
 }
 
 export function describeBan(b: Ban, now: Date): string {
-  const until = b.expiresAt ? `${b.expiresAt.toISOString()} (${formatDuration((b.expiresAt.getTime() - now.getTime()) / 1000)})` : 'permanent';
+  const until = b.expiresAt ? `${isoTime(b.expiresAt)} (${formatDuration((b.expiresAt.getTime() - now.getTime()) / 1000)})` : 'permanent';
   return `${b.ip} rule=${b.rule} failures=${b.failures} source=${b.source} until=${until}${b.banCount > 1 ? ` ban#=${b.banCount}` : ''}`;
 }
 
