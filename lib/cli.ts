@@ -8,7 +8,7 @@ import yargs, { type Argv } from 'yargs';
 import type { Config, ConfigOverrides } from './config';
 import { loadConfig, parseConfig } from './config';
 import { AppError, ConfigError, ExitCode, type ExitCodeValue } from './errors';
-import { flushLog, stderrLogger } from './log';
+import { stderrLogger } from './log';
 import { fixedClock, systemClock } from './clock';
 import type { Context } from './context';
 import { runScan } from './commands/scan';
@@ -213,7 +213,6 @@ export async function main(args: string[], only?: string): Promise<void> {
     const argv = (await buildCli(args, (j) => (job = j), only).parseAsync()) as Record<string, unknown>;
     if (job) code = ((await (job as Job)(argv)) as ExitCodeValue | undefined) ?? ExitCode.Ok;
   } catch (e) {
-    flushLog();
     if (e instanceof ConfigError) {
       for (const p of e.problems) process.stderr.write(`autoban: config error: ${p}\n`);
       code = e.code;
@@ -226,7 +225,6 @@ export async function main(args: string[], only?: string): Promise<void> {
     }
   }
   process.exitCode = code;
-  flushLog();
   // Leave now rather than when the event loop drains: a file system call stuck on a hung NFS share
   // (shared_dir) must not keep a cron run alive. The callbacks run once stdout and stderr are flushed.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

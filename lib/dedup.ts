@@ -37,7 +37,7 @@ class ConnTable {
   readonly counted = new Int32Array(SLOTS);
   readonly invalid = new Uint8Array(SLOTS);
   readonly lastMs = new Float64Array(SLOTS);
-  /** Slots taken since the last clear, live or deleted (new connections swap generations at MAX_CONNS / 2, moves back from the older one add at most as many): a probe always meets an empty slot. */
+  /** Slots taken since the last clear, live or deleted (see room() in createDeduper). */
   used = 0;
 
   /** The slot holding `k`, or -1. */
@@ -74,15 +74,29 @@ class ConnTable {
     this.ip[i] = '';
   }
 
-  /** Copies slot i of `from` into a fresh slot here. */
-  adopt(from: ConnTable, i: number): number {
-    const j = this.insert(from.key[i] as number, from.ip[i] as string, from.v4[i] as number, from.lastMs[i] as number);
-    this.attempt[j] = from.attempt[i] as number;
-    this.pam[j] = from.pam[i] as number;
-    this.pamMore[j] = from.pamMore[i] as number;
-    this.connection[j] = from.connection[i] as number;
-    this.counted[j] = from.counted[i] as number;
-    this.invalid[j] = from.invalid[i] as number;
+  /** Copies slot i into `to` (a connection on its way to the other generation). */
+  save(i: number, to: Moving): void {
+    to.key = this.key[i] as number;
+    to.ip = this.ip[i] as string;
+    to.v4 = this.v4[i] as number;
+    to.attempt = this.attempt[i] as number;
+    to.pam = this.pam[i] as number;
+    to.pamMore = this.pamMore[i] as number;
+    to.connection = this.connection[i] as number;
+    to.counted = this.counted[i] as number;
+    to.invalid = this.invalid[i] as number;
+    to.lastMs = this.lastMs[i] as number;
+  }
+
+  /** A fresh slot holding what save() copied. */
+  restore(from: Moving): number {
+    const j = this.insert(from.key, from.ip, from.v4, from.lastMs);
+    this.attempt[j] = from.attempt;
+    this.pam[j] = from.pam;
+    this.pamMore[j] = from.pamMore;
+    this.connection[j] = from.connection;
+    this.counted[j] = from.counted;
+    this.invalid[j] = from.invalid;
     return j;
   }
 
@@ -91,6 +105,20 @@ class ConnTable {
     this.ip.fill('');
     this.used = 0;
   }
+}
+
+/** One connection's state between two generations. */
+interface Moving {
+  key: number;
+  ip: string;
+  v4: number;
+  attempt: number;
+  pam: number;
+  pamMore: number;
+  connection: number;
+  counted: number;
+  invalid: number;
+  lastMs: number;
 }
 
 /** Spreads consecutive pids over the table. */
@@ -116,33 +144,51 @@ export interface Deduper {
 }
 
 export function createDeduper(): Deduper {
-  // Two generations instead of evicting entries one by one: when the current one is full, it becomes the
-  // older one and the older one is emptied; a connection used again moves back to the current one.
+  // Two generations instead of evicting entries one by one: when the current one has taken MAX_CONNS / 2
+  // connections, it becomes the older one and the older one is emptied; a connection used again moves back
+  // to the current one. Every slot taken goes through room(), so neither table ever holds more than
+  // MAX_CONNS / 2 slots, live or deleted: probes always meet an empty one.
   let conns = new ConnTable();
   let older = new ConnTable();
-  // Connections keyed "ip:port" (sshd -E lines carry no pid) get numbers above any pid.
-  const named = new Map<string, number>();
+  // Connections keyed "ip:port" (sshd -E lines carry no pid) get numbers above any pid, remembered for as
+  // long as their generation.
+  let namedCur = new Map<string, number>();
+  let namedOld = new Map<string, number>();
   let nextNamed = 2 ** 40;
   const keyOf = (conn: number | string): number => {
     if (typeof conn === 'number') return conn;
-    let k = named.get(conn);
+    let k = namedCur.get(conn);
     if (k === undefined) {
-      if (named.size >= MAX_CONNS) named.clear();
-      k = nextNamed++;
-      named.set(conn, k);
+      k = namedOld.get(conn);
+      if (k === undefined) k = nextNamed++;
+      else namedOld.delete(conn);
+      namedCur.set(conn, k);
     }
     return k;
   };
 
+  const room = (): void => {
+    if (conns.used < MAX_CONNS / 2) return;
+    const emptied = older;
+    emptied.clear();
+    older = conns;
+    conns = emptied;
+    namedOld = namedCur;
+    namedCur = new Map();
+  };
+
+  const moving: Moving = { key: 0, ip: '', v4: 0, attempt: 0, pam: 0, pamMore: 0, connection: 0, counted: 0, invalid: 0, lastMs: 0 };
   /** The current slot of `k` (moved from the older generation if need be), or -1. */
   const lookup = (k: number): number => {
     const i = conns.find(k);
     if (i >= 0) return i;
     const j = older.find(k);
     if (j < 0) return -1;
-    const moved = conns.adopt(older, j);
+    // Copied out first: making room may empty the table it is in.
+    older.save(j, moving);
     older.remove(j);
-    return moved;
+    room();
+    return conns.restore(moving);
   };
 
   // A line not counted (its address is banned) still tells that its pid now belongs to that address: an
@@ -176,12 +222,7 @@ export function createDeduper(): Deduper {
       i = -1;
     }
     if (i < 0) {
-      if (conns.used >= MAX_CONNS / 2) {
-        const emptied = older;
-        emptied.clear();
-        older = conns;
-        conns = emptied;
-      }
+      room();
       i = conns.insert(k, ev.ip, v4 === -2 ? v4At(ev.ip, 0, ev.ip.length) : v4, t);
     }
     const c = conns;

@@ -38,7 +38,7 @@ export type OnLine = (text: string, start: number, end: number) => void;
 
 /**
  * Receives whole lines as bytes: buf[start, end) is one or more complete lines, each ending in a newline.
- * The scan parses these bytes directly (lib/byte-scan.ts): decoding 100 MB of log into strings would cost
+ * The scan parses these bytes directly (lib/scan-records.ts): decoding 100 MB of log into strings would cost
  * more than parsing it. The buffer is reused for the next chunk.
  */
 export type OnChunk = (buf: Buffer, start: number, end: number) => void;
@@ -74,8 +74,8 @@ export type Offload = (fd: number, from: number, to: number) => OffloadedRange |
 export interface OffloadedRange {
   /** Delivers the other thread's results in order; returns the offset they reach. */
   finish: () => Promise<number>;
-  /** Stops the other thread (this thread could not read up to the range). */
-  abort: () => void;
+  /** Stops the other thread (this thread could not read up to the range) before the file is closed. */
+  abort: () => Promise<void>;
 }
 
 /** Below this many unread bytes a second thread costs more to start than it saves. */
@@ -123,13 +123,13 @@ async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnCh
     try {
       reached = await readRange(fh, start, mid, onChunk, onProgress);
     } catch (e) {
-      other.abort();
+      await other.abort();
       throw e;
     }
     // The first part ends exactly at `mid` unless a dropped monster line ran across it: then the other
     // thread's results do not follow on, and this thread reads on alone.
     if (reached !== mid) {
-      other.abort();
+      await other.abort();
       start = reached;
       break;
     }

@@ -6,22 +6,31 @@ export interface Logger {
   debug(msg: string): void;
 }
 
-// Lines wait here until the end of the current tick (or 64 KiB, or a warning): a first scan that bans
-// 20,000 addresses then writes its log in a few system calls instead of one per line.
+// Inside logBatch() lines wait here and are written together at its end: a first scan that bans 20,000
+// addresses reports them in a few system calls instead of one per line. Anywhere else a line is written at
+// once, so nothing is lost when the process is killed or blocks.
 let pending: string[] = [];
 let pendingBytes = 0;
-let scheduled = false;
+let batching = 0;
 
-/** Writes out the lines logged so far (the CLI calls it before its own messages and at exit). */
-export function flushLog(): void {
-  scheduled = false;
+/** Writes out the lines logged so far. */
+function flushLog(): void {
   if (!pending.length) return;
   const text = pending.join('');
   pending = [];
   pendingBytes = 0;
   process.stderr.write(text);
 }
-process.on('exit', flushLog);
+
+/** Runs `fn` (synchronous), writing the lines it logs to stderr together when it returns. */
+export function logBatch<T>(fn: () => T): T {
+  batching++;
+  try {
+    return fn();
+  } finally {
+    if (--batching === 0) flushLog();
+  }
+}
 
 /** A logger writing `2026-11-22T01:02:03Z autoban[pid]: level: message` lines to stderr. */
 export function stderrLogger(opts: { verbose?: boolean; quiet?: boolean; now?: () => Date } = {}): Logger {
@@ -31,13 +40,13 @@ export function stderrLogger(opts: { verbose?: boolean; quiet?: boolean; now?: (
     // One physical line per message, whatever the message holds (it may quote log text).
     const clean = msg.replace(/[\r\n]+/g, ' ');
     const line = `${stamp} autoban[${process.pid}]: ${level === 'info' ? '' : level + ': '}${clean}\n`;
+    if (!batching) {
+      process.stderr.write(line);
+      return;
+    }
     pending.push(line);
     pendingBytes += line.length;
-    if (level === 'warning' || level === 'error' || pendingBytes >= 1 << 16) flushLog();
-    else if (!scheduled) {
-      scheduled = true;
-      setImmediate(flushLog);
-    }
+    if (pendingBytes >= 1 << 16) flushLog();
   };
   return {
     info: (m) => opts.quiet || write('info', m),

@@ -58,7 +58,9 @@ export function workerOffload(opts: RecorderOptions, replay: (b: RecordBatch) =>
         await worker.terminate();
         return delivered;
       },
-      abort: () => void worker.terminate(),
+      abort: async () => {
+        await worker.terminate();
+      },
     };
   };
 }

@@ -19,6 +19,7 @@ import { JOURNAL_COMMS, JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '
 import { progressBar } from '../progress';
 import { workerOffload } from '../offload';
 import { isoTime } from '../iso-time';
+import { logBatch } from '../log';
 import { pidNumber } from '../parsers/syslog-header';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
@@ -173,15 +174,17 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
 function reportNewBans(ctx: Context, res: ScanResult, newBans: Ban[], now: Date): void {
   const nowMs = now.getTime();
   const verb = ctx.dryRun ? 'would ban' : 'banned';
-  for (const b of newBans) {
-    if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
-      res.expiredOnArrival.push(b);
-      ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${b.bannedAt.toISOString()}: its ban would already have expired; remembered for repeat offenders only`);
-    } else {
-      res.banned.push(b);
-      ctx.log.info(`${verb} ${describeBan(b, now)}`);
+  logBatch(() => {
+    for (const b of newBans) {
+      if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
+        res.expiredOnArrival.push(b);
+        ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${isoTime(b.bannedAt)}: its ban would already have expired; remembered for repeat offenders only`);
+      } else {
+        res.banned.push(b);
+        ctx.log.info(`${verb} ${describeBan(b, now)}`);
+      }
     }
-  }
+  });
 }
 
 export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {

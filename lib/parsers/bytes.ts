@@ -257,9 +257,10 @@ function asciiRange(b: Uint8Array, from: number, to: number): boolean {
 export const hdr = { rfc: false, stampEnd: 0, progStart: 0, progEnd: 0, pidStart: 0, pidEnd: 0, msgStart: 0 };
 
 /**
- * The syslog header of the line b[p, e), exactly as syslog-header.ts scanSyslogHeader finds it:
- * NONE (no header: for sshd a bare `sshd -E` line), EVENT (found, in `hdr`) or FALLBACK (a byte >= 0x80
- * where the reference counts characters).
+ * The syslog header of the line b[p, e), exactly as syslog-header.ts scanSyslogHeader finds it: EVENT (found,
+ * in `hdr`), FALLBACK (a byte >= 0x80 where the reference counts characters), or NONE: no header at the byte
+ * positions checked. NONE is final only for an ASCII line start; the sshd recogniser falls back on it (a bare
+ * `sshd -E` line, or a multi-byte character that moves the reference's positions).
  */
 export function syslogHeader(b: Uint8Array, p: number, e: number): number {
   if (e - p < 17) return NONE;

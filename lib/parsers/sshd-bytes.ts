@@ -209,8 +209,9 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
       let f = hasAt(b, ms, PAM_AUTH, e) ? ms + PAM_AUTH.length : hasAt(b, ms, PAM_AUTH_SESSION, e) ? ms + PAM_AUTH_SESSION.length : -1;
       if (f < 0) return NONE;
       if (!hasAt(b, f, AUTH_FAILURE, e)) {
-        // sshd.ts looks for the marker within 40 characters of the message start ("check pass; user unknown" has none).
-        for (let i = ms; i <= ms + 40 && i + AUTH_FAILURE.length <= e; i++) if (hasAt(b, i, AUTH_FAILURE, e)) return FALLBACK;
+        // sshd.ts looks for the marker within 40 characters of the message start ("check pass; user unknown"
+        // has none). Characters, not bytes: with the marker anywhere in the line, let sshd.ts decide.
+        for (let i = ms; i + AUTH_FAILURE.length <= e; i++) if (hasAt(b, i, AUTH_FAILURE, e)) return FALLBACK;
         return NONE;
       }
       f += AUTH_FAILURE.length;

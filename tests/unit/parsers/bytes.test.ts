@@ -114,6 +114,8 @@ const EDGES: Record<Parser, string[]> = {
   sshd: [
     ...['', ' ', '  ', '   ', ' user=root', '  user=root', '   user=root', '\tuser=root', '  user=', '  user= r o o t ', '  user=r\u00e9', '  users=root', 'x  user=root'].map((t) => H + PAMF + t),
     H + PAMF.replace('uid=0', 'uid=00'),
+    H + PAMF.replace('pam_unix(sshd:auth): ', 'pam_unix(sshd:auth): \u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9 ') + '  user=root',
+    H + PAMF.replace('pam_unix(sshd:auth): ', 'pam_unix(sshd:auth): xxxxxxxxxxxxxxxxxxxx ') + '  user=root',
     H + PAMF.replace('ruser=', 'ruser=x'),
     H + PAMF.replace('192.0.2.7', '192.0.2.7:22'),
     H + PAMF.replace('; logname', ';  logname'),

@@ -1,0 +1,54 @@
+/**
+ * The reconciler's memory is two generations of at most 10,000 connections. Connections that keep coming
+ * back move between generations; whatever the pattern, it must stay bounded and never stall (it runs under
+ * the state lock, on lines a local user can write with `logger`).
+ */
+import { createDeduper } from '../../lib/dedup';
+import type { LoginEvent } from '../../lib/types';
+
+const ev = (conn: number | string, ip = '192.0.2.4', evidence: LoginEvent['evidence'] = 'attempt'): LoginEvent => ({
+  timeMs: 1_000_000,
+  parser: 'sshd',
+  outcome: 'failure',
+  kind: 'password',
+  ip,
+  user: '',
+  count: 1,
+  conn,
+  evidence,
+});
+
+test('connections coming back generation after generation: bounded, and each attempt still counted once', () => {
+  const d = createDeduper();
+  let next = 0;
+  const live: number[] = [];
+  const started = Date.now();
+  for (let gen = 0; gen < 8; gen++) {
+    // 10,000 new connections, then every connection seen so far once more (moved back from the older generation).
+    const fresh: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      fresh.push(next);
+      expect(d.count(ev(next++))).toBe(1);
+    }
+    let counted = 0;
+    for (const k of live) counted += d.count(ev(k));
+    // A connection still remembered adds one more attempt; a forgotten one counts as a new connection's first.
+    expect(counted).toBe(live.length);
+    live.push(...fresh);
+  }
+  expect(Date.now() - started).toBeLessThan(10_000);
+});
+
+test('the same PAM and sshd report of one attempt counts once; "ip:port" keys and pid reuse by another address', () => {
+  const d = createDeduper();
+  expect(d.count(ev(7, '192.0.2.4', 'pam'))).toBe(1);
+  expect(d.count(ev(7, '192.0.2.4', 'attempt'))).toBe(0);
+  expect(d.count(ev(7, '192.0.2.5', 'attempt'))).toBe(1); // pid 7 now serves another address: a new connection
+  d.seenV4(7, 0xc0000204); // a banned 192.0.2.4 line on pid 7: the 192.0.2.5 connection is over
+  expect(d.count(ev(7, '192.0.2.5', 'attempt'))).toBe(1);
+  expect(d.count(ev('192.0.2.6:4022', '192.0.2.6', 'pam'))).toBe(1);
+  expect(d.count(ev('192.0.2.6:4022', '192.0.2.6', 'attempt'))).toBe(0);
+  // 30,000 other named connections later (two generations turned over), the old one is forgotten: counts anew.
+  for (let i = 0; i < 30_000; i++) d.count(ev(`198.51.100.1:${i}`, '198.51.100.1'));
+  expect(d.count(ev('192.0.2.6:4022', '192.0.2.6', 'attempt'))).toBe(1);
+});
