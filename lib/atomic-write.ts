@@ -74,7 +74,8 @@ function writeInPlace(file: string, data: Buffer, mode: number): void {
   }
 }
 
-function syncDir(dir: string): void {
+/** Makes a rename or a new file in `dir` durable (where the file system allows fsync on directories). */
+export function syncDir(dir: string): void {
   try {
     const fd = fs.openSync(dir, 'r');
     try {

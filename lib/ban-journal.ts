@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import type { Ban } from './types';
 import { decodeBanLine, encodeBanLine } from './ban-codec';
 import { writeError } from './errors';
+import { syncDir } from './atomic-write';
+import { readTextOrNull } from './json-file';
 
 export const journalFile = (stateDir: string) => path.join(stateDir, 'bans.journal');
 
@@ -25,13 +27,8 @@ export interface JournalRead {
 
 /** Reads the journal; null when there is none. Damaged or incomplete lines are reported and skipped. */
 export function readJournal(file: string): JournalRead | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`${file}: cannot read: ${(e as Error).message}`);
-  }
+  const text = readTextOrNull(file);
+  if (text === null) return null;
   const bans: Ban[] = [];
   const errors: string[] = [];
   let pos = 0;
@@ -95,17 +92,4 @@ export function removeJournal(file: string): void {
     throw writeError(file, e);
   }
   syncDir(path.dirname(file));
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Some file systems do not allow fsync on directories.
-  }
 }

@@ -2,15 +2,20 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-write';
 
-/** Reads a JSON file; null when it does not exist. Throws an Error naming the file when it is damaged. */
-export function readJsonFile(file: string): unknown | null {
-  let text: string;
+/** A state file's text; null when it does not exist. Throws an Error naming the file when it cannot be read. */
+export function readTextOrNull(file: string): string | null {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new Error(`${file}: cannot read: ${(e as Error).message}`);
   }
+}
+
+/** Reads a JSON file; null when it does not exist. Throws an Error naming the file when it is damaged. */
+export function readJsonFile(file: string): unknown | null {
+  const text = readTextOrNull(file);
+  if (text === null) return null;
   try {
     return JSON.parse(text);
   } catch (e) {
