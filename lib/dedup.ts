@@ -17,44 +17,91 @@ const MAX_CONNS = 20_000;
 /** Connections silent for this long are forgotten (sshd's LoginGraceTime is 2 minutes). */
 const CONN_IDLE_MS = 15 * 60_000;
 
-const SLOTS = 1 << 15; // > MAX_CONNS / 2 at a load of at most 0.31
+/** Slots at most: > MAX_CONNS / 2 at a load of at most 0.31. */
+const MAX_BITS = 15;
+/** Slots at first: a cron run that reads a few hundred lines should not clear megabytes of tables. */
+const MIN_BITS = 10;
+const MAX_LOAD = 0.31;
 const EMPTY = -1;
 const GONE = -2; // a deleted slot (probing goes on past it)
 
 /**
  * One generation of connection states, keyed by a non-negative number (the pid, or an id standing for an
- * "ip:port" key). Field arrays are indexed by slot.
+ * "ip:port" key). Field arrays are indexed by slot. The table starts small and doubles (up to 2^MAX_BITS
+ * slots) when its slots fill: slot numbers change only inside insert(), which returns the new one.
  */
 class ConnTable {
-  readonly key = new Float64Array(SLOTS).fill(EMPTY);
+  bits = MIN_BITS;
+  mask = (1 << MIN_BITS) - 1;
+  key = new Float64Array(1 << MIN_BITS).fill(EMPTY);
   /** The address: as a 32-bit number when IPv4 (else -1), and as text. */
-  readonly v4 = new Float64Array(SLOTS);
-  readonly ip: string[] = new Array<string>(SLOTS).fill('');
-  readonly attempt = new Int32Array(SLOTS);
-  readonly pam = new Int32Array(SLOTS);
-  readonly pamMore = new Int32Array(SLOTS);
-  readonly connection = new Uint8Array(SLOTS);
-  readonly counted = new Int32Array(SLOTS);
-  readonly invalid = new Uint8Array(SLOTS);
-  readonly lastMs = new Float64Array(SLOTS);
+  v4 = new Float64Array(1 << MIN_BITS);
+  ip: string[] = new Array<string>(1 << MIN_BITS).fill('');
+  attempt = new Int32Array(1 << MIN_BITS);
+  pam = new Int32Array(1 << MIN_BITS);
+  pamMore = new Int32Array(1 << MIN_BITS);
+  connection = new Uint8Array(1 << MIN_BITS);
+  counted = new Int32Array(1 << MIN_BITS);
+  invalid = new Uint8Array(1 << MIN_BITS);
+  lastMs = new Float64Array(1 << MIN_BITS);
   /** Slots taken since the last clear, live or deleted (see room() in createDeduper). */
   used = 0;
+  /** Slots not empty (live or deleted) in the arrays as they are now: what probing has to walk past. */
+  private occupied = 0;
 
   /** The slot holding `k`, or -1. */
   find(k: number): number {
     const keys = this.key;
-    for (let i = hash(k); ; i = (i + 1) & (SLOTS - 1)) {
+    const mask = this.mask;
+    for (let i = hash(k, this.bits); ; i = (i + 1) & mask) {
       const x = keys[i];
       if (x === k) return i;
       if (x === EMPTY) return -1;
     }
   }
 
+  /** Doubles the arrays, keeping the live slots (deleted ones are dropped). */
+  private grow(): void {
+    const old = { key: this.key, v4: this.v4, ip: this.ip, attempt: this.attempt, pam: this.pam, pamMore: this.pamMore, connection: this.connection, counted: this.counted, invalid: this.invalid, lastMs: this.lastMs };
+    const size = 1 << ++this.bits;
+    this.mask = size - 1;
+    this.key = new Float64Array(size).fill(EMPTY);
+    this.v4 = new Float64Array(size);
+    this.ip = new Array<string>(size).fill('');
+    this.attempt = new Int32Array(size);
+    this.pam = new Int32Array(size);
+    this.pamMore = new Int32Array(size);
+    this.connection = new Uint8Array(size);
+    this.counted = new Int32Array(size);
+    this.invalid = new Uint8Array(size);
+    this.lastMs = new Float64Array(size);
+    this.occupied = 0;
+    for (let i = 0; i < old.key.length; i++) {
+      const k = old.key[i] as number;
+      if (k < 0) continue;
+      let j = hash(k, this.bits);
+      while ((this.key[j] as number) !== EMPTY) j = (j + 1) & this.mask;
+      this.key[j] = k;
+      this.v4[j] = old.v4[i] as number;
+      this.ip[j] = old.ip[i] as string;
+      this.attempt[j] = old.attempt[i] as number;
+      this.pam[j] = old.pam[i] as number;
+      this.pamMore[j] = old.pamMore[i] as number;
+      this.connection[j] = old.connection[i] as number;
+      this.counted[j] = old.counted[i] as number;
+      this.invalid[j] = old.invalid[i] as number;
+      this.lastMs[j] = old.lastMs[i] as number;
+      this.occupied++;
+    }
+  }
+
   /** A fresh slot for `k` (not present). */
   insert(k: number, ip: string, v4: number, t: number): number {
+    if (this.occupied + 1 > (this.mask + 1) * MAX_LOAD && this.bits < MAX_BITS) this.grow();
     const keys = this.key;
-    let i = hash(k);
-    while ((keys[i] as number) >= 0) i = (i + 1) & (SLOTS - 1);
+    let i = hash(k, this.bits);
+    while ((keys[i] as number) >= 0) i = (i + 1) & this.mask;
+    if (keys[i] === EMPTY) this.occupied++;
     keys[i] = k;
     this.ip[i] = ip;
     this.v4[i] = v4;
@@ -104,6 +151,7 @@ class ConnTable {
     this.key.fill(EMPTY);
     this.ip.fill('');
     this.used = 0;
+    this.occupied = 0;
   }
 }
 
@@ -121,9 +169,9 @@ interface Moving {
   lastMs: number;
 }
 
-/** Spreads consecutive pids over the table. */
-function hash(k: number): number {
-  return (Math.imul(k | 0, 0x9e3779b1) ^ Math.floor(k / 4294967296)) >>> 17;
+/** Spreads consecutive pids over a table of 2^bits slots. */
+function hash(k: number, bits: number): number {
+  return (Math.imul(k | 0, 0x9e3779b1) ^ Math.floor(k / 4294967296)) >>> (32 - bits);
 }
 
 /**
@@ -149,7 +197,8 @@ export function createDeduper(): Deduper {
   // to the current one. Every slot taken goes through room(), so neither table ever holds more than
   // MAX_CONNS / 2 slots, live or deleted: probes always meet an empty one.
   let conns = new ConnTable();
-  let older = new ConnTable();
+  // The older generation exists once the first one has filled (most cron runs never get there).
+  let older: ConnTable | null = null;
   // Connections keyed "ip:port" (sshd -E lines carry no pid) get numbers above any pid, remembered for as
   // long as their generation.
   let namedCur = new Map<string, number>();
@@ -169,7 +218,7 @@ export function createDeduper(): Deduper {
 
   const room = (): void => {
     if (conns.used < MAX_CONNS / 2) return;
-    const emptied = older;
+    const emptied = older ?? new ConnTable();
     emptied.clear();
     older = conns;
     conns = emptied;
@@ -182,8 +231,8 @@ export function createDeduper(): Deduper {
   const lookup = (k: number): number => {
     const i = conns.find(k);
     if (i >= 0) return i;
-    const j = older.find(k);
-    if (j < 0) return -1;
+    const j = older ? older.find(k) : -1;
+    if (j < 0 || !older) return -1;
     // Copied out first: making room may empty the table it is in.
     older.save(j, moving);
     older.remove(j);
@@ -197,7 +246,7 @@ export function createDeduper(): Deduper {
     if (conn === undefined) return;
     let t = conns;
     let i = t.find(conn);
-    if (i < 0) i = (t = older).find(conn);
+    if (i < 0 && older) i = (t = older).find(conn);
     if (i < 0) return;
     const ip = t.ip[i] as string;
     if (!(ip.length === to - from && text.startsWith(ip, from))) t.remove(i);
@@ -205,7 +254,7 @@ export function createDeduper(): Deduper {
   const seenV4 = (conn: number, v4: number): void => {
     let t = conns;
     let i = t.find(conn);
-    if (i < 0) i = (t = older).find(conn);
+    if (i < 0 && older) i = (t = older).find(conn);
     if (i >= 0 && t.v4[i] !== v4) t.remove(i);
   };
 

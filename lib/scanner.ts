@@ -134,7 +134,7 @@ export function createLineHandler(opts: {
     batch.fallbacks.length = 0;
   };
   const recordable = hasRecogniser(source.parser) && !opts.onEvent;
-  const batch = newBatch(1 << 14);
+  const batch = newBatch(1 << 12); // records per replay; a full batch is replayed and reused
   const record = recordable ? createRecorder({ parser: source.parser, suspicious: source.rules.suspiciousUsers, nowMs: opts.nowMs }, batch, replay) : null;
   /** Whole lines buf[start, end) (each ending in a newline), as the reader delivers them. */
   const handleChunk = (buf: Buffer, start: number, end: number) => {
@@ -148,10 +148,17 @@ export function createLineHandler(opts: {
 
   // Recent addresses' strings, reused: an attacker's lines come in bursts, and a string that was already
   // used as a Map key keeps its hash (no allocation, no re-hashing in the reconciler and the history).
-  const v4Strings: string[] = new Array(1 << 16).fill('');
-  const v4Keys = new Float64Array(1 << 16).fill(-1);
+  // Small while the read is (a cron run's few hundred lines), full size once it proves long.
+  let v4Bits = 10;
+  let v4Strings: string[] = new Array(1 << v4Bits).fill('');
+  let v4Keys = new Float64Array(1 << v4Bits).fill(-1);
   const v4String = (v4: number): string => {
-    const i = Math.imul(v4 | 0, 0x9e3779b1) >>> 16;
+    if (v4Bits < 16 && stats.lines > 1 << 15) {
+      v4Bits = 16;
+      v4Strings = new Array(1 << v4Bits).fill('');
+      v4Keys = new Float64Array(1 << v4Bits).fill(-1);
+    }
+    const i = Math.imul(v4 | 0, 0x9e3779b1) >>> (32 - v4Bits);
     if (v4Keys[i] === v4) return v4Strings[i] as string;
     const text = v4Text(v4);
     v4Keys[i] = v4;

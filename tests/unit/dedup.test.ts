@@ -52,3 +52,21 @@ test('the same PAM and sshd report of one attempt counts once; "ip:port" keys an
   for (let i = 0; i < 30_000; i++) d.count(ev(`198.51.100.1:${i}`, '198.51.100.1'));
   expect(d.count(ev('192.0.2.6:4022', '192.0.2.6', 'attempt'))).toBe(1);
 });
+
+test('the tables grow from a small start without forgetting or confusing a connection', () => {
+  // 9,000 connections (one generation's worth: the table doubles several times on the way), every other
+  // one ended by a banned line on its pid, then each pid's second report of the same attempt.
+  const d = createDeduper();
+  const ip = (i: number) => `198.51.${100 + (i >> 8)}.${i & 255}`;
+  const v4 = (i: number) => ((198 << 24) | (51 << 16) | ((100 + (i >> 8)) << 8) | (i & 255)) >>> 0;
+  for (let i = 0; i < 9_000; i++) {
+    expect(d.count(ev(i, ip(i), 'pam'))).toBe(1);
+    if (i % 2) d.seenV4(i, 0xc0000201); // 192.0.2.1 (banned) now holds pid i: connection i is over
+  }
+  let counted = 0;
+  for (let i = 0; i < 9_000; i++) counted += d.count({ ...ev(i, ip(i), 'attempt') }, v4(i));
+  // Remembered connections (even pids) add nothing for the sshd line of the attempt PAM already reported;
+  // ended ones (odd pids) start anew and count it.
+  expect(counted).toBe(4_500);
+  for (let i = 0; i < 9_000; i += 2) expect(d.count(ev(i, ip(i), 'pam'))).toBe(1); // the second attempt on each
+});
