@@ -110,46 +110,62 @@ export function targetBefore(a: string, b: string): boolean {
   return fa === fb ? a < b : fb;
 }
 
-/** Where the managed block's lines are in `text`, when it holds exactly `count` lines between intact markers. */
-export function managedBlockAt(text: string, count: number): { from: number; to: number } | null {
+/** Length of denyLine(target), without building it for plain addresses. */
+function denyLineLength(target: string): number {
+  if (target.includes('/')) return denyLine(target).length;
+  return target.includes(':') ? target.length + 7 : target.length + 5;
+}
+
+/**
+ * Where the managed block's lines are in `text`, when it holds exactly the lines renderDenyFile writes for
+ * `targets` (their lengths are checked, and the end marker right after them); null otherwise. The caller
+ * knows the file is the one written for these targets (its fingerprint); this is the consistency check.
+ */
+export function managedBlockAt(text: string, targets: readonly string[]): { from: number; to: number } | null {
   const begin = text.startsWith(`${BEGIN_MARKER}\n`) ? 0 : text.indexOf(`\n${BEGIN_MARKER}\n`);
   if (begin < 0) return null;
   const from = begin === 0 ? BEGIN_MARKER.length + 1 : begin + BEGIN_MARKER.length + 2;
   let to = from;
-  for (let i = 0; i < count; i++) {
-    const nl = text.indexOf('\n', to);
-    if (nl < 0) return null;
-    to = nl + 1;
-  }
+  for (const t of targets) to += denyLineLength(t) + 1;
+  if (to > from && text.charCodeAt(to - 1) !== 10) return null;
   return text.startsWith(`${END_MARKER}\n`, to) ? { from, to } : null;
+}
+
+/** The first index at or after `lo` whose target is not before `t` (`sorted` in deny-file order). */
+function lowerBound(sorted: readonly string[], t: string, lo: number): number {
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (targetBefore(sorted[mid] as string, t)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
  * Adds targets to a deny file that renderDenyFile wrote for `targets` (its block located by managedBlockAt):
  * the new lines go to their sorted places and nothing else is touched, which gives byte for byte what
- * renderDenyFile would for both lists together, without re-rendering tens of thousands of lines.
+ * renderDenyFile would for both lists together. Each new target is placed by binary search and the text
+ * between is copied as is: a few bans cost a few slices, not a pass over tens of thousands of lines.
  */
 export function spliceDenyFile(text: string, block: { from: number; to: number }, targets: readonly string[], added: readonly string[]): { text: string; targets: string[] } {
-  const lines = block.to > block.from ? text.slice(block.from, block.to - 1).split('\n') : [];
   const add = sortByTarget(added, (t) => t);
-  const outLines: string[] = [];
+  const pieces: string[] = [text.slice(0, block.from)];
   const outTargets: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < targets.length || j < add.length) {
-    const t = targets[i];
-    const a = add[j];
-    if (a === undefined || (t !== undefined && targetBefore(t, a))) {
-      outTargets.push(t as string);
-      outLines.push(lines[i] as string);
-      i++;
-    } else {
-      if (a !== t) {
-        outTargets.push(a);
-        outLines.push(denyLine(a));
-      }
-      j++;
-    }
+  let i = 0; // targets before i are copied
+  let at = block.from; // where line i starts
+  for (const a of add) {
+    const k = lowerBound(targets, a, i);
+    if (targets[k] === a) continue; // already in the file
+    let upTo = at;
+    for (let j = i; j < k; j++) upTo += denyLineLength(targets[j] as string) + 1;
+    pieces.push(text.slice(at, upTo), `${denyLine(a)}\n`);
+    for (let j = i; j < k; j++) outTargets.push(targets[j] as string);
+    outTargets.push(a);
+    i = k;
+    at = upTo;
   }
-  return { text: `${text.slice(0, block.from)}${outLines.length ? `${outLines.join('\n')}\n` : ''}${text.slice(block.to)}`, targets: outTargets };
+  for (let j = i; j < targets.length; j++) outTargets.push(targets[j] as string);
+  pieces.push(text.slice(at));
+  return { text: pieces.join(''), targets: outTargets };
 }

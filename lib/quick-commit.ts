@@ -92,7 +92,7 @@ export function prepareQuickCommit(ctx: Context, stamp: ValidStamp, contents: St
   } catch {
     return null;
   }
-  const block = managedBlockAt(denyText, contents.active.length);
+  const block = managedBlockAt(denyText, contents.active);
   return block ? { stamp, contents, now, denyText, block } : null;
 }
 

@@ -80,7 +80,7 @@ describe('spliceDenyFile', () => {
       const added = distinct(k, new Set(old));
       const text = renderDenyFile(around, old);
       const sorted = parseDenyFile(text, 'hosts.deny').managed;
-      const block = managedBlockAt(text, sorted.length);
+      const block = managedBlockAt(text, sorted);
       expect(block).not.toBeNull();
       const out = spliceDenyFile(text, block as { from: number; to: number }, sorted, added);
       expect(out.text).toBe(renderDenyFile(around, [...old, ...added]));
@@ -90,8 +90,10 @@ describe('spliceDenyFile', () => {
 
   test('a block that does not hold the expected lines is not spliced', () => {
     const text = renderDenyFile({ before: [], after: [] }, ['192.0.2.1', '192.0.2.2']);
-    expect(managedBlockAt(text, 3)).toBeNull();
-    expect(managedBlockAt(text, 1)).toBeNull();
-    expect(managedBlockAt('in.telnetd: ALL\n', 0)).toBeNull();
+    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2'])).not.toBeNull();
+    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2', '192.0.2.3'])).toBeNull();
+    expect(managedBlockAt(text, ['192.0.2.1'])).toBeNull();
+    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.22'])).toBeNull(); // as many lines, other lengths
+    expect(managedBlockAt('in.telnetd: ALL\n', [])).toBeNull();
   });
 });
