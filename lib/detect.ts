@@ -38,12 +38,14 @@ export const packFailure = (tSec: number, flags: number): Failure => tSec * 4 + 
 export const failureTime = (f: Failure): number => Math.floor(f / 4);
 export const failureFlags = (f: Failure): number => f % 4;
 
-/** Counts failures with `flag` (0 = any) newer than `since`, walking back from the newest. */
-function countSince(list: Failure[], since: number, flag: number): number {
+/** Counts failures with `flag` (0 = any) in (since, until], walking back from the newest. */
+function countIn(list: Failure[], since: number, until: number, flag: number): number {
   let n = 0;
   for (let i = list.length - 1; i >= 0; i--) {
     const f = list[i] as Failure;
-    if (failureTime(f) <= since) break;
+    const t = failureTime(f);
+    if (t <= since) break;
+    if (t > until) continue; // newer than the window (a line that arrived out of order is being checked)
     if (flag === 0 || failureFlags(f) & flag) n++;
   }
   return n;
@@ -69,27 +71,30 @@ function limitsOf(rules: RuleSet): Limits {
   return limits;
 }
 
-/** The rule `list` now breaks, checked in order of severity, with its failure count; or null. */
-export function checkRules(list: Failure[], rules: RuleSet, nowSec: number): { rule: RuleName; failures: number } | null {
+/**
+ * The rule `list` breaks in the windows that end at `atSec` (failures after it do not count), checked in order
+ * of severity, with its failure count; or null.
+ */
+export function checkRules(list: Failure[], rules: RuleSet, atSec: number): { rule: RuleName; failures: number } | null {
   // Most tracked addresses have failed once or twice: no rule can fire below the smallest threshold.
   if (list.length < limitsOf(rules).least) return null;
   // A rule whose threshold exceeds the failures on record cannot fire: not counted.
   const len = list.length;
   let n = 0;
   if (len >= rules.suspiciousThreshold) {
-    n = countSince(list, nowSec - rules.suspiciousPeriodSec, FLAG_SUSPICIOUS);
+    n = countIn(list, atSec - rules.suspiciousPeriodSec, atSec, FLAG_SUSPICIOUS);
     if (n >= rules.suspiciousThreshold) return { rule: 'suspicious_users', failures: n };
   }
   if (len >= rules.invalidUserThreshold) {
-    n = countSince(list, nowSec - rules.invalidUserPeriodSec, FLAG_INVALID);
+    n = countIn(list, atSec - rules.invalidUserPeriodSec, atSec, FLAG_INVALID);
     if (n >= rules.invalidUserThreshold) return { rule: 'invalid_user', failures: n };
   }
   if (len >= rules.loginThreshold) {
-    n = countSince(list, nowSec - rules.loginPeriodSec, 0);
+    n = countIn(list, atSec - rules.loginPeriodSec, atSec, 0);
     if (n >= rules.loginThreshold) return { rule: 'login_attempts', failures: n };
   }
   if (len >= rules.slowThreshold) {
-    n = countSince(list, nowSec - rules.slowPeriodSec, 0);
+    n = countIn(list, atSec - rules.slowPeriodSec, atSec, 0);
     if (n >= rules.slowThreshold) return { rule: 'slow_attempts', failures: n };
   }
   return null;
@@ -122,7 +127,10 @@ export function recordFailure(
   }
   const last = list.length > 0 ? (list[list.length - 1] as Failure) : -1;
   for (let i = 0; i < n; i++) list.push(packed);
-  if (last >= 0 && failureTime(last) > tSec) list.sort((a, b) => a - b); // out-of-order lines (merged logs)
+  // Out-of-order lines (merged logs, a glob read newest file first): kept sorted, and checked below in every
+  // window they fall in, not against failures from after the window.
+  const late = last >= 0 && failureTime(last) > tSec;
+  if (late) list.sort((a, b) => a - b);
   // Bound memory: nothing older than the longest window can count again.
   const lim = limitsOf(rules);
   const maxKeep = lim.maxKeep;
@@ -134,9 +142,21 @@ export function recordFailure(
     if (list.length - drop > maxKeep) drop = list.length - maxKeep;
     list.splice(0, drop);
   }
-  const hit = checkRules(list, rules, tSec);
-  if (!hit) return null;
-  return { ip: target, source, rule: hit.rule, failures: hit.failures, at: new Date(tSec * 1000) };
+  if (!late) {
+    const hit = checkRules(list, rules, tSec);
+    return hit && { ip: target, source, rule: hit.rule, failures: hit.failures, at: new Date(tSec * 1000) };
+  }
+  // A failure from before the newest can complete a window that ends at any later failure within reach.
+  let prev = -1;
+  for (const f of list) {
+    const t = failureTime(f);
+    if (t < tSec || t === prev) continue;
+    if (t > tSec + lim.window) break;
+    prev = t;
+    const hit = checkRules(list, rules, t);
+    if (hit) return { ip: target, source, rule: hit.rule, failures: hit.failures, at: new Date(t * 1000) };
+  }
+  return null;
 }
 
 /** Drops failures older than the window, and targets left with none (called before saving). */
