@@ -1,4 +1,9 @@
-/** Expands `*` and `?` in the last path component (`/var/log/proftpd/*.log`); other paths pass through. */
+/**
+ * Expands `*` and `?` in the last path component (`/var/log/proftpd/*.log`); other paths pass through.
+ * Compressed files are left out, and so is a rotated generation of another matched file (`auth.log.1`,
+ * `auth.log-20261122` beside `auth.log`, as `auth.log*` matches them): the reader already finishes those
+ * as part of their live file's rotation, and reading them again on their own would count them twice.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -13,8 +18,16 @@ export function expandLogGlob(pattern: string): string[] {
   } catch {
     return [];
   }
-  return names
-    .filter((n) => re.test(n) && !/\.(gz|bz2|xz|zst)$/.test(n))
+  const matched = new Set(names.filter((n) => re.test(n) && !/\.(gz|bz2|xz|zst)$/.test(n)));
+  const rotationOf = (n: string): string | null => {
+    const m = /^(.+?)(?:\.\d{1,3}|-\d{8,10})$/.exec(n);
+    return m ? (m[1] as string) : null;
+  };
+  return [...matched]
+    .filter((n) => {
+      const live = rotationOf(n);
+      return !(live && matched.has(live));
+    })
     .sort()
     .map((n) => path.join(dir, n));
 }

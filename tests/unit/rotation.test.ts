@@ -31,13 +31,14 @@ const ROTATIONS: Record<string, (log: string) => void> = {
   },
 };
 
-test.each(Object.keys(ROTATIONS))('%s: nothing lost, nothing counted twice', async (style) => {
-  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+// `log = auth.log*` also matches the rotated generations: they are read as the live log's rotation, not again.
+test.each(Object.keys(ROTATIONS).flatMap((style) => ['auth.log', 'auth.log*'].map((log) => [style, log])))('%s (log = %s): nothing lost, nothing counted twice', async (style, logSetting) => {
+  const env = makeEnv(`[sshd]\nlog = ${logSetting}\nlogin_attempts_threshold = 6\nsuspicious_users =\n`);
   const log = path.join(env.dir, 'auth.log');
   fs.writeFileSync(log, fail(1) + fail(2) + fail(3));
   expect((await runScan(env.ctx(NOW))).failures).toBe(3);
   fs.appendFileSync(log, fail(4) + fail(5)); // after our run, before rotation
-  ROTATIONS[style]!(log);
+  ROTATIONS[style as string]!(log);
   const r2 = await runScan(env.ctx(NOW));
   expect(r2.failures).toBe(2);
   expect(r2.banned).toEqual([]);
@@ -57,4 +58,15 @@ test('a log that does not exist yet (between rename and create): exit 66 this ru
   fs.writeFileSync(log, fail(5) + fail(6));
   const r = await runScan(env.ctx(NOW));
   expect(r.banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
+});
+
+test('log = auth.log* reads the live log before an older rotated one: failures days apart still do not add up', async () => {
+  const env = makeEnv('[DEFAULT]\nban_duration = 1w\n[sshd]\nlog = logs/auth.log*\n');
+  fs.mkdirSync(path.join(env.dir, 'logs'));
+  // Not a rotation of each other (different first lines, never read before): two files the glob names.
+  env.write('logs/auth.log-old', 'Nov 14 10:00:01 h sshd[11]: Failed password for root from 192.0.2.46 port 1 ssh2\n');
+  env.write('logs/auth.log', 'Nov 20 10:00:01 h sshd[12]: Failed password for root from 192.0.2.46 port 1 ssh2\n');
+  const r = await runScan(env.ctx(new Date('2026-11-20T10:05:00').toISOString()));
+  expect(r.failures).toBe(2);
+  expect(r.banned).toEqual([]);
 });
