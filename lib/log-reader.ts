@@ -9,25 +9,81 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
 
 export interface FilePosition {
   dev: number;
   ino: number;
   /** Byte offset just after the last complete line read. */
   offset: number;
-  /** First line of the file (up to 200 bytes), to recognise it after copytruncate or rename. */
+  /** First line of the file (at most its first 200 bytes), to recognise it after copytruncate or rename. */
   head: string;
+  /**
+   * Fingerprint of the bytes just before `offset` (lib/log-reader.ts tailAt): that the file still holds
+   * what was read up to there. Without it a file whose first line never changes (sshd -E starts every file
+   * with "Server listening on …") could be truncated and regrow past the old offset unnoticed, and the lines
+   * before that offset would be skipped. Absent in positions saved by earlier versions (not checked then).
+   */
+  tail?: string;
 }
 
 const CHUNK = 1 << 20;
 /** Longer "lines" (binary garbage without newlines) are skipped rather than buffered without bound. */
 export const MAX_LINE = 4 << 20;
+const HEAD_BYTES = 200;
+const TAIL_BYTES = 256;
 
-function readHead(fd: number): string {
-  const buf = Buffer.alloc(200);
-  const n = fs.readSync(fd, buf, 0, 200, 0);
+/** The first line, or its first 200 bytes when it is longer (a long first line is still a fingerprint). */
+function headOf(buf: Buffer, n: number): string {
   const nl = buf.subarray(0, n).indexOf(10);
-  return nl < 0 ? '' : buf.subarray(0, nl).toString('latin1');
+  if (nl >= 0) return buf.toString('latin1', 0, nl);
+  return n >= HEAD_BYTES ? buf.toString('latin1', 0, HEAD_BYTES) : ''; // a first line still being written
+}
+
+/** The head fingerprint of an open file (see FilePosition.head). */
+export function readHead(fd: number): string {
+  const buf = Buffer.alloc(HEAD_BYTES);
+  return headOf(buf, fs.readSync(fd, buf, 0, HEAD_BYTES, 0));
+}
+
+/** Fingerprint of the bytes before `offset` of an open file (see FilePosition.tail). */
+export function tailAt(fd: number, offset: number): string {
+  const from = Math.max(0, offset - TAIL_BYTES);
+  const buf = Buffer.alloc(offset - from);
+  const n = fs.readSync(fd, buf, 0, buf.length, from);
+  return tailOf(buf.subarray(0, n));
+}
+
+const tailOf = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex').slice(0, 20);
+
+/**
+ * True when the open file (`st` its stat) is the one `pos` was read from and still holds what was read:
+ * same device and inode, at least as long, same first line and, when recorded, the same bytes before the
+ * offset. Anything else means rotated, truncated or replaced.
+ */
+export function positionHolds(fd: number, st: { dev: number; ino: number; size: number }, pos: FilePosition): boolean {
+  if (pos.dev !== st.dev || pos.ino !== st.ino || st.size < pos.offset) return false;
+  return contentHolds(fd, pos);
+}
+
+/**
+ * Whether the open file is where another path's position was read up to: that path's file renamed here
+ * (same inode), or copied here (same first line and bytes before the offset; only positions with a tail
+ * fingerprint, which tells copies apart).
+ */
+function holdsOther(fd: number, st: { dev: number; ino: number; size: number }, o: FilePosition): boolean {
+  if (o.offset === 0) return false;
+  if (o.dev === st.dev && o.ino === st.ino) return positionHolds(fd, st, o);
+  return o.tail !== undefined && st.size >= o.offset && contentHolds(fd, o);
+}
+
+/** Same first line and (when recorded) the same bytes before the offset; the file is at least pos.offset long. */
+function contentHolds(fd: number, pos: FilePosition): boolean {
+  if (pos.offset === 0) return true;
+  // Earlier versions saved '' for a first line over 200 bytes (and no tail): that head matches any.
+  const legacyBlank = pos.head === '' && pos.tail === undefined;
+  if (!legacyBlank && readHead(fd) !== pos.head) return false;
+  return pos.tail === undefined || tailAt(fd, pos.offset) === pos.tail;
 }
 
 /**
@@ -215,22 +271,37 @@ function rotatedSiblings(file: string): Rotated[] {
   return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
 }
 
-/** First line (up to 200 bytes) of a gzip file, without decompressing all of it. */
-async function gzHead(file: string): Promise<string> {
-  let head = Buffer.alloc(0);
+/**
+ * Of a gzip file: the head fingerprint, and the tail fingerprint at `offset` (uncompressed), decompressing
+ * no further than needed; null when it cannot be read or is shorter than `offset`.
+ */
+async function gzFingerprints(file: string, offset: number): Promise<{ head: string; tail: string } | null> {
+  const from = Math.max(0, offset - TAIL_BYTES);
+  let head: string | null = null;
+  let first = Buffer.alloc(0);
+  const tail: Buffer[] = [];
+  let at = 0; // uncompressed bytes seen
   const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
   try {
-    for await (const chunk of stream) {
-      head = Buffer.concat([head, chunk as Buffer]);
-      if (head.length >= 200) break;
+    for await (const raw of stream) {
+      const chunk = raw as Buffer;
+      if (head === null) {
+        first = Buffer.concat([first, chunk.subarray(0, HEAD_BYTES)]);
+        if (first.length >= HEAD_BYTES || first.indexOf(10) >= 0) head = headOf(first, first.length);
+      }
+      const lo = Math.max(from, at);
+      const hi = Math.min(offset, at + chunk.length);
+      if (hi > lo) tail.push(chunk.subarray(lo - at, hi - at));
+      at += chunk.length;
+      if (at >= offset && head !== null) break;
     }
   } catch {
-    return '';
+    return null;
   } finally {
     stream.destroy();
   }
-  const nl = head.subarray(0, 200).indexOf(10);
-  return nl < 0 ? '' : head.subarray(0, nl).toString('latin1');
+  if (at < offset) return null;
+  return { head: head ?? headOf(first, first.length), tail: tailOf(Buffer.concat(tail)) };
 }
 
 /** Streams complete lines of a gzip file from uncompressed byte `start`. */
@@ -259,15 +330,29 @@ async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promis
   }
 }
 
-/** Does rotated file `r` hold the data our position points into? Same inode, or (copies, compression) same first line. */
+/**
+ * Does rotated file `r` hold the data our position points into? The same inode (renamed), or a copy
+ * (copytruncate, compression) recognised by its first line and the bytes before the offset; a position at 0
+ * says nothing about content, so only the same inode holds it.
+ */
 async function holdsPosition(r: Rotated, pos: FilePosition): Promise<boolean> {
-  if (!r.gz && r.st.dev === pos.dev && r.st.ino === pos.ino) return r.st.size >= pos.offset;
-  if (!pos.head) return false;
-  if (r.gz) return (await gzHead(r.file)) === pos.head;
+  if (!r.gz && r.st.dev === pos.dev && r.st.ino === pos.ino) {
+    if (r.st.size < pos.offset) return false;
+    return withFd(r.file, (fd) => contentHolds(fd, pos));
+  }
+  if (pos.offset === 0 || (!pos.head && pos.tail === undefined)) return false;
+  if (r.gz) {
+    const fp = await gzFingerprints(r.file, pos.offset);
+    return !!fp && fp.head === pos.head && (pos.tail === undefined || fp.tail === pos.tail);
+  }
   if (r.st.size < pos.offset) return false;
-  const fd = fs.openSync(r.file, 'r');
+  return withFd(r.file, (fd) => contentHolds(fd, pos));
+}
+
+function withFd<T>(file: string, fn: (fd: number) => T): T {
+  const fd = fs.openSync(file, 'r');
   try {
-    return readHead(fd) === pos.head;
+    return fn(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -293,6 +378,8 @@ export interface ReadResult {
   seekedTo?: number;
   /** Bytes whose lines a second thread recorded (see Offload). */
   offloaded?: number;
+  /** Reading went on from another path's position: this file is that log, renamed or copied by rotation. */
+  adopted?: boolean;
 }
 
 export interface ReadOptions {
@@ -304,6 +391,8 @@ export interface ReadOptions {
   onProgress?: (done: number, total: number) => void;
   /** Lets another thread take part of a big read (see Offload). */
   offload?: Offload;
+  /** Positions saved for other paths of the same directory, as they were before this scan (see readNewLines). */
+  others?: FilePosition[];
 }
 
 /** Logs smaller than this are simply read from the start on a first run. */
@@ -334,7 +423,8 @@ function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (li
   while (hi - lo > buf.length) {
     const mid = Math.floor((lo + hi) / 2);
     const p = probe(mid);
-    if (!p || Number.isNaN(p.t)) return best;
+    // A line without a time (or a monster line) in the way: start where every needed line is still ahead.
+    if (!p || Number.isNaN(p.t)) return probe(lo)?.at ?? 0;
     if (p.t < notBeforeMs) lo = mid;
     else {
       hi = mid;
@@ -349,6 +439,12 @@ function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (li
 /**
  * Reads new lines of `file` since `pos`. Returns the position to save once the bans from these lines are
  * written, or null when the file does not exist.
+ *
+ * Where reading starts: at `pos` while the file still holds it; else where another path's position points
+ * into this file (`opts.others`: a log renamed or copied under a name of its own by rotation, `a.log` →
+ * `a.1.log`); else, if a rotated sibling (`file.1`, `file.2.gz`, `file-20261122`) holds `pos`, after reading
+ * that sibling's rest and any newer generations; else from the start (or, on a first run over a big log, at
+ * the first line recent enough to matter).
  */
 export async function readNewLines(file: string, pos: FilePosition | undefined, onChunk: OnChunk, opts: ReadOptions = {}): Promise<ReadResult | null> {
   let fh: fs.promises.FileHandle;
@@ -359,34 +455,36 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     throw e;
   }
   try {
-    const st = await fh.stat();
+    const st = fs.fstatSync(fh.fd);
     const head = readHead(fh.fd);
     let start = 0;
     const result: ReadResult = { position: { dev: st.dev, ino: st.ino, offset: 0, head } };
-    if (pos) {
-      const same = pos.dev === st.dev && pos.ino === st.ino;
-      if (same && st.size >= pos.offset && (pos.head === head || pos.head === '')) start = pos.offset;
-      else {
-        if (same) result.restarted = st.size < pos.offset ? 'file was truncated' : 'file was replaced';
-        // Lines written between our last run and the rotation are at the end of the rotated file; if the
-        // log rotated more than once, the newer generations follow it. Read them in order, then the new file.
-        const siblings = rotatedSiblings(file);
-        let idx = -1;
-        for (let i = siblings.length - 1; i >= 0; i--) {
-          if (await holdsPosition(siblings[i] as Rotated, pos)) {
-            idx = i;
-            break;
-          }
+    const own = pos !== undefined && positionHolds(fh.fd, st, pos);
+    const adopted = own ? undefined : (opts.others ?? []).find((o) => holdsOther(fh.fd, st, o));
+    if (own) start = (pos as FilePosition).offset;
+    else if (adopted) {
+      start = adopted.offset;
+      result.adopted = true;
+    } else if (pos) {
+      if (pos.dev === st.dev && pos.ino === st.ino) result.restarted = st.size < pos.offset ? 'file was truncated' : 'file was replaced';
+      // Lines written between our last run and the rotation are at the end of the rotated file; if the
+      // log rotated more than once, the newer generations follow it. Read them in order, then the new file.
+      const siblings = rotatedSiblings(file);
+      let idx = -1;
+      for (let i = siblings.length - 1; i >= 0; i--) {
+        if (await holdsPosition(siblings[i] as Rotated, pos)) {
+          idx = i;
+          break;
         }
-        if (idx >= 0) {
-          result.rotatedFrom = [];
-          for (let i = idx; i < siblings.length; i++) {
-            const r = siblings[i] as Rotated;
-            await readWhole(r, i === idx ? pos.offset : 0, onChunk);
-            result.rotatedFrom.push(r.file);
-          }
-          result.restarted = undefined;
+      }
+      if (idx >= 0) {
+        result.rotatedFrom = [];
+        for (let i = idx; i < siblings.length; i++) {
+          const r = siblings[i] as Rotated;
+          await readWhole(r, i === idx ? pos.offset : 0, onChunk);
+          result.rotatedFrom.push(r.file);
         }
+        result.restarted = undefined;
       }
     } else if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {
       start = seekByTime(fh.fd, st.size, opts.notBeforeMs, opts.lineTime);
@@ -394,6 +492,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     }
     const read = await readFrom(fh, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
     result.position.offset = read.offset;
+    result.position.tail = tailAt(fh.fd, read.offset);
     if (read.offloaded) result.offloaded = read.offloaded;
     return result;
   } finally {

@@ -27,6 +27,7 @@ import { managedBlockAt, spliceDenyFile, targetBefore } from './deny-file';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { writeFileAtomic } from './atomic-write';
 import { expandLogGlob } from './glob';
+import { positionHolds } from './log-reader';
 import { sortByTarget } from './ip';
 
 /** Past this size the journal is folded into bans.json by a full commit (its cost is then spread over many runs). */
@@ -38,7 +39,6 @@ export const JOURNAL_MAX_BYTES = 256 * 1024;
  * asked cheaply, so they always answer false. Mirrors log-reader's readNewLines, which would read nothing.
  */
 export function logsUnchanged(ctx: Context, st: ScanState): boolean {
-  const head = Buffer.alloc(200);
   for (const src of ctx.config.sources) {
     if (src.journal) return false;
     const files = expandLogGlob(src.log);
@@ -54,12 +54,7 @@ export function logsUnchanged(ctx: Context, st: ScanState): boolean {
       }
       try {
         const s = fs.fstatSync(fd);
-        if (s.dev !== pos.dev || s.ino !== pos.ino || s.size !== pos.offset) return false;
-        if (pos.head !== '') {
-          const n = fs.readSync(fd, head, 0, 200, 0);
-          const nl = head.subarray(0, n).indexOf(10);
-          if ((nl < 0 ? '' : head.toString('latin1', 0, nl)) !== pos.head) return false;
-        }
+        if (s.size !== pos.offset || !positionHolds(fd, s, pos)) return false;
       } finally {
         fs.closeSync(fd);
       }

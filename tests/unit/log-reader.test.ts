@@ -122,3 +122,20 @@ test('lines without a time (sshd -E) are never skipped', async () => {
   expect(r!.seekedTo).toBeUndefined();
   expect(got).toHaveLength(400_000);
 });
+
+test('first-run seek: a stretch of lines without a time where it probes never makes it skip lines that matter', async () => {
+  const f = path.join(tmpdir(), 'mixed.log');
+  const t0 = Date.UTC(2026, 0, 1);
+  const lines: string[] = [];
+  for (let i = 0; i < 250_000; i++) {
+    // Around a quarter of the file (the second probe), lines carry no time.
+    const timed = i < 61_500 || i > 63_500;
+    lines.push(timed ? `${new Date(t0 + i * 1000).toISOString()} host sshd[1]: padding ${'x'.repeat(40)} line ${i}` : `untimed ${'y'.repeat(60)} line ${i}`);
+  }
+  fs.writeFileSync(f, `${lines.join('\n')}\n`);
+  const got: string[] = [];
+  await readNewLines(f, undefined, linesOf((t, a, b) => got.push(t.slice(a, b))), { notBeforeMs: t0 + 60_000 * 1000, lineTime: (l) => Date.parse(l.slice(0, 24)) });
+  const firstIdx = Number(/line (\d+)$/.exec(got[0]!)![1]);
+  expect(firstIdx).toBeLessThanOrEqual(60_000);
+  expect(got).toHaveLength(250_000 - firstIdx);
+});
