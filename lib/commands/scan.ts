@@ -11,7 +11,8 @@ import { activeBans, banCounts, banLengthSec } from '../bans';
 import { createLineHandler } from '../scanner';
 import { BannedSet } from '../banned-set';
 import { expandLogGlob } from '../glob';
-import { readNewLines } from '../log-reader';
+import * as path from 'node:path';
+import { type FilePosition, readNewLines } from '../log-reader';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { readJournal } from '../journal-reader';
@@ -70,6 +71,8 @@ interface SourceRun {
   res: ScanResult;
   nowMs: number;
   fromStart: boolean;
+  /** Positions saved for other paths in the same directory as `file`, as they were when the scan started. */
+  others: (file: string) => FilePosition[];
 }
 
 function addStats(res: ScanResult, stats: Handler['stats']): void {
@@ -116,6 +119,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,
+      others: run.others(file),
       offload: (fd, from, to) => {
         const handler = (h ??= run.handler());
         const offload = handler.replay && workerOffload({ parser: src.parser, suspicious: src.rules.suspiciousUsers, nowMs: run.nowMs }, handler.replay);
@@ -127,6 +131,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
       run.res.missing.push(file);
       continue;
     }
+    if (r.adopted) ctx.log.info(`scan: ${file} holds a log read before under another name (renamed or copied by rotation); reading on from where that stopped`);
     if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
@@ -146,6 +151,8 @@ interface Found {
 /** Reads every source from its saved position, counting failures of addresses not in `skip`; returns the offenses. */
 async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: BannedSet, whitelist: Whitelist, nowMs: number, fromStart: boolean): Promise<Found[]> {
   const found: Found[] = [];
+  const before = Object.entries(st.positions);
+  const others = (file: string): FilePosition[] => before.filter(([p]) => p !== file && path.dirname(p) === path.dirname(file)).map(([, pos]) => pos);
   const historyOf = (name: string): History => {
     st.histories ??= loadHistories(ctx.config.stateDir, ctx.log);
     let h = st.histories.get(name);
@@ -162,12 +169,30 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
       res,
       nowMs,
       fromStart,
+      others,
     };
     if (src.journal) await scanJournal(ctx, src, src.journal, run);
     else await scanFiles(ctx, src, run);
     if (st.histories) pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
   }
   return found;
+}
+
+/**
+ * Leaves out offenses the database already holds (same address, rule and time): lines read a second time
+ * (--from-start, lost positions) must not record an old ban again, which would also lengthen that
+ * address's next ban as if it had offended once more.
+ */
+function notRecordedYet(ctx: Context, found: Found[], bans: readonly Ban[]): Found[] {
+  if (found.length === 0) return found;
+  const ips = new Set(found.map((f) => f.off.ip));
+  const key = (ip: string, atMs: number, rule: string) => `${ip} ${atMs} ${rule}`;
+  const known = new Set<string>();
+  for (const b of bans) if (ips.has(b.ip)) known.add(key(b.ip, b.bannedAt.getTime(), b.rule));
+  if (known.size === 0) return found;
+  const fresh = found.filter((f) => !known.has(key(f.off.ip, f.off.at.getTime(), f.off.rule)));
+  if (fresh.length < found.length) ctx.log.info(`scan: ${found.length - fresh.length} offenses found again in lines read before; already on record`);
+  return fresh;
 }
 
 /** Sorts new bans into the result (active, or expired on arrival) with one log line each. */
@@ -220,8 +245,13 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         const fresh = found.filter((f) => !skip.inList(f.off.ip));
         if (fresh.length < found.length) ctx.log.warn(`scan: ${found.length - fresh.length} offenders were already banned; the stamp in ${cfg.stateDir} was stale`);
         const newBans = fresh.map(({ off, src }) => banForOffense(off, src, contents.counts.get(off.ip) ?? 0, cfg.nodeId));
-        reportNewBans(ctx, res, newBans, now);
-        return commitNewBans(ctx, q, newBans, whitelist, () => saveScanState(cfg.stateDir, st));
+        // An old offense of an address banned before may be one already on record (its lines read again):
+        // only the database can tell, so such a scan takes the full path (see notRecordedYet).
+        const nowMs = now.getTime();
+        if (!newBans.some((b) => b.expiresAt && b.expiresAt.getTime() <= nowMs && contents.counts.has(b.ip))) {
+          reportNewBans(ctx, res, newBans, now);
+          return commitNewBans(ctx, q, newBans, whitelist, () => saveScanState(cfg.stateDir, st));
+        }
       }
     }
     const tx = await runTx(ctx, async (t) => {
@@ -235,6 +265,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         found = found.filter((f) => !active.has(f.off.ip));
       }
       found ??= await collect(ctx, st, res, active, t.whitelist, nowMs, fromStart);
+      found = notRecordedYet(ctx, found, t.db.bans);
       const counts = found.length ? banCounts(t.db) : null;
       const newBans = found.map(({ off, src }) => banForOffense(off, src, counts?.get(off.ip) ?? 0, cfg.nodeId));
       reportNewBans(ctx, res, newBans, now);

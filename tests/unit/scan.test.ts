@@ -149,3 +149,22 @@ test('a missing log is reported with its own error after the other sources were 
   await expect(runScan(env.ctx(local('01:01:00')))).rejects.toMatchObject({ code: 66, message: expect.stringContaining('nope.log') });
   expect(env.denyTargets()).toEqual(['192.0.2.15']);
 });
+
+test('lines read again (--from-start, twice) do not record an old offense again or lengthen the next ban', async () => {
+  const env = makeEnv(SSHD);
+  // Nov 20: two root failures; the 1-day ban has long expired by Nov 22.
+  env.write('auth.log', sshdFail('01:00:00', '192.0.2.77', 'root').replace('Nov 22', 'Nov 20') + sshdFail('01:00:05', '192.0.2.77', 'root').replace('Nov 22', 'Nov 20'));
+  for (let i = 0; i < 3; i++) {
+    const r = await runScan(env.ctx(local('01:10:00')), { fromStart: true });
+    expect(r.expiredOnArrival.map((b) => b.ip)).toEqual(i === 0 ? ['192.0.2.77'] : []);
+  }
+  // And a quick-path scan (a stamp exists now) that reads them again after lost positions does not either.
+  require('node:fs').rmSync(require('node:path').join(env.dir, 'state', 'positions.json'));
+  expect((await runScan(env.ctx(local('01:20:00')))).expiredOnArrival).toEqual([]);
+  const bans = readState(env.ctx(local('01:20:00'))).bans.filter((b) => b.ip === '192.0.2.77');
+  expect(bans.map((b) => b.banCount)).toEqual([1]);
+  // Its next real offense is its second ban: twice the base length, not four times.
+  env.append('auth.log', sshdFail('01:30:00', '192.0.2.77', 'root') + sshdFail('01:30:05', '192.0.2.77', 'root'));
+  const next = await runScan(env.ctx(local('01:31:00')));
+  expect(next.banned.map((b) => [b.banCount, (b.expiresAt!.getTime() - b.bannedAt.getTime()) / 86_400_000])).toEqual([[2, 2]]);
+});
