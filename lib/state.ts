@@ -218,11 +218,15 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   };
   if (ctx.dryRun) return { result: out.result, applied };
 
+  // A deny file that cannot be written (damaged markers, a symlink out of its directory) refuses the whole
+  // change before anything is saved: a refused `ban` must not leave a ban in the database that the deny file
+  // never got (and that a retry would count again as a repeat offence).
+  const denyPath = cfg.backends.includes('hostsdeny') ? denyWritePath(ctx) : null;
+  if (denyPath !== null && !deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
   // Unchanged database (the common cron run): nothing to serialise or compare.
   if (newDb !== loaded.db || loaded.recovered || loaded.journal) saveDb(ctx, newDb, loaded.recovered);
-  if (cfg.backends.includes('hostsdeny')) {
-    if (!deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
-    applied.denyFileChanged = writeFileAtomic(denyWritePath(ctx), renderDenyFile(deny.parsed, targets, { sorted: true }), { mode: 0o644, keepOwner: true });
+  if (denyPath !== null && deny.parsed) {
+    applied.denyFileChanged = writeFileAtomic(denyPath, renderDenyFile(deny.parsed, targets, { sorted: true }), { mode: 0o644, keepOwner: true });
   }
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
