@@ -4,6 +4,11 @@
  */
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
+/** Days in month `mon` (0-11) of `year`: a "Feb 30" or "Apr 31" is no date (Date would roll it into the next month). */
+function daysIn(year: number, mon: number): number {
+  return new Date(Date.UTC(year, mon + 1, 0)).getUTCDate();
+}
+
 /** Lines a little ahead of `now` (clock steps, NTP) still count as this year. */
 const FUTURE_SLACK_MS = 86_400_000;
 
@@ -17,10 +22,19 @@ export function parseSyslogTime(text: string, nowMs: number): number {
   const mi = Number(text.slice(10, 12));
   const s = Number(text.slice(13, 15));
   if (!(day >= 1 && day <= 31 && h <= 23 && mi <= 59 && s <= 60)) return NaN;
-  const year = new Date(nowMs).getFullYear();
-  let t = new Date(year, mon, day, h, mi, s).getTime();
-  if (t > nowMs + FUTURE_SLACK_MS) t = new Date(year - 1, mon, day, h, mi, s).getTime();
+  let year = new Date(nowMs).getFullYear();
+  let t = day <= daysIn(year, mon) ? new Date(year, mon, day, h, mi, s).getTime() : NaN;
+  // In the future (or "Feb 29" of a common year): last year's, if that year has the day.
+  if (!(t <= nowMs + FUTURE_SLACK_MS)) {
+    year--;
+    t = day <= daysIn(year, mon) ? new Date(year, mon, day, h, mi, s).getTime() : NaN;
+  }
   return t;
+}
+
+/** A real calendar date and time of day (a leap second, :60, is allowed as syslog allows it). */
+function validDate(year: number, mon: number, day: number, h: number, mi: number, s: number): boolean {
+  return mon >= 0 && mon <= 11 && day >= 1 && day <= daysIn(year, mon) && h <= 23 && mi <= 59 && s <= 60;
 }
 
 /** The last "YYYY-MM-DD HH:MM:SS" parsed and its epoch ms: consecutive log lines mostly share their second. */
@@ -55,6 +69,7 @@ export function parseLocalDateTime(text: string): number {
   const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[,.](\d{1,6}))?$/.exec(text);
   if (!m) return NaN;
   const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  if (!validDate(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))) return NaN;
   const t = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime();
   lastSecond = text.slice(0, 19);
   lastSecondMs = t - ms;
@@ -66,6 +81,8 @@ export function parseRfc3339(text: string): number {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)$/.exec(text);
   if (!m) return NaN;
   const frac = m[2] ? `.${m[2].slice(0, 3).padEnd(3, '0')}` : '';
+  const d = m[1] as string;
+  if (!validDate(Number(d.slice(0, 4)), Number(d.slice(5, 7)) - 1, Number(d.slice(8, 10)), Number(d.slice(11, 13)), Number(d.slice(14, 16)), Number(d.slice(17, 19)))) return NaN;
   return Date.parse(`${m[1]}${frac}${m[3]}`);
 }
 
@@ -74,7 +91,7 @@ export function parseClfTime(text: string): number {
   const m = /^\[(\d\d)\/([A-Z][a-z]{2})\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)\]$/.exec(text);
   if (!m) return NaN;
   const mon = MONTHS[m[2] as string];
-  if (mon === undefined) return NaN;
+  if (mon === undefined || !validDate(Number(m[3]), mon, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]))) return NaN;
   const utc = Date.UTC(Number(m[3]), mon, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
   const off = (Number(m[8]) * 60 + Number(m[9])) * 60_000;
   return m[7] === '+' ? utc - off : utc + off;

@@ -12,6 +12,16 @@ describe('times come from the log line', () => {
     const ev = parseSshd(line('Dec 31 23:59:58'), { nowMs: new Date(2027, 0, 1, 0, 5).getTime() });
     expect(ev!.timeMs).toBe(new Date(2026, 11, 31, 23, 59, 58).getTime());
   });
+  test('impossible dates are no dates (never rolled into the next month); Feb 29 is last leap year\'s', () => {
+    const now = { nowMs: new Date(2026, 11, 4).getTime() };
+    for (const stamp of ['Feb 29 00:00:05', 'Feb 30 00:00:05', 'Nov 31 00:00:05', 'Apr 31 10:00:00']) expect(parseSshd(line(stamp), now)).toBeNull();
+    expect(parseSshd(line('Feb 29 00:00:05'), { nowMs: new Date(2028, 2, 1).getTime() })!.timeMs).toBe(new Date(2028, 1, 29, 0, 0, 5).getTime());
+    expect(parseSshd(line('Feb 29 00:00:05'), { nowMs: new Date(2029, 0, 10).getTime() })!.timeMs).toBe(new Date(2028, 1, 29, 0, 0, 5).getTime());
+    expect(parseSshd(line('Feb 29 00:00:05'), { nowMs: new Date(2027, 0, 10).getTime() })).toBeNull(); // neither 2027 nor 2026 had one
+    for (const stamp of ['2026-02-30T00:00:05+00:00', '2026-04-31T00:00:05Z']) expect(parseSshd(line(stamp), now)).toBeNull();
+    expect(parseProftpd('2026-02-30 01:32:05,187 host proftpd[1] 127.0.0.1 (c[192.0.2.7]): USER bob (Login failed): Incorrect password', now)).toBeNull();
+    expect(parseProftpd('[31/Apr/2026:01:32:05 +0100] 192.0.2.7 PASS 530 bob', now)).toBeNull();
+  });
   test('RFC 3339 stamps keep their zone', () => {
     const ev = parseSshd(line('2026-11-22T01:36:50.392818+02:00'), { nowMs: 0 });
     expect(new Date(ev!.timeMs).toISOString()).toBe('2026-11-21T23:36:50.392Z');
