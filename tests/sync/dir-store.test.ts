@@ -78,7 +78,7 @@ test('a FIFO planted on the share is refused at once instead of blocking the rea
   const e = await failure(st.get('nodes/web9.json', T));
   expect(e.kind).toBe('refused');
   expect(e.message).toMatch(/not a regular file/);
-  expect(Date.now() - t0).toBeLessThan(1000);
+  expect(Date.now() - t0).toBeLessThan(3000); // not waiting for a writer that never comes (that hangs forever)
 });
 
 describe('a file system call that never returns (a hung NFS server)', () => {
@@ -90,7 +90,7 @@ describe('a file system call that never returns (a hung NFS server)', () => {
     await st.put('nodes/web1.json', Buffer.from('ok'), T);
     const t0 = Date.now();
     expect((await failure(st.get('nodes/web9.json', { timeoutMs: 300 }))).kind).toBe('timeout');
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(Date.now() - t0).toBeLessThan(3000); // 300 ms, with room for a loaded machine
     expect((await failure(st.get('nodes/web9.json', { timeoutMs: 300 }))).message).toMatch(/still waiting for an earlier attempt/);
     expect((await st.get('nodes/web1.json', T))?.toString()).toBe('ok');
   });

@@ -108,7 +108,7 @@ async function poison(store: ObjectStore, key: (name: string) => string): Promis
   const ban = (ip: string, node = 'evil') => ({ ip, rule: 'x', reason: 'x', failures: 1, source: 'x', origin: 'scan', node, bannedAt: now, expiresAt: null, banCount: 1 });
   const signed = (node: string, payload: unknown) => Buffer.from(JSON.stringify({ version: 1, node, generatedAt: now, sha256: sha256Hex(canonicalJson(payload)), payload }));
   const badTargets = ['ALL', 'LOCAL', 'evil.example.com', '.example.com', '*', '192.0.2.*', '0.0.0.0/0', '::/0', '192.0.2.1\nALL: ALL', '192.0.2.1 192.0.2.2'];
-  await store.put(key('nodes/evil.json'), signed('evil', { bans: badTargets.map((ip) => ban(ip)), unbans: [{ ip: '203.0.113.12', at: '2099-01-01T00:00:00.000Z', node: 'evil' }] }), T);
+  await store.put(key('nodes/evil.json'), signed('evil', { bans: badTargets.map((ip) => ban(ip)), unbans: [{ ip: '203.0.113.12', at: new Date(Date.now() + 7 * 86_400_000).toISOString(), node: 'evil' }] /* a week ahead: past the 1-day skew allowed */ }), T);
   await store.put(key('nodes/shape.json'), Buffer.from('{"version":1,"node":"shape","payload":{"bans":"ALL"}}'), T);
   await store.put(key('nodes/impostor.json'), signed('web2', { bans: [], unbans: [{ ip: '203.0.113.12', at: now, node: 'web2' }] }), T);
   await store.put(key('nodes/huge.json'), Buffer.alloc(50 * 1024 * 1024, 0x20), { timeoutMs: 30_000 });

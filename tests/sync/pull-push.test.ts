@@ -217,7 +217,7 @@ describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
       const ban = (ip: string, extra: Record<string, unknown> = {}) => ({ ip, rule: 'x', reason: 'x', failures: 1, source: 'x', origin: 'scan', node: 'evil', bannedAt: new Date().toISOString(), expiresAt: null, banCount: 1, ...extra });
       const signed = (payload: unknown, node = 'evil') => Buffer.from(JSON.stringify({ version: 1, node, generatedAt: new Date().toISOString(), sha256: sha256Hex(canonicalJson(payload)), payload }));
       const badIps = ['ALL', 'LOCAL', 'evil.example.com', '*', '192.0.2.*', '0.0.0.0/0', '::/0', '192.0.2.1\nALL: ALL', '192.0.2.1 192.0.2.2'];
-      await c.store.put(c.key('nodes/evil.json'), signed({ bans: badIps.map((ip) => ban(ip)), unbans: [{ ip: '192.0.2.7', at: '2099-01-01T00:00:00.000Z', node: 'evil' }] }), T);
+      await c.store.put(c.key('nodes/evil.json'), signed({ bans: badIps.map((ip) => ban(ip)), unbans: [{ ip: '192.0.2.7', at: new Date(Date.now() + 7 * 86_400_000).toISOString(), node: 'evil' }] /* a week ahead: past the 1-day skew allowed */ }), T);
       await c.store.put(c.key('nodes/shape.json'), Buffer.from('{"version":1,"node":"shape","bans":"all"}'), T);
       await c.store.put(c.key('nodes/impostor.json'), signed({ bans: [], unbans: [{ ip: '192.0.2.7', at: new Date().toISOString(), node: 'web1' }] }, 'web1'), T);
       await c.store.put(c.key('nodes/huge.json'), Buffer.alloc(50 * 1024 * 1024, 0x20), { timeoutMs: 30000 });

@@ -89,7 +89,7 @@ test('a server that accepts the connection and never answers times out after the
     const e = await failure(open('bucket', `http://127.0.0.1:${port}`).get('etc/hosts.deny', { timeoutMs: 700 }));
     expect(e.kind).toBe('timeout');
     expect(e.message).toMatch(/no answer within 700ms/);
-    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(Date.now() - t0).toBeLessThan(5000);
   } finally {
     for (const s of sockets) s.destroy();
     silent.close();
