@@ -295,9 +295,19 @@ function keepLastGood(file: string): void {
   }
 }
 
-/** Reads the database without the lock (status, sync-push): a consistent snapshot, since writes are atomic. */
+/**
+ * Reads the database without the lock (status, sync-push): a consistent snapshot, since writes are atomic.
+ * After a database loss it shows what the next commit will rebuild: the deny file's managed block.
+ */
 export function readState(ctx: Context): BanDb {
-  return loadDb(ctx).db;
+  const loaded = loadDb(ctx);
+  if (!loaded.recovered) return loaded.db;
+  const deny = readDenyFile(ctx).parsed;
+  if (!deny) return loaded.db;
+  const now = ctx.clock.now();
+  const active = new Set(activeBans(loaded.db, now).map((b) => b.ip));
+  const rebuilt = deny.managed.filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered'));
+  return rebuilt.length ? { bans: [...loaded.db.bans, ...rebuilt], unbans: loaded.db.unbans } : loaded.db;
 }
 
 /** Convenience: change the database in the locked transaction. */

@@ -36,3 +36,16 @@ test('a deny-file symlink out of its directory: ban refused (73), nothing record
   expect(readState(env.ctx(NOW)).bans).toEqual([]);
   expect(fs.readFileSync(path.join(env.dir, 'elsewhere', 'target'), 'utf8')).toBe('');
 });
+
+test('status after a database loss with no last good copy shows the bans the deny file still holds', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  for (const ip of ['192.0.2.61', '192.0.2.62']) await runBan(env.ctx(NOW), { ip });
+  fs.writeFileSync(path.join(env.dir, 'state', 'bans.json'), '{"version":1,"bans":[{"ip":'); // torn
+  fs.rmSync(path.join(env.dir, 'state', 'bans.json.bak'), { force: true });
+  const ctx = env.ctx(NOW);
+  expect(readState(ctx).bans.map((b) => [b.ip, b.rule])).toEqual([
+    ['192.0.2.61', 'recovered'],
+    ['192.0.2.62', 'recovered'],
+  ]);
+  expect(ctx.log.lines.join('\n')).toMatch(/bans\.json/);
+});
