@@ -1,8 +1,8 @@
 /**
  * Reading the systemd journal through `journalctl -o json` (spawned with an argument vector, never a shell),
- * from a saved cursor. Which service wrote an entry is decided only by journald's trusted fields (_COMM,
- * _PID, _HOSTNAME): anyone can `logger -t sshd "Failed password … from 192.0.2.1"`, but such an entry has
- * _COMM=logger and is ignored.
+ * from a saved cursor. Each entry carries the fields journald itself adds about the sender (_COMM, _UID,
+ * _SYSTEMD_UNIT; clients cannot set fields starting with "_"), never SYSLOG_IDENTIFIER, which
+ * `logger -t sshd` sets. Whether they prove that sshd or ProFTPD wrote it is decided in lib/journal-trust.ts.
  */
 import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
@@ -11,9 +11,14 @@ import { AppError, ExitCode } from './errors';
 export interface JournalEntry {
   message: string;
   timeMs: number;
+  /** _COMM: the sender's process name (any user can name a program sshd). */
   comm: string;
   pid: string;
   host: string;
+  /** _UID: the sender's real uid from its socket credentials, '' when absent. */
+  uid: string;
+  /** _SYSTEMD_UNIT: the system unit whose cgroup the sender was in, '' when none. */
+  unit: string;
 }
 
 export interface JournalOptions {
@@ -33,6 +38,12 @@ function text(v: unknown): string | null {
   if (typeof v === 'string') return v;
   if (Array.isArray(v) && v.length <= 1 << 20 && v.every((b) => Number.isInteger(b))) return Buffer.from(v as number[]).toString('utf8');
   return null;
+}
+
+/** A journald field that must be one plain string ('' when absent): trusted fields are never repeated. */
+function field(o: Record<string, unknown>, name: string): string {
+  const v = o[name];
+  return typeof v === 'string' ? v : '';
 }
 
 /** Streams entries to `onEntry`; resolves with the cursor of the last entry seen (or the old one). */
@@ -65,7 +76,7 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
       const message = text(o.MESSAGE);
       const usec = Number(o.__REALTIME_TIMESTAMP);
       if (message === null || !Number.isFinite(usec) || typeof o._COMM !== 'string') return;
-      onEntry({ message, timeMs: Math.floor(usec / 1000), comm: o._COMM, pid: typeof o._PID === 'string' ? o._PID : '', host: typeof o._HOSTNAME === 'string' ? o._HOSTNAME : '' });
+      onEntry({ message, timeMs: Math.floor(usec / 1000), comm: o._COMM, pid: field(o, '_PID'), host: field(o, '_HOSTNAME'), uid: field(o, '_UID'), unit: field(o, '_SYSTEMD_UNIT') });
     });
     child.on('close', (code) => {
       rl.close();

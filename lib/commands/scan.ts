@@ -16,7 +16,8 @@ import { type FilePosition, readNewLines } from '../log-reader';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { readJournal } from '../journal-reader';
-import { JOURNAL_COMMS, JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
+import { JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
+import { isTrustedEntry } from '../journal-trust';
 import { progressBar } from '../progress';
 import { workerOffload } from '../offload';
 import { isoTime } from '../iso-time';
@@ -92,13 +93,12 @@ function firstRunStartMs(src: SourceConfig, run: SourceRun): number | undefined 
 async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable<SourceConfig['journal']>, run: SourceRun): Promise<void> {
   const h = run.handler();
   const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
-  const comms = JOURNAL_COMMS[src.parser] ?? [];
   const since = firstRunStartMs(src, run);
   const cursor = await readJournal(
     { match: journal.match, directory: journal.directory, cursor: run.st.cursors[src.name], sinceSec: since === undefined ? undefined : since / 1000 },
     (e) => {
       h.stats.lines++;
-      if (!comms.includes(e.comm)) return; // not really sshd/proftpd, whatever SYSLOG_IDENTIFIER says
+      if (!isTrustedEntry(e, src.parser)) return; // not provably sshd/proftpd, whatever SYSLOG_IDENTIFIER says (lib/journal-trust.ts)
       const ev = parse(e.message, e.timeMs, pidNumber(e.pid));
       if (ev) h.handleEvent(ev);
     },

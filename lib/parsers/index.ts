@@ -45,12 +45,22 @@ export const JOURNAL_PARSERS: Record<string, MessageParser> = {
 };
 
 /**
- * The process names (journald's trusted _COMM field) each parser accepts from the journal. SYSLOG_IDENTIFIER
- * is what `logger -t sshd` sets, so it is never trusted.
+ * The process names (journald's _COMM field) each parser accepts from the journal. SYSLOG_IDENTIFIER is what
+ * `logger -t sshd` sets, so it is never trusted; _COMM alone is not enough either (lib/journal-trust.ts).
  */
 export const JOURNAL_COMMS: Record<string, string[]> = {
   proftpd: ['proftpd'],
   sshd: ['sshd', 'sshd-session', 'sshd-auth'],
+};
+
+/**
+ * The system units (journald's _SYSTEMD_UNIT, from the sender's cgroup) that vouch for a non-root sender: a
+ * ProFTPD daemon run as non-root by its unit. None for sshd: it always logs failures as root, and without
+ * pam_systemd the shells of users logged in over ssh stay in ssh.service, where they could name a program sshd.
+ */
+export const JOURNAL_UNITS: Record<string, string[]> = {
+  proftpd: ['proftpd.service'],
+  sshd: [],
 };
 
 /** The time written at the start of any supported log line (epoch ms), or NaN; used to seek in big logs. */

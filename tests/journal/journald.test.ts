@@ -1,8 +1,10 @@
 /**
- * The journald source against a real systemd-journald, started by hand in a private mount namespace
- * (its sockets and volatile storage on tmpfs mounts that vanish with the namespace): entries written by a
- * process whose name really is sshd count; entries forged with `logger -t sshd` (SYSLOG_IDENTIFIER=sshd,
- * but _COMM=logger) never do; the cursor makes the next run read only new entries.
+ * The journald source against a real systemd-journald, started by hand in a private mount namespace (its
+ * sockets on a tmpfs that vanishes with the namespace, its volatile journal on a bind mount of a test
+ * directory, so the test can read it back afterwards). One `sshd`-named copy of python3 sends every entry:
+ * run as root it stands for the real sshd and its entries ban; run as nobody it is a local user's forgery
+ * and never bans, nor do entries forged with `logger -t sshd` (SYSLOG_IDENTIFIER=sshd, _COMM=logger); the
+ * cursor makes the next run read only new entries.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,77 +12,165 @@ import * as path from 'node:path';
 import { CLI } from '../helpers/cli';
 import { tmpdir } from '../helpers/tmpdir';
 import { canUseMountNamespaces, warnSkip } from '../helpers/root';
+import { type JournalEntry, readJournal } from '../../lib/journal-reader';
+import { isTrustedEntry } from '../../lib/journal-trust';
 
 const JOURNALD = ['/lib/systemd/systemd-journald', '/usr/lib/systemd/systemd-journald'].find((p) => fs.existsSync(p));
-const OK = canUseMountNamespaces() && !!JOURNALD && spawnSync('journalctl', ['--version']).status === 0;
-if (!OK) warnSkip('journal/journald', 'needs root, unshare -m and systemd-journald + journalctl (Debian package systemd)');
+const has = (cmd: string, ...args: string[]) => spawnSync(cmd, args).status === 0;
+const OK = canUseMountNamespaces() && !!JOURNALD && fs.existsSync('/usr/bin/python3') && has('journalctl', '--version') && has('setpriv', '--version');
+if (!OK) warnSkip('journal/journald', 'needs root, unshare -m, setpriv, /usr/bin/python3 and systemd-journald + journalctl (Debian package systemd)');
 
-test('journal source: genuine sshd entries ban, forged ones never, the cursor avoids re-reading', () => {
-  if (!OK) return;
-  const dir = tmpdir();
-  // A process whose name (journald's trusted _COMM) is "sshd": a copy of Debian's python3 that sends one
-  // native journal entry and stays alive a moment, so journald can read its /proc entry (it looks the
-  // name up after receiving; a sender that already exited gets no _COMM, which would only make it ignored).
-  fs.copyFileSync(fs.realpathSync('/usr/bin/python3'), path.join(dir, 'sshd'));
-  fs.chmodSync(path.join(dir, 'sshd'), 0o755);
-  fs.writeFileSync(
-    path.join(dir, 'send.py'),
-    'import socket, sys, time\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.sendto(sys.stdin.read().encode(), "/run/systemd/journal/socket")\ntime.sleep(0.3)\n',
-  );
-  fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
-  fs.writeFileSync(path.join(dir, 'autoban.cfg'), `deny_file = hosts.deny\nstate_dir = state\nnode_id = j\n[sshd]\njournal = true\n`);
-  const entry = (ip: string, user = 'root') => `MESSAGE=Failed password for ${user} from ${ip} port 4242 ssh2`;
-  // The forged entries come from logger with SYSLOG_IDENTIFIER=sshd: their _COMM is "logger" (or absent
-  // when logger exited first); neither is sshd.
-  const script = `
+const GENUINE = '192.0.2.61';
+const GENUINE_LATER = '192.0.2.62';
+const FORGED_BY_USER = '203.0.113.70';
+const FORGED_BY_LOGGER = ['198.51.100.66', '198.51.100.67'];
+const NOBODY = 65534;
+
+// Sends one native journal entry (one field per argument) and stays alive until the test has seen the entry
+// in the journal and releases it with SIGTERM: journald reads the sender's /proc entry (_COMM, _SYSTEMD_UNIT)
+// after receiving, and a sender that already exited would get none. Exits 3 if never released.
+const SENDER = `import signal, socket, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto("".join(f + "\\n" for f in sys.argv[1:]).encode(), "/run/systemd/journal/socket")
+time.sleep(60)
+sys.exit(3)
+`;
+
+const failure = (ip: string, user = 'root') => `Failed password for ${user} from ${ip} port 4242 ssh2`;
+
+/** The shell scenario run inside the namespace: journald, the senders, three scans. */
+function scenario(dir: string): string {
+  return `
     set -u
-    mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal /run/log/journal
-    mount -t tmpfs tmpfs /etc/systemd && printf '[Journal]\\nStorage=volatile\\nReadKMSG=no\\nForwardToSyslog=no\\nForwardToWall=no\\nRateLimitBurst=0\\n' > /etc/systemd/journald.conf
+    SP=
+    trap 'kill $JP $SP 2>/dev/null; wait' EXIT
+    fail() { echo "FAILED: $*"; exit 97; }
+    # wait_for COUNT MATCH...: until COUNT entries match (journalctl matches); fails the scenario after 20 s.
+    wait_for() {
+      n=$1; shift
+      for i in $(seq "\${WAIT_TENTHS:-200}"); do
+        [ "$(journalctl -q --no-pager -o cat "$@" | grep -c .)" -ge "$n" ] && return 0
+        sleep 0.1
+      done
+      fail "wait_for: fewer than $n journal entries match $* after $(( \${WAIT_TENTHS:-200} / 10 )) s"
+    }
+    # send UID MESSAGE: one entry from the process named sshd running as UID, released once it is in the journal.
+    SEQ=0
+    send() {
+      SEQ=$((SEQ + 1))
+      setpriv --reuid="$1" --regid="$1" --clear-groups ${dir}/sshd -I ${dir}/send.py "MESSAGE=$2" "AUTOBAN_TEST_SEQ=$SEQ" & SP=$!
+      wait_for 1 AUTOBAN_TEST_SEQ=$SEQ
+      kill $SP; wait $SP || fail "sender $SEQ exited $? before it was released"
+      SP=
+    }
+    mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal /run/log/journal || fail "tmpfs on /run"
+    mount --bind ${dir}/journal /run/log/journal || fail "bind mount of the journal directory"
+    mount -t tmpfs tmpfs /etc/systemd && printf '[Journal]\\nStorage=volatile\\nReadKMSG=no\\nForwardToSyslog=no\\nForwardToWall=no\\nRateLimitBurst=0\\n' > /etc/systemd/journald.conf || fail "journald.conf"
     ${JOURNALD} & JP=$!
-    trap 'kill $JP 2>/dev/null; wait $JP 2>/dev/null' EXIT
-    wait_for() { for i in $(seq 50); do [ "$(journalctl -q -o cat --no-pager | grep -c "$1")" -ge "$2" ] && return; sleep 0.1; done; }
-    for i in $(seq 50); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
-    wait_for 'Journal started' 1
-    # genuine: comm=sshd, two failures as root from 192.0.2.61
-    printf '%s\\n' '${entry('192.0.2.61')}' | ${dir}/sshd ${dir}/send.py
-    printf '%s\\n' '${entry('192.0.2.61')}' | ${dir}/sshd ${dir}/send.py
-    # forged: SYSLOG_IDENTIFIER=sshd through the native and the syslog socket, comm=logger
-    printf '%s\\nSYSLOG_IDENTIFIER=sshd\\n' '${entry('198.51.100.66')}' | logger --journald
-    printf '%s\\nSYSLOG_IDENTIFIER=sshd\\n' '${entry('198.51.100.66')}' | logger --journald
-    logger -u /run/systemd/journal/dev-log -t sshd 'Failed password for root from 198.51.100.67 port 1 ssh2'
-    logger -u /run/systemd/journal/dev-log -t sshd 'Failed password for root from 198.51.100.67 port 1 ssh2'
-    wait_for 198.51.100.67 2
-    wait_for 192.0.2.61 2
+    for i in $(seq 200); do [ -S /run/systemd/journal/socket ] && break; sleep 0.1; done
+    [ -S /run/systemd/journal/socket ] || fail "journald created no socket in 20 s"
+    wait_for 1 MESSAGE_ID=f77379a8490b408bbe5f6940505a777b
+    echo "socket=$(stat -c %a /run/systemd/journal/socket)"
+    # The helper itself fails loudly (checked by the test), in a subshell so that the scenario goes on.
+    ( WAIT_TENTHS=3; wait_for 1 AUTOBAN_TEST_SEQ=0 ) >/dev/null; echo "selftest=$?"
+    # genuine: the sshd-named process as root, two failures for root from ${GENUINE}
+    send 0 '${failure(GENUINE)}'
+    send 0 '${failure(GENUINE)}'
+    # forged by a local user: the same process as nobody
+    send ${NOBODY} '${failure(FORGED_BY_USER)}'
+    send ${NOBODY} '${failure(FORGED_BY_USER)}'
+    # forged with logger: SYSLOG_IDENTIFIER=sshd through the native and the syslog socket, comm=logger
+    printf '%s\\nSYSLOG_IDENTIFIER=sshd\\n' 'MESSAGE=${failure(FORGED_BY_LOGGER[0] as string)}' | logger --journald
+    printf '%s\\nSYSLOG_IDENTIFIER=sshd\\n' 'MESSAGE=${failure(FORGED_BY_LOGGER[0] as string)}' | logger --journald
+    logger -u /run/systemd/journal/dev-log -t sshd '${failure(FORGED_BY_LOGGER[1] as string)}'
+    logger -u /run/systemd/journal/dev-log -t sshd '${failure(FORGED_BY_LOGGER[1] as string)}'
+    wait_for 4 SYSLOG_IDENTIFIER=sshd
     cd ${dir}
     ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc1=$?"
     echo "deny1=$(grep '^ALL' hosts.deny | tr '\\n' ',')"
     # second run: one more failure from a new address (below the threshold), then a second one
-    printf '%s\\n' '${entry('192.0.2.62', 'bob')}' | ${dir}/sshd ${dir}/send.py
-    wait_for 192.0.2.62 1
+    send 0 '${failure(GENUINE_LATER, 'bob')}'
     ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc2=$?"
-    printf '%s\\n' '${entry('192.0.2.62', 'admin')}' | ${dir}/sshd ${dir}/send.py
-    printf '%s\\n' '${entry('192.0.2.62', 'admin')}' | ${dir}/sshd ${dir}/send.py
-    wait_for 192.0.2.62 3
+    send 0 '${failure(GENUINE_LATER, 'admin')}'
+    send 0 '${failure(GENUINE_LATER, 'admin')}'
     ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc3=$?"
     echo "deny3=$(grep '^ALL' hosts.deny | tr '\\n' ',')"
+    echo "scenario=done"
   `;
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', timeout: 60_000 });
-  const out = r.stdout + r.stderr;
-  expect(out).toContain('rc1=0');
-  expect(out).toContain('rc2=0');
-  expect(out).toContain('rc3=0');
-  expect(out).toContain('deny1=ALL: 192.0.2.61,\n');
-  expect(out).toContain('deny3=ALL: 192.0.2.61,ALL: 192.0.2.62,\n');
-  expect(out).not.toContain('198.51.100.66 rule');
-  expect(out).not.toContain('198.51.100.67 rule');
-  // The third run read only the two entries written after the second run (the cursor was kept).
-  const scans = [...out.matchAll(/scan: journal \[sshd\]: (\d+) entries/g)].map((m) => Number(m[1]));
-  expect(scans).toHaveLength(3);
-  expect(scans[1]).toBe(1);
-  expect(scans[2]).toBe(2);
-  const positions = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'positions.json'), 'utf8'));
-  expect(positions.journal.sshd).toMatch(/^s=/);
-}, 90_000);
+}
+
+describe('journal source against a real journald', () => {
+  let dir = '';
+  let status: number | null = null;
+  let out = '';
+
+  beforeAll(() => {
+    if (!OK) return;
+    dir = tmpdir();
+    fs.chmodSync(dir, 0o755); // nobody must reach the sender
+    fs.copyFileSync(fs.realpathSync('/usr/bin/python3'), path.join(dir, 'sshd'));
+    fs.chmodSync(path.join(dir, 'sshd'), 0o755);
+    fs.writeFileSync(path.join(dir, 'send.py'), SENDER, { mode: 0o644 });
+    fs.mkdirSync(path.join(dir, 'journal'));
+    fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
+    fs.writeFileSync(path.join(dir, 'autoban.cfg'), `deny_file = hosts.deny\nstate_dir = state\nnode_id = j\n[sshd]\njournal = true\n`);
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', scenario(dir)], { encoding: 'utf8', timeout: 100_000 });
+    status = r.status;
+    out = (r.stdout ?? '') + (r.stderr ?? '') + (r.error ? `\n${r.error.message}` : '');
+  }, 120_000);
+
+  test('the scenario ran to the end: every entry reached the journal, every sender was released', () => {
+    if (!OK) return;
+    expect(out).not.toContain('FAILED:');
+    expect(out).toContain('scenario=done');
+    expect(status).toBe(0);
+    expect(out).toContain('socket=666'); // writable by nobody: the forged entries really were sent
+    expect(out).toContain('selftest=97'); // wait_for does not give up silently
+  });
+
+  test('genuine sshd entries ban, logger forgeries never, the cursor avoids re-reading', () => {
+    if (!OK) return;
+    expect(out).toContain('rc1=0');
+    expect(out).toContain('rc2=0');
+    expect(out).toContain('rc3=0');
+    expect(out).toMatch(new RegExp(`deny1=.*ALL: ${GENUINE.replace(/\./g, '\\.')},`));
+    expect(out).toMatch(/deny3=.*ALL: 192\.0\.2\.61,.*ALL: 192\.0\.2\.62,/);
+    for (const ip of FORGED_BY_LOGGER) expect(out).not.toContain(`${ip} rule`);
+    // The first run read the genuine and the nobody-sent entries (both _COMM=sshd); the third only the two
+    // entries written after the second run (the cursor was kept).
+    const scans = [...out.matchAll(/scan: journal \[sshd\]: (\d+) entries/g)].map((m) => Number(m[1]));
+    expect(scans).toEqual([4, 1, 2]);
+    const positions = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'positions.json'), 'utf8'));
+    expect(positions.journal.sshd).toMatch(/^s=/);
+  });
+
+  test('a process named sshd run by an unprivileged user cannot get an address banned', () => {
+    if (!OK) return;
+    expect(out).not.toContain(FORGED_BY_USER);
+    expect(out).toContain(`deny1=ALL: ${GENUINE},\n`);
+    expect(out).toContain(`deny3=ALL: ${GENUINE},ALL: ${GENUINE_LATER},\n`);
+  });
+
+  test("readJournal reports journald's _UID and _SYSTEMD_UNIT; only the root sender's entries are trusted", async () => {
+    if (!OK) return;
+    const read = async (match: string[]) => {
+      const entries: JournalEntry[] = [];
+      await readJournal({ match, directory: path.join(dir, 'journal') }, (e) => entries.push(e));
+      return entries;
+    };
+    const sshd = await read(['_COMM=sshd']);
+    const from = (ip: string) => sshd.filter((e) => e.message.includes(` from ${ip} `));
+    expect(from(GENUINE).map((e) => [e.comm, e.uid])).toEqual([['sshd', '0'], ['sshd', '0']]);
+    expect(from(FORGED_BY_USER).map((e) => [e.comm, e.uid])).toEqual([['sshd', String(NOBODY)], ['sshd', String(NOBODY)]]);
+    for (const e of sshd) expect(e.unit).not.toMatch(/^sshd?\.service$/); // the test does not run inside ssh's unit
+    const trusted = sshd.filter((e) => isTrustedEntry(e, 'sshd')).map((e) => e.message);
+    expect(trusted).toEqual([failure(GENUINE), failure(GENUINE), failure(GENUINE_LATER, 'bob'), failure(GENUINE_LATER, 'admin'), failure(GENUINE_LATER, 'admin')]);
+    const logged = await read(['SYSLOG_IDENTIFIER=sshd']);
+    expect(logged.length).toBeLessThanOrEqual(4); // entries whose logger exited before journald looked have no _COMM
+    for (const e of logged) expect(isTrustedEntry(e, 'sshd')).toBe(false);
+  });
+});
 
 test('a journal source without journalctl fails with a clear message (exit 66)', () => {
   const dir = tmpdir();
