@@ -28,7 +28,12 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
     if (isWhitelisted(ip, tx.whitelist)) {
       throw new AppError(ExitCode.DataErr, `refusing to ban ${ip}: it is whitelisted in ${ctx.config.whitelistFile} (remove it from the whitelist first)`);
     }
-    const banCount = previousBanCount(tx.db, ip) + 1;
+    // Banning an address that is banned already is no new offence: without --duration nothing changes (the
+    // command can be repeated safely); with one, a ban of that length is added with the same count (the
+    // longest-lasting ban is the one in force: to shorten a ban, unban first).
+    const current = activeBans(tx.db, tx.now).find((b) => b.ip === ip);
+    if (current && durationSec === undefined) return { db: tx.db, result: { ban: current, already: true } };
+    const banCount = current ? current.banCount : previousBanCount(tx.db, ip) + 1;
     const len = durationSec !== undefined ? durationSec : banLengthSec(d.banDurationSec, d.banDurationMaxSec, banCount);
     const ban: Ban = {
       ip,
@@ -42,11 +47,12 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
       expiresAt: len === null ? null : new Date(tx.now.getTime() + len * 1000),
       banCount,
     };
-    return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result: ban };
+    return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result: { ban, already: false } };
   });
-  ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(result, ctx.clock.now())}`);
+  if (result.already) ctx.log.info(`${result.ban.ip} is already banned: ${describeBan(result.ban, ctx.clock.now())} (give --duration to change its length)`);
+  else ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(result.ban, ctx.clock.now())}`);
   reportApplied(ctx, applied);
-  return result;
+  return result.ban;
 }
 
 export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wasBanned: boolean }> {

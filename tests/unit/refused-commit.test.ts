@@ -49,3 +49,17 @@ test('status after a database loss with no last good copy shows the bans the den
   ]);
   expect(ctx.log.lines.join('\n')).toMatch(/bans\.json/);
 });
+
+test('banning an address that is banned already changes nothing (no second offence); --duration adds a longer ban', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  const first = await runBan(env.ctx(NOW), { ip: '192.0.2.70' });
+  const ctx = env.ctx(NOW);
+  const again = await runBan(ctx, { ip: '192.0.2.70' });
+  expect(again).toEqual(first);
+  expect(ctx.log.lines.join('\n')).toMatch(/192\.0\.2\.70 is already banned/);
+  expect(readState(env.ctx(NOW)).bans).toHaveLength(1);
+  const longer = await runBan(env.ctx(NOW), { ip: '192.0.2.70', duration: '1w' });
+  expect(longer.banCount).toBe(1);
+  expect((longer.expiresAt!.getTime() - Date.parse(NOW)) / 86_400_000).toBe(7);
+  expect(env.denyTargets()).toEqual(['192.0.2.70']);
+});
