@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import type { Config, ConfigOverrides } from './config';
-import { loadConfig, parseConfig } from './config';
+import { configWarnings, loadConfig, parseConfig } from './config';
 import { AppError, ConfigError, ExitCode, type ExitCodeValue } from './errors';
 import { stderrLogger } from './log';
 import { fixedClock, systemClock } from './clock';
@@ -54,11 +54,21 @@ function contextFor(argv: Record<string, unknown>, opts: { configOptional?: bool
 
 const mutating = (y: Argv) => y.option('dry-run', { type: 'boolean', describe: 'print what would change, change nothing' });
 
+/** `ban <ip>` → `$0 <ip>`: a one-command entrypoint takes the same positionals as `autoban ban`. */
+function asDefaultCommand(cmd: string): string {
+  return cmd.replace(/^\S+/, '$0');
+}
+
+/** yargs' messages may span lines (`Invalid values:\n  Argument: …`); a usage error is one line. */
+function usageError(msg: string): AppError {
+  return new AppError(ExitCode.Usage, msg.replace(/\s*\n\s*/g, ' ').trim());
+}
+
 /** Builds the parser; `only` restricts it to one command (the autoban-scan style entrypoints). */
 function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv {
-  const y = yargs(args)
-    .scriptName(only ? `autoban-${only}` : 'autoban')
-    .usage(only ? `$0 [options]` : '$0 <command> [options]')
+  const base = yargs(args).scriptName(only ? `autoban-${only}` : 'autoban');
+  // A one-command entrypoint's usage line is its default command's (`autoban-ban <ip>`).
+  const y = (only ? base : base.usage('$0 <command> [options]'))
     .option('config', { alias: 'c', type: 'string', default: DEFAULT_CONFIG, describe: 'config file', requiresArg: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug logging' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'only warnings and errors on stderr' })
@@ -75,7 +85,10 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
     .wrap(Math.min(100, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 ok, 1 internal error, 64 usage, 65 damaged deny file markers, 66 log file missing, 69 sync failed, 71 firewall command failed, 73 cannot write, 75 lock busy, 78 bad config. See README.md.')
     .fail((msg, err) => {
-      throw err ?? new AppError(ExitCode.Usage, msg);
+      // yargs reports its own validation failures as a YError (or only a message): usage errors, exit 64.
+      // Anything else thrown while parsing is a bug and keeps its stack.
+      if (!err || err.name === 'YError') throw usageError(msg || err?.message || 'invalid command line');
+      throw err;
     });
 
   const scanOpts = (c: Argv) =>
@@ -163,13 +176,16 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
       async (argv) => {
         const ctx = contextFor(argv);
         const c = ctx.config;
+        const warnings = configWarnings(c);
+        if (c.sources.length === 0) warnings.push('no log sources: scan will do nothing (add a section like [sshd] log = /var/log/auth.log)');
+        // Warnings go to stderr, like every other diagnostic; stdout stays the summary.
+        for (const w of warnings) process.stderr.write(`autoban: warning: ${w}\n`);
         const lines = [
-          `${c.file}: OK`,
+          `${c.file}: OK${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} on stderr)` : ''}`,
           `node_id=${c.nodeId} state_dir=${c.stateDir} deny_file=${c.denyFile} whitelist=${c.whitelistFile ?? '(none)'}`,
           `backend=${c.backends.join(',') || 'none'} sync=${c.sync.context} ban_duration=${c.defaults.banDurationSec === null ? 'permanent' : formatDuration(c.defaults.banDurationSec)}`,
           ...c.sources.map((s) => `source [${s.name}] parser=${s.parser} log=${s.log}`),
         ];
-        if (c.sources.length === 0) lines.push('warning: no log sources: scan will do nothing (add a section like [sshd] log = /var/log/auth.log)');
         process.stdout.write(`${lines.join('\n')}\n`);
       },
     ],
@@ -198,7 +214,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
   if (only) {
     const spec = commands[only];
     if (!spec) throw new Error(`unknown entrypoint ${only}`);
-    return spec[2](y).command('$0', spec[1], () => undefined, () => setJob(spec[3]));
+    return y.command(asDefaultCommand(spec[0]), spec[1], spec[2], () => setJob(spec[3]));
   }
   let withCmds = y;
   for (const [cmd, desc, builder, job] of Object.values(commands)) withCmds = withCmds.command(cmd, desc, builder, () => setJob(job));

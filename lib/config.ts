@@ -10,6 +10,9 @@ import { parseBanDuration, parseDuration } from './duration';
 import { ConfigError } from './errors';
 import type { RuleSet } from './types';
 import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
+import { expandLogGlob } from './glob';
+import { familyOf, networkOf, parseIp } from './ip';
+import { parseWhitelist } from './whitelist';
 
 type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
 interface KeySpec {
@@ -159,6 +162,45 @@ function resolvePath(p: string, baseDir: string): string {
   return path.isAbsolute(p) ? p : path.resolve(baseDir, p);
 }
 
+const isDefaultSection = (name: string) => name === 'DEFAULT' || name === 'default';
+
+/**
+ * Repeated sections and keys, with their line numbers. The ini package merges a repeated section and keeps the
+ * last of a repeated key, so either would silently drop a value. As in Python's configparser, [DEFAULT] may
+ * appear more than once (its blocks and the keys before any section are one section) but a key only once in it.
+ * Lines are read as ini reads them; `key[]` arrays are left to parseConfig, which refuses them.
+ */
+function duplicateProblems(text: string, where: string): string[] {
+  const problems: string[] = [];
+  const sectionLines = new Map<string, number>();
+  const defaultKeys = new Map<string, number>();
+  let section = 'DEFAULT';
+  let keyLines = defaultKeys;
+  text.split(/\r\n|\r|\n/).forEach((line, i) => {
+    if (/^\s*(?:[;#]|$)/.test(line)) return;
+    const m = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/.exec(line);
+    if (!m) return;
+    if (m[1] !== undefined) {
+      section = m[1].trim();
+      if (isDefaultSection(section)) {
+        keyLines = defaultKeys;
+        return;
+      }
+      const first = sectionLines.get(section);
+      if (first !== undefined) problems.push(`${where}: [${section}]: section repeated on line ${i + 1} (first on line ${first}); merge them into one`);
+      else sectionLines.set(section, i + 1);
+      keyLines = new Map(); // a repeated section is reported once, above, not again for each key it repeats
+      return;
+    }
+    const key = (m[2] as string).trim();
+    if (key.endsWith('[]')) return;
+    const first = keyLines.get(key);
+    if (first !== undefined) problems.push(`${where}: [${isDefaultSection(section) ? 'DEFAULT' : section}] ${key}: set again on line ${i + 1} (first on line ${first}); keep one`);
+    else keyLines.set(key, i + 1);
+  });
+  return problems;
+}
+
 /**
  * Parses and validates config text. Pure apart from `hostname`, which is passed in.
  * Relative paths are resolved against `baseDir` (the config file's directory), so a config can travel with its files.
@@ -175,6 +217,7 @@ export function parseConfig(
   } catch (e) {
     throw new ConfigError([`${where}: cannot parse INI: ${(e as Error).message}`]);
   }
+  problems.push(...duplicateProblems(text, where));
   const bad = (section: string, key: string, msg: string) => problems.push(`${where}: [${section}] ${key}: ${msg}`);
 
   // Keys before any section and keys in [DEFAULT] both count as defaults, as in the Python tool this replaces.
@@ -182,7 +225,7 @@ export function parseConfig(
   const sections: Record<string, Raw> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      if (k === 'DEFAULT' || k === 'default') {
+      if (isDefaultSection(k)) {
         for (const [dk, dv] of Object.entries(v as Raw)) {
           const t = asText(dv);
           if (t === null) bad('DEFAULT', dk, 'expected a value, got a section');
@@ -196,16 +239,21 @@ export function parseConfig(
     }
   }
 
+  // `own`: the keys this section set to a valid value; range checks blame only the section that wrote a value.
   const readKeys = (section: string, values: Record<string, string>, base: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...base };
+    const own = new Set<string>();
     for (const [k, v] of Object.entries(values)) {
       const spec = KEYS[k];
       if (!spec) continue;
       const c = convert(spec.type, v);
       if (!c.ok) bad(section, k, `expected ${c.expected}, got '${v}'`);
-      else out[k] = c.v;
+      else {
+        out[k] = c.v;
+        own.add(k);
+      }
     }
-    return out;
+    return { v: out, own };
   };
 
   for (const k of Object.keys(top)) {
@@ -216,7 +264,7 @@ export function parseConfig(
     const c = convert(spec.type, spec.default);
     if (c.ok) defaultsRaw[k] = c.v;
   }
-  const g = readKeys('DEFAULT', top, defaultsRaw);
+  const { v: g, own: gOwn } = readKeys('DEFAULT', top, defaultsRaw);
 
   const toRules = (v: Record<string, unknown>): RuleSet => ({
     suspiciousUsers: v.suspicious_users as string[],
@@ -229,19 +277,33 @@ export function parseConfig(
     slowThreshold: v.slow_attempts_threshold as number,
     slowPeriodSec: v.slow_attempts_period as number,
   });
-  const checkRules = (section: string, v: Record<string, unknown>) => {
+  // Range checks of the keys `own` holds (the built-in defaults are in range, inherited values were checked where written).
+  const checkRules = (section: string, v: Record<string, unknown>, own: Set<string>) => {
     for (const k of ['suspicious_users_attempts_threshold', 'login_attempts_threshold', 'invalid_user_attempts_threshold', 'slow_attempts_threshold']) {
-      if (v[k] === 0) bad(section, k, 'expected at least 1, got 0');
+      if (own.has(k) && v[k] === 0) bad(section, k, 'expected at least 1, got 0');
     }
     for (const k of ['login_attempts_period', 'slow_attempts_period', 'suspicious_users_period']) {
-      if (v[k] === 0) bad(section, k, 'expected a period longer than 0');
+      if (own.has(k) && v[k] === 0) bad(section, k, 'expected a period longer than 0');
     }
-    const chains = v.firewall_chains as string[];
-    if (!chains.length || chains.some((c) => !/^[A-Za-z][A-Za-z0-9_-]{0,28}$/.test(c))) bad(section, 'firewall_chains', `expected chain names like INPUT, DOCKER-USER, got '${chains.join(' ')}'`);
     const p = v.ipv6_prefix as number;
-    if (p < 16 || p > 128) bad(section, 'ipv6_prefix', `expected a prefix length from 16 to 128, got ${p}`);
+    if (own.has('ipv6_prefix') && (p < 16 || p > 128)) bad(section, 'ipv6_prefix', `expected a prefix length from 16 to 128, got ${p}`);
   };
-  checkRules('DEFAULT', g);
+  // The cap on repeat-offender doubling: below ban_duration it would be silently ignored. Checked where either is set.
+  const checkBanCap = (section: string, v: Record<string, unknown>, own: Set<string>, textOf: (k: string) => string) => {
+    const first = v.ban_duration as number | null;
+    const max = v.ban_duration_max as number | null;
+    if (first === null || max === null || max >= first) return;
+    if (!own.has('ban_duration') && !own.has('ban_duration_max')) return;
+    bad(section, own.has('ban_duration_max') ? 'ban_duration_max' : 'ban_duration', `ban_duration_max (${textOf('ban_duration_max')}) is shorter than ban_duration (${textOf('ban_duration')})`);
+  };
+  // A value as its section wrote it; an inherited one says where it came from.
+  const builtIn = (k: string) => `${KEYS[k]?.default}, the default`;
+  const inDefault = (k: string) => (gOwn.has(k) ? (top[k] ?? '').trim() : builtIn(k));
+  const inherited = (k: string) => (gOwn.has(k) ? `${inDefault(k)}, from [DEFAULT]` : builtIn(k));
+  checkRules('DEFAULT', g, gOwn);
+  const chains = g.firewall_chains as string[];
+  if (!chains.length || chains.some((c) => !/^[A-Za-z][A-Za-z0-9_-]{0,28}$/.test(c))) bad('DEFAULT', 'firewall_chains', `expected chain names like INPUT, DOCKER-USER, got '${chains.join(' ')}'`);
+  checkBanCap('DEFAULT', g, gOwn, inDefault);
 
   const baseDir = opts.baseDir;
   const sources: SourceConfig[] = [];
@@ -316,8 +378,9 @@ export function parseConfig(
     }
     if (!values.log && !journal) bad(name, 'log', 'missing (expected the path or glob of the log file, or journal = true)');
     if (values.log && journal) bad(name, 'journal', 'a source reads either a log file (log =) or the journal (journal = true), not both');
-    const v = readKeys(name, values, g);
-    checkRules(name, v);
+    const { v, own } = readKeys(name, values, g);
+    checkRules(name, v, own);
+    checkBanCap(name, v, own, (k) => (own.has(k) ? (values[k] ?? '').trim() : inherited(k)));
     if (!enabled) continue;
     sources.push({
       name,
@@ -393,8 +456,72 @@ export function loadConfig(file: string, overrides?: ConfigOverrides): Config {
   if (cfg.whitelistFile && cfg.sync.context === 'none' && !fs.existsSync(cfg.whitelistFile)) {
     problems.push(`${file}: [DEFAULT] whitelist: file ${cfg.whitelistFile} does not exist (create it, even empty, or remove the key)`);
   }
-  const denyDir = path.dirname(cfg.denyFile);
-  if (!fs.existsSync(denyDir)) problems.push(`${file}: [DEFAULT] deny_file: directory ${denyDir} does not exist`);
+  const deny = denyFileProblem(cfg.denyFile);
+  if (deny) problems.push(`${file}: [DEFAULT] deny_file: ${deny}`);
   if (problems.length) throw new ConfigError(problems);
   return cfg;
+}
+
+/** Why deny_file cannot be written (its directory is missing or not a directory, or it is one), else null. */
+function denyFileProblem(denyFile: string): string | null {
+  const dir = path.dirname(denyFile);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `directory ${dir} does not exist`;
+    if (code === 'ENOTDIR') return `${dir} is not a directory (a part of the path is a file)`;
+    return `cannot use directory ${dir}: ${(e as Error).message}`;
+  }
+  if (!st.isDirectory()) return `${dir} is not a directory (it is a file)`;
+  if (fs.statSync(denyFile, { throwIfNoEntry: false })?.isDirectory()) return `${denyFile} is a directory, not a file`;
+  return null;
+}
+
+/** What check-config warns about but scan tolerates (a log not there yet, whitelist lines scan ignores): likely mistakes. */
+export function configWarnings(cfg: Config): string[] {
+  return [...cfg.sources.flatMap((s) => missingLogWarning(cfg.file, s)), ...(cfg.whitelistFile ? whitelistWarnings(cfg.whitelistFile) : [])];
+}
+
+/** A source whose log (or glob) names no file: scan reports it, exit 66, until the daemon creates it. */
+function missingLogWarning(file: string, src: SourceConfig): string[] {
+  if (src.journal || !src.log) return [];
+  const found = expandLogGlob(src.log).filter((f) => fs.existsSync(f));
+  if (found.length) return [];
+  const what = /[*?]/.test(path.basename(src.log)) ? `no file matches ${src.log}` : `${src.log} does not exist`;
+  return [`${file}: [${src.name}] log: ${what} (yet); scan exits 66 until it does`];
+}
+
+/** Each line the whitelist's parser refuses, with its number; a network with host bits set gets the network it meant. */
+function whitelistWarnings(wlFile: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(wlFile, 'utf8');
+  } catch {
+    return []; // missing without sync is a config error (loadConfig); with sync, the local copy comes with the first pull
+  }
+  const out: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (!parseWhitelist(raw, wlFile).errors.length) return;
+    const line = raw.replace(/#.*/, '').trim().slice(0, 80);
+    const net = hostBitsFix(line);
+    out.push(
+      net
+        ? `${wlFile}:${i + 1}: '${line}' is a network with host bits set; write ${net} (scan ignores this line)`
+        : `${wlFile}:${i + 1}: not an IP address or CIDR network: '${line}' (scan ignores this line)`,
+    );
+  });
+  return out;
+}
+
+/** `192.0.2.49/24` → `192.0.2.0/24`: the network a CIDR with host bits set names; null for anything else. */
+function hostBitsFix(text: string): string | null {
+  const m = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(text);
+  const ip = m ? parseIp(m[1] as string) : null;
+  if (!m || !ip || (familyOf(ip) === 4 && m[1]!.includes(':'))) return null;
+  const prefix = Number(m[2]);
+  if (prefix > (familyOf(ip) === 4 ? 32 : 128)) return null;
+  const net = networkOf(ip, prefix);
+  return net === `${ip}/${prefix}` ? null : net;
 }

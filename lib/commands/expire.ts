@@ -2,6 +2,7 @@
 import type { Context } from '../context';
 import { quickStamp, reportApplied, runTx, withStateLock } from '../state';
 
+/** Lifts the bans whose time is up; a dry run reports what it would lift and changes nothing. */
 export async function runExpire(ctx: Context): Promise<{ removed: string[] }> {
   const applied = await withStateLock(ctx, async () => {
     // Nothing has expired or changed since the last commit (lib/stamp.ts): nothing to do.
@@ -10,6 +11,7 @@ export async function runExpire(ctx: Context): Promise<{ removed: string[] }> {
   });
   const removed = applied?.removed ?? [];
   if (applied) reportApplied(ctx, applied, 'expired');
-  ctx.log.info(`expire: ${removed.length} bans lifted`);
+  const bans = `${removed.length} ban${removed.length === 1 ? '' : 's'}`;
+  ctx.log.info(ctx.dryRun ? `expire: would lift ${bans} (dry run, nothing changed)` : `expire: ${bans} lifted`);
   return { removed };
 }

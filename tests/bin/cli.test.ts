@@ -158,6 +158,20 @@ test('a corrupt ban database is reported by name and rebuilt from the last good 
   expect(e.denyTargets()).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
 });
 
+test('expire --dry-run says what it would lift and lifts nothing; expire lifts it', () => {
+  const e = env();
+  expect(cli(['ban', '192.0.2.8', '--duration', '1h', ...e.cfg, '--now', '2026-11-22T00:00:00Z']).code).toBe(0);
+  const later = ['--now', '2026-11-22T02:00:00Z'];
+  const dry = cli(['expire', '--dry-run', ...e.cfg, ...later]);
+  expect(dry.code).toBe(0);
+  expect(dry.stderr).toMatch(/: expire: would lift 1 ban \(dry run, nothing changed\)$/m);
+  expect(dry.stderr).not.toContain('lifted');
+  expect(e.denyTargets()).toEqual(['192.0.2.8']);
+  const real = cli(['expire', ...e.cfg, ...later]);
+  expect(real.stderr).toMatch(/: expire: 1 ban lifted$/m);
+  expect(e.denyTargets()).toEqual([]);
+});
+
 test('check-config summarises a valid config', () => {
   const e = env();
   const r = cli(['check-config', ...e.cfg]);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KEYS, loadConfig, parseConfig } from '../../lib/config';
+import { configWarnings, KEYS, loadConfig, parseConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
 import { tmpdir } from '../helpers/tmpdir';
 
@@ -65,6 +65,41 @@ test.each([
   expect(problems(text).join('\n')).toContain(msg);
 });
 
+test.each([
+  ['ipv6_prefix = 200\n', '[DEFAULT] ipv6_prefix: expected a prefix length from 16 to 128, got 200'],
+  ['login_attempts_threshold = 0\n', '[DEFAULT] login_attempts_threshold: expected at least 1, got 0'],
+  ['login_attempts_period = 0\n', '[DEFAULT] login_attempts_period: expected a period longer than 0'],
+])('a bad [DEFAULT] value (%j) is reported once, where it was written, not for each source inheriting it', (text, msg) => {
+  expect(problems(`${text}[sshd]\nlog = a\n[proftpd]\nlog = b\n`)).toEqual([`/etc/autoban/autoban.cfg: ${msg}`]);
+});
+
+test('ban_duration_max below ban_duration is refused where either is set; permanent bans need no cap', () => {
+  expect(problems('ban_duration = 2d\nban_duration_max = 1d\n[sshd]\nlog = a\n')).toEqual([
+    '/etc/autoban/autoban.cfg: [DEFAULT] ban_duration_max: ban_duration_max (1d) is shorter than ban_duration (2d)',
+  ]);
+  expect(problems('ban_duration = 1h\nban_duration_max = 2h\n[sshd]\nlog = a\nban_duration = 3h\n[proftpd]\nlog = b\n')).toEqual([
+    '/etc/autoban/autoban.cfg: [sshd] ban_duration: ban_duration_max (2h, from [DEFAULT]) is shorter than ban_duration (3h)',
+  ]);
+  expect(parseConfig('ban_duration = permanent\nban_duration_max = 1h\n[sshd]\nlog = a\nban_duration = 1h\n', opts).sources[0]).toMatchObject({ banDurationSec: 3600, banDurationMaxSec: 3600 });
+  expect(parseConfig('[sshd]\nlog = a\nban_duration = 0\nban_duration_max = 1h\n', opts).sources[0]).toMatchObject({ banDurationSec: null });
+});
+
+test('a repeated section or key is refused with its line numbers; [DEFAULT] may be split, its keys still set once', () => {
+  expect(problems('[sshd]\nlog = a\n\n[sshd]\nlog = b\n')).toEqual(['/etc/autoban/autoban.cfg: [sshd]: section repeated on line 4 (first on line 1); merge them into one']);
+  expect(problems('[proftpd]\r\nlog = a\r\n; note\r\nlog = b\r\n')).toEqual(['/etc/autoban/autoban.cfg: [proftpd] log: set again on line 4 (first on line 2); keep one']);
+  expect(problems('jitter = 5\n[DEFAULT]\njitter = 6\n')).toEqual(['/etc/autoban/autoban.cfg: [DEFAULT] jitter: set again on line 3 (first on line 1); keep one']);
+  expect(parseConfig('jitter = 5\n[DEFAULT]\nlock_timeout = 1s\n[sshd]\nlog = a\n[DEFAULT]\nban_duration = 1h\n', opts)).toMatchObject({ jitterSec: 5, lockTimeoutSec: 1, defaults: { banDurationSec: 3600 } });
+});
+
+test('loadConfig refuses a deny_file whose parent is not a directory, naming deny_file', () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
+  fs.writeFileSync(path.join(dir, 'a.cfg'), 'deny_file = hosts.deny/x\n');
+  expect(() => loadConfig(path.join(dir, 'a.cfg'))).toThrow(`${dir}/a.cfg: [DEFAULT] deny_file: ${dir}/hosts.deny is not a directory (it is a file)`);
+  fs.writeFileSync(path.join(dir, 'a.cfg'), 'deny_file = .\n');
+  expect(() => loadConfig(path.join(dir, 'a.cfg'))).toThrow(`${dir}/a.cfg: [DEFAULT] deny_file: ${dir} is a directory, not a file`);
+});
+
 test('loadConfig names a missing config file, a missing whitelist and a missing deny_file directory', () => {
   const dir = tmpdir();
   expect(() => loadConfig(path.join(dir, 'nope.cfg'))).toThrow(`${dir}/nope.cfg: cannot read config file: no such file`);
@@ -89,4 +124,20 @@ test('etc/autoban.cfg.example documents every key with its default', () => {
   }
   // The example itself is a valid config.
   expect(() => parseConfig(example, opts)).not.toThrow();
+});
+
+test('configWarnings: a log that does not exist yet and whitelist lines scan ignores, each with where it is', () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, 'wl.txt'), '192.0.2.0/24\n192.0.2.49/24\n2001:db8::/32 # ok\nbad.example.com\n');
+  fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
+  fs.writeFileSync(path.join(dir, 'a.cfg'), 'whitelist = wl.txt\ndeny_file = hosts.deny\n[sshd]\nlog = auth.log\n[j]\nparser = sshd\njournal = true\n');
+  const cfg = loadConfig(path.join(dir, 'a.cfg'));
+  expect(configWarnings(cfg)).toEqual([
+    `${dir}/a.cfg: [sshd] log: ${dir}/auth.log does not exist (yet); scan exits 66 until it does`,
+    `${dir}/wl.txt:2: '192.0.2.49/24' is a network with host bits set; write 192.0.2.0/24 (scan ignores this line)`,
+    `${dir}/wl.txt:4: not an IP address or CIDR network: 'bad.example.com' (scan ignores this line)`,
+  ]);
+  fs.writeFileSync(path.join(dir, 'auth.log'), '');
+  fs.writeFileSync(path.join(dir, 'wl.txt'), '192.0.2.0/24\n');
+  expect(configWarnings(cfg)).toEqual([]);
 });

@@ -1,0 +1,124 @@
+/** Config problems as users meet them: real config files, real processes, one stderr line per problem. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cli } from '../helpers/cli';
+import { makeEnv } from '../helpers/context';
+
+function env(extra: string, defaults = '') {
+  const e = makeEnv(extra, { defaults });
+  const file = path.join(e.dir, 'autoban.cfg');
+  return { ...e, file, cfg: ['--config', file] };
+}
+
+/** The config error lines of a run (without the `autoban: config error: ` prefix). */
+const configErrors = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^autoban: config error: /, ''));
+
+test.each([
+  ['ipv6_prefix = 200\n', '[DEFAULT] ipv6_prefix: expected a prefix length from 16 to 128, got 200'],
+  ['login_attempts_threshold = 0\n', '[DEFAULT] login_attempts_threshold: expected at least 1, got 0'],
+  ['login_attempts_period = 0\n', '[DEFAULT] login_attempts_period: expected a period longer than 0'],
+])('a bad value in [DEFAULT] (%j) is reported once, for [DEFAULT], not again for [sshd]', (defaults, msg) => {
+  const e = env('[sshd]\nlog = auth.log\n[proftpd]\nlog = ftp.log\n', defaults);
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(78);
+  expect(configErrors(r.stderr)).toEqual([`${e.file}: ${msg}`]);
+});
+
+test('a source is blamed for the bad values it sets itself', () => {
+  const e = env('[sshd]\nlog = auth.log\nipv6_prefix = 8\n');
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(78);
+  expect(configErrors(r.stderr)).toEqual([`${e.file}: [sshd] ipv6_prefix: expected a prefix length from 16 to 128, got 8`]);
+});
+
+test('ban_duration_max shorter than ban_duration is a config error naming both, in [DEFAULT] and in a source', () => {
+  const e = env('[sshd]\nlog = auth.log\n', 'ban_duration = 2d\nban_duration_max = 1d\n');
+  const r = cli(['scan', ...e.cfg]);
+  expect(r.code).toBe(78);
+  expect(configErrors(r.stderr)).toEqual([`${e.file}: [DEFAULT] ban_duration_max: ban_duration_max (1d) is shorter than ban_duration (2d)`]);
+  expect(fs.existsSync(path.join(e.dir, 'state'))).toBe(false);
+
+  const s = env('[sshd]\nlog = auth.log\nban_duration = 60d\n[proftpd]\nlog = ftp.log\nban_duration_max = 1h\n');
+  const rs = cli(['check-config', ...s.cfg]);
+  expect(rs.code).toBe(78);
+  expect(configErrors(rs.stderr)).toEqual([
+    `${s.file}: [sshd] ban_duration: ban_duration_max (30d, the default) is shorter than ban_duration (60d)`,
+    `${s.file}: [proftpd] ban_duration_max: ban_duration_max (1h) is shorter than ban_duration (1d, the default)`,
+  ]);
+});
+
+test('a permanent ban_duration needs no cap; a cap at least ban_duration is fine', () => {
+  for (const d of ['ban_duration = permanent\nban_duration_max = 1d\n', 'ban_duration = 0\nban_duration_max = 1h\n', 'ban_duration = 1d\nban_duration_max = 1d\n']) {
+    const e = env(`[sshd]\nlog = auth.log\n${d}`);
+    e.write('auth.log', '');
+    expect(cli(['check-config', ...e.cfg]).code).toBe(0);
+  }
+});
+
+test('a repeated section and a repeated key are config errors with the file, the line numbers and the section/key', () => {
+  const e = env('[sshd]\nlog = auth.log\n\n[proftpd]\nlog = ftp.log\nparser = proftpd\nparser = proftpd\n\n[sshd]\nlog = other.log\n');
+  // makeEnv's [DEFAULT] takes lines 1-6; the sections start on line 7.
+  const r = cli(['scan', ...e.cfg]);
+  expect(r.code).toBe(78);
+  expect(configErrors(r.stderr)).toEqual([
+    `${e.file}: [proftpd] parser: set again on line 13 (first on line 12); keep one`,
+    `${e.file}: [sshd]: section repeated on line 15 (first on line 7); merge them into one`,
+  ]);
+  const d = env('[sshd]\nlog = auth.log\n[DEFAULT]\nnode_id = other\n');
+  const rd = cli(['check-config', ...d.cfg]);
+  expect(rd.code).toBe(78);
+  expect(configErrors(rd.stderr)).toEqual([`${d.file}: [DEFAULT] node_id: set again on line 10 (first on line 5); keep one`]);
+});
+
+test('check-config warns (stderr) about a log that does not exist yet and about bad whitelist lines, and still exits 0', () => {
+  const e = env('[sshd]\nlog = auth.log\n[proftpd]\nlog = ftp/*.log\n');
+  e.write('whitelist.txt', '# ours\n198.51.100.0/24\nbad.example.com\n192.0.2.49/24  # the office\n2001:db8::1/32\n');
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+    `autoban: warning: ${e.file}: [sshd] log: ${e.dir}/auth.log does not exist (yet); scan exits 66 until it does`,
+    `autoban: warning: ${e.file}: [proftpd] log: no file matches ${e.dir}/ftp/*.log (yet); scan exits 66 until it does`,
+    `autoban: warning: ${e.dir}/whitelist.txt:3: not an IP address or CIDR network: 'bad.example.com' (scan ignores this line)`,
+    `autoban: warning: ${e.dir}/whitelist.txt:4: '192.0.2.49/24' is a network with host bits set; write 192.0.2.0/24 (scan ignores this line)`,
+    `autoban: warning: ${e.dir}/whitelist.txt:5: '2001:db8::1/32' is a network with host bits set; write 2001:db8::/32 (scan ignores this line)`,
+  ]);
+  expect(r.stdout.split('\n')[0]).toBe(`${e.file}: OK (5 warnings on stderr)`);
+  expect(r.stdout).toContain(`source [sshd] parser=sshd log=${e.dir}/auth.log`);
+  // With the log there and the whitelist fixed: no warnings.
+  e.write('auth.log', '');
+  fs.mkdirSync(path.join(e.dir, 'ftp'));
+  e.write('ftp/a.log', '');
+  e.write('whitelist.txt', '198.51.100.0/24\n192.0.2.0/24\n');
+  const ok = cli(['check-config', ...e.cfg]);
+  expect(ok.code).toBe(0);
+  expect(ok.stderr).toBe('');
+  expect(ok.stdout.split('\n')[0]).toBe(`${e.file}: OK`);
+});
+
+test('check-config with no sources warns on stderr', () => {
+  const e = env('');
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toBe('autoban: warning: no log sources: scan will do nothing (add a section like [sshd] log = /var/log/auth.log)\n');
+});
+
+test('a deny_file whose parent is not a directory is a config error (78) naming deny_file, before touching anything', () => {
+  const e = env('');
+  // makeEnv's [DEFAULT] already sets deny_file (to the file hosts.deny): write the whole config instead of repeating the key.
+  fs.writeFileSync(e.file, `deny_file = hosts.deny/x\nstate_dir = state\n[sshd]\nlog = auth.log\n`);
+  e.write('auth.log', '');
+  for (const args of [['scan'], ['ban', '192.0.2.9'], ['check-config']]) {
+    const r = cli([...args, ...e.cfg]);
+    expect(r.code).toBe(78);
+    expect(configErrors(r.stderr)).toEqual([`${e.file}: [DEFAULT] deny_file: ${e.dir}/hosts.deny is not a directory (it is a file)`]);
+  }
+  expect(fs.existsSync(path.join(e.dir, 'state'))).toBe(false);
+  fs.writeFileSync(e.file, `deny_file = hosts.deny/sub/x\nstate_dir = state\n[sshd]\nlog = auth.log\n`);
+  const r = cli(['scan', ...e.cfg]);
+  expect(r.code).toBe(78);
+  expect(configErrors(r.stderr)).toEqual([`${e.file}: [DEFAULT] deny_file: ${e.dir}/hosts.deny/sub is not a directory (a part of the path is a file)`]);
+});
