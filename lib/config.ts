@@ -11,7 +11,6 @@ import { ConfigError } from './errors';
 import type { RuleSet } from './types';
 import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
 import { expandLogGlob } from './glob';
-import { familyOf, networkOf, parseIp } from './ip';
 import { parseWhitelist } from './whitelist';
 
 type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
@@ -493,7 +492,7 @@ function missingLogWarning(file: string, src: SourceConfig): string[] {
   return [`${file}: [${src.name}] log: ${what} (yet); scan exits 66 until it does`];
 }
 
-/** Each line the whitelist's parser refuses, with its number; a network with host bits set gets the network it meant. */
+/** Each line the whitelist's parser refuses, with its number (lib/whitelist.ts says what is wrong with it). */
 function whitelistWarnings(wlFile: string): string[] {
   let text: string;
   try {
@@ -501,27 +500,6 @@ function whitelistWarnings(wlFile: string): string[] {
   } catch {
     return []; // missing without sync is a config error (loadConfig); with sync, the local copy comes with the first pull
   }
-  const out: string[] = [];
-  text.split('\n').forEach((raw, i) => {
-    if (!parseWhitelist(raw, wlFile).errors.length) return;
-    const line = raw.replace(/#.*/, '').trim().slice(0, 80);
-    const net = hostBitsFix(line);
-    out.push(
-      net
-        ? `${wlFile}:${i + 1}: '${line}' is a network with host bits set; write ${net} (scan ignores this line)`
-        : `${wlFile}:${i + 1}: not an IP address or CIDR network: '${line}' (scan ignores this line)`,
-    );
-  });
-  return out;
+  return parseWhitelist(text, wlFile).errors.map((e) => `${e} (scan ignores this line)`);
 }
 
-/** `192.0.2.49/24` → `192.0.2.0/24`: the network a CIDR with host bits set names; null for anything else. */
-function hostBitsFix(text: string): string | null {
-  const m = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(text);
-  const ip = m ? parseIp(m[1] as string) : null;
-  if (!m || !ip || (familyOf(ip) === 4 && m[1]!.includes(':'))) return null;
-  const prefix = Number(m[2]);
-  if (prefix > (familyOf(ip) === 4 ? 32 : 128)) return null;
-  const net = networkOf(ip, prefix);
-  return net === `${ip}/${prefix}` ? null : net;
-}

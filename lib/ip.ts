@@ -231,3 +231,21 @@ export function sortByTarget<T>(items: readonly T[], target: (item: T) => string
   };
   return [...v4.sort(byText), ...v6.sort(byText)];
 }
+
+/** `192.0.2.49/24` → `192.0.2.0/24`: the network a CIDR with host bits set names; null for anything else. */
+export function hostBitsFix(text: string): string | null {
+  const m = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(text);
+  const ip = m ? parseIp(m[1] as string) : null;
+  if (!m || !ip || (familyOf(ip) === 4 && m[1]!.includes(':'))) return null;
+  const prefix = Number(m[2]);
+  if (prefix > (familyOf(ip) === 4 ? 32 : 128)) return null;
+  const net = networkOf(ip, prefix);
+  return net === `${ip}/${prefix}` ? null : net;
+}
+
+/** Why a typed address or network was refused, one line (`autoban ban`, `autoban whitelist`). */
+export function badTargetMessage(text: string): string {
+  const meant = hostBitsFix(text.trim());
+  if (meant) return `'${text}' is a network with host bits set; write ${meant}`;
+  return `not an IP address or network: '${text}' (networks wider than /8 for IPv4 or /16 for IPv6 are refused)`;
+}

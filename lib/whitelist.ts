@@ -1,5 +1,5 @@
 /** The whitelist: addresses and networks that are never banned. Pure parsing and matching. */
-import { type Net, parseNet, netsOverlap } from './ip';
+import { type Net, hostBitsFix, parseNet, netsOverlap } from './ip';
 
 export interface Whitelist {
   entries: string[];
@@ -16,7 +16,8 @@ export function parseWhitelist(text: string, fileName: string): { whitelist: Whi
     if (!line) return;
     const net = parseNet(line);
     if (!net) {
-      errors.push(`${fileName}:${i + 1}: not an IP address or CIDR network: '${line.slice(0, 80)}'`);
+      const meant = hostBitsFix(line);
+      errors.push(meant ? `${fileName}:${i + 1}: '${line.slice(0, 80)}' is a network with host bits set; write ${meant}` : `${fileName}:${i + 1}: not an IP address or CIDR network: '${line.slice(0, 80)}'`);
       return;
     }
     entries.push(line);

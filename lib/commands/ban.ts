@@ -5,14 +5,16 @@ import { reportApplied, withState } from '../state';
 import { activeBans, addUnban, banLengthSec, previousBanCount } from '../bans';
 import { parseDenyTarget } from '../deny-file';
 import { isWhitelisted } from '../whitelist';
+import { badTargetMessage } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { parseBanDuration } from '../duration';
 import { describeBan } from './scan';
 
+
 /** Accepts an address or network in any form a user might type (`2001:db8::1`, `[2001:db8::1]`, `192.0.2.0/24`). */
 export function parseUserTarget(text: string): string {
   const t = parseDenyTarget(text.trim());
-  if (!t) throw new AppError(ExitCode.Usage, `not an IP address or network: '${text}' (networks wider than /8 for IPv4 or /16 for IPv6 are refused)`);
+  if (!t) throw new AppError(ExitCode.Usage, badTargetMessage(text));
   return t;
 }
 

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import type { Context } from '../context';
 import { writeFileAtomic } from '../atomic-write';
 import { parseDenyTarget } from '../deny-file';
+import { badTargetMessage } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { compareTargets } from '../bans';
 import { updateState } from '../state';
@@ -34,7 +35,7 @@ const SHARED_NOTE = 'Shared autoban whitelist: one IP address or CIDR network pe
 /** Canonical address or network typed by a user, or a usage error. */
 function parseEntry(text: string | undefined): string {
   const t = text === undefined ? null : parseDenyTarget(text.trim());
-  if (!t) throw new AppError(ExitCode.Usage, `not an IP address or network: '${text ?? ''}' (networks wider than /8 for IPv4 or /16 for IPv6 are refused)`);
+  if (!t) throw new AppError(ExitCode.Usage, badTargetMessage(text ?? ''));
   return t;
 }
 

@@ -20,3 +20,11 @@ test.each([
 ])('isWhitelisted(%s) = %s', (ip, want) => {
   expect(isWhitelisted(ip, parseWhitelist(text, 'wl').whitelist)).toBe(want);
 });
+
+test('a network written with host bits set is refused with the network it names', () => {
+  const { errors } = parseWhitelist('192.0.2.49/24\n2001:db8::1/32\n', 'wl.txt');
+  expect(errors).toEqual(["wl.txt:1: '192.0.2.49/24' is a network with host bits set; write 192.0.2.0/24", "wl.txt:2: '2001:db8::1/32' is a network with host bits set; write 2001:db8::/32"]);
+  const { badTargetMessage } = require('../../lib/ip') as typeof import('../../lib/ip');
+  expect(badTargetMessage('198.51.100.7/24')).toBe("'198.51.100.7/24' is a network with host bits set; write 198.51.100.0/24");
+  expect(badTargetMessage('host.example.com')).toMatch(/^not an IP address or network/);
+});
