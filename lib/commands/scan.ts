@@ -245,10 +245,11 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         const fresh = found.filter((f) => !skip.inList(f.off.ip));
         if (fresh.length < found.length) ctx.log.warn(`scan: ${found.length - fresh.length} offenders were already banned; the stamp in ${cfg.stateDir} was stale`);
         const newBans = fresh.map(({ off, src }) => banForOffense(off, src, contents.counts.get(off.ip) ?? 0, cfg.nodeId));
-        // An old offense of an address banned before may be one already on record (its lines read again):
-        // only the database can tell, so such a scan takes the full path (see notRecordedYet).
-        const nowMs = now.getTime();
-        if (!newBans.some((b) => b.expiresAt && b.expiresAt.getTime() <= nowMs && contents.counts.has(b.ip))) {
+        // An offense from before the last commit by an address banned before may be one already on record
+        // (its lines read again): only the database can tell, so such a scan takes the full path (see
+        // notRecordedYet). New lines of a returning attacker are newer than the commit and stay on this path.
+        const committedMs = quick.head.committedAtMs;
+        if (!newBans.some((b) => b.bannedAt.getTime() <= committedMs && contents.counts.has(b.ip))) {
           reportNewBans(ctx, res, newBans, now);
           return commitNewBans(ctx, q, newBans, whitelist, () => saveScanState(cfg.stateDir, st));
         }
