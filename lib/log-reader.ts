@@ -336,10 +336,7 @@ async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promis
  * says nothing about content, so only the same inode holds it.
  */
 async function holdsPosition(r: Rotated, pos: FilePosition): Promise<boolean> {
-  if (!r.gz && r.st.dev === pos.dev && r.st.ino === pos.ino) {
-    if (r.st.size < pos.offset) return false;
-    return withFd(r.file, (fd) => contentHolds(fd, pos));
-  }
+  if (!r.gz && r.st.dev === pos.dev && r.st.ino === pos.ino) return withFd(r.file, (fd) => positionHolds(fd, r.st, pos));
   if (pos.offset === 0 || (!pos.head && pos.tail === undefined)) return false;
   if (r.gz) {
     const fp = await gzFingerprints(r.file, pos.offset);
