@@ -19,8 +19,11 @@ const CONN_IDLE_MS = 15 * 60_000;
 
 /** Slots at most: > MAX_CONNS / 2 at a load of at most 0.31. */
 const MAX_BITS = 15;
-/** Slots at first: a cron run that reads a few hundred lines should not clear megabytes of tables. */
-const MIN_BITS = 10;
+/**
+ * Slots at first: a cron run that reads a few hundred lines should not clear megabytes of tables. Growth
+ * quadruples, so that a big scan reaches full size in a few steps (each one fresh memory to clear).
+ */
+const MIN_BITS = 12;
 const MAX_LOAD = 0.31;
 const EMPTY = -1;
 const GONE = -2; // a deleted slot (probing goes on past it)
@@ -31,19 +34,36 @@ const GONE = -2; // a deleted slot (probing goes on past it)
  * slots) when its slots fill: slot numbers change only inside insert(), which returns the new one.
  */
 class ConnTable {
-  bits = MIN_BITS;
-  mask = (1 << MIN_BITS) - 1;
-  key = new Float64Array(1 << MIN_BITS).fill(EMPTY);
+  bits: number;
+  mask: number;
+  key: Float64Array;
   /** The address: as a 32-bit number when IPv4 (else -1), and as text. */
-  v4 = new Float64Array(1 << MIN_BITS);
-  ip: string[] = new Array<string>(1 << MIN_BITS).fill('');
-  attempt = new Int32Array(1 << MIN_BITS);
-  pam = new Int32Array(1 << MIN_BITS);
-  pamMore = new Int32Array(1 << MIN_BITS);
-  connection = new Uint8Array(1 << MIN_BITS);
-  counted = new Int32Array(1 << MIN_BITS);
-  invalid = new Uint8Array(1 << MIN_BITS);
-  lastMs = new Float64Array(1 << MIN_BITS);
+  v4: Float64Array;
+  ip: string[];
+  attempt: Int32Array;
+  pam: Int32Array;
+  pamMore: Int32Array;
+  connection: Uint8Array;
+  counted: Int32Array;
+  invalid: Uint8Array;
+  lastMs: Float64Array;
+
+  /** A table of 2^bits slots (a new generation starts as big as the one that just filled). */
+  constructor(bits = MIN_BITS) {
+    const size = 1 << bits;
+    this.bits = bits;
+    this.mask = size - 1;
+    this.key = new Float64Array(size).fill(EMPTY);
+    this.v4 = new Float64Array(size);
+    this.ip = new Array<string>(size).fill('');
+    this.attempt = new Int32Array(size);
+    this.pam = new Int32Array(size);
+    this.pamMore = new Int32Array(size);
+    this.connection = new Uint8Array(size);
+    this.counted = new Int32Array(size);
+    this.invalid = new Uint8Array(size);
+    this.lastMs = new Float64Array(size);
+  }
   /** Slots taken since the last clear, live or deleted (see room() in createDeduper). */
   used = 0;
   /** Slots not empty (live or deleted) in the arrays as they are now: what probing has to walk past. */
@@ -60,21 +80,12 @@ class ConnTable {
     }
   }
 
-  /** Doubles the arrays, keeping the live slots (deleted ones are dropped). */
+  /** Makes the arrays four times as big (at most 2^MAX_BITS slots), keeping the live slots (deleted ones are dropped). */
   private grow(): void {
     const old = { key: this.key, v4: this.v4, ip: this.ip, attempt: this.attempt, pam: this.pam, pamMore: this.pamMore, connection: this.connection, counted: this.counted, invalid: this.invalid, lastMs: this.lastMs };
-    const size = 1 << ++this.bits;
-    this.mask = size - 1;
-    this.key = new Float64Array(size).fill(EMPTY);
-    this.v4 = new Float64Array(size);
-    this.ip = new Array<string>(size).fill('');
-    this.attempt = new Int32Array(size);
-    this.pam = new Int32Array(size);
-    this.pamMore = new Int32Array(size);
-    this.connection = new Uint8Array(size);
-    this.counted = new Int32Array(size);
-    this.invalid = new Uint8Array(size);
-    this.lastMs = new Float64Array(size);
+    const used = this.used; // slots taken this generation: growing is not a new generation (see room())
+    Object.assign(this, new ConnTable(Math.min(MAX_BITS, this.bits + 2)));
+    this.used = used;
     this.occupied = 0;
     for (let i = 0; i < old.key.length; i++) {
       const k = old.key[i] as number;
@@ -218,7 +229,7 @@ export function createDeduper(): Deduper {
 
   const room = (): void => {
     if (conns.used < MAX_CONNS / 2) return;
-    const emptied = older ?? new ConnTable();
+    const emptied = older ?? new ConnTable(conns.bits);
     emptied.clear();
     older = conns;
     conns = emptied;
