@@ -61,9 +61,9 @@ const tailOf = (bytes: Buffer): string => createHash('sha1').update(bytes).diges
  * same device and inode, at least as long, same first line and, when recorded, the same bytes before the
  * offset. Anything else means rotated, truncated or replaced.
  */
-export function positionHolds(fd: number, st: { dev: number; ino: number; size: number }, pos: FilePosition): boolean {
+export function positionHolds(fd: number, st: { dev: number; ino: number; size: number }, pos: FilePosition, head?: string): boolean {
   if (pos.dev !== st.dev || pos.ino !== st.ino || st.size < pos.offset) return false;
-  return contentHolds(fd, pos);
+  return contentHolds(fd, pos, head);
 }
 
 /**
@@ -71,18 +71,21 @@ export function positionHolds(fd: number, st: { dev: number; ino: number; size: 
  * (same inode), or copied here (same first line and bytes before the offset; only positions with a tail
  * fingerprint, which tells copies apart).
  */
-function holdsOther(fd: number, st: { dev: number; ino: number; size: number }, o: FilePosition): boolean {
+function holdsOther(fd: number, st: { dev: number; ino: number; size: number }, o: FilePosition, head: string): boolean {
   if (o.offset === 0) return false;
-  if (o.dev === st.dev && o.ino === st.ino) return positionHolds(fd, st, o);
-  return o.tail !== undefined && st.size >= o.offset && contentHolds(fd, o);
+  if (o.dev === st.dev && o.ino === st.ino) return positionHolds(fd, st, o, head);
+  return o.tail !== undefined && st.size >= o.offset && contentHolds(fd, o, head);
 }
 
-/** Same first line and (when recorded) the same bytes before the offset; the file is at least pos.offset long. */
-function contentHolds(fd: number, pos: FilePosition): boolean {
+/**
+ * Same first line and (when recorded) the same bytes before the offset; the file is at least pos.offset long.
+ * `head`: the file's head fingerprint when the caller has read it already.
+ */
+function contentHolds(fd: number, pos: FilePosition, head?: string): boolean {
   if (pos.offset === 0) return true;
   // Earlier versions saved '' for a first line over 200 bytes (and no tail): that head matches any.
   const legacyBlank = pos.head === '' && pos.tail === undefined;
-  if (!legacyBlank && readHead(fd) !== pos.head) return false;
+  if (!legacyBlank && (head ?? readHead(fd)) !== pos.head) return false;
   return pos.tail === undefined || tailAt(fd, pos.offset) === pos.tail;
 }
 
@@ -456,8 +459,8 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     const head = readHead(fh.fd);
     let start = 0;
     const result: ReadResult = { position: { dev: st.dev, ino: st.ino, offset: 0, head } };
-    const own = pos !== undefined && positionHolds(fh.fd, st, pos);
-    const adopted = own ? undefined : (opts.others ?? []).find((o) => holdsOther(fh.fd, st, o));
+    const own = pos !== undefined && positionHolds(fh.fd, st, pos, head);
+    const adopted = own ? undefined : (opts.others ?? []).find((o) => holdsOther(fh.fd, st, o, head));
     if (own) start = (pos as FilePosition).offset;
     else if (adopted) {
       start = adopted.offset;
