@@ -132,7 +132,7 @@ export function managedBlockAt(text: string, targets: readonly string[]): { from
 }
 
 /** The first index at or after `lo` whose target is not before `t` (`sorted` in deny-file order). */
-function lowerBound(sorted: readonly string[], t: string, lo: number): number {
+export function lowerBound(sorted: readonly string[], t: string, lo: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;

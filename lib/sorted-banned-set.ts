@@ -6,7 +6,7 @@
  * targets are canonical, so a canonical IPv4 address is in the table exactly when its text is in the list.
  */
 import { BannedSet } from './banned-set';
-import { targetBefore } from './deny-file';
+import { lowerBound } from './deny-file';
 import { v4Text } from './ip';
 
 const LOOKUPS_BEFORE_TABLE = 4096;
@@ -51,17 +51,7 @@ export class SortedBannedSet extends BannedSet {
 
   /** True when `target` is one of the targets given at construction (not one added since). */
   inList(target: string): boolean {
-    const list = this.sorted;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const t = list[mid] as string;
-      if (t === target) return true;
-      if (targetBefore(t, target)) lo = mid + 1;
-      else hi = mid;
-    }
-    return false;
+    return this.sorted[lowerBound(this.sorted, target, 0)] === target;
   }
 
   private build(): void {
