@@ -30,7 +30,7 @@ const GONE = -2; // a deleted slot (probing goes on past it)
 
 /**
  * One generation of connection states, keyed by a non-negative number (the pid, or an id standing for an
- * "ip:port" key). Field arrays are indexed by slot. The table starts small and doubles (up to 2^MAX_BITS
+ * "ip:port" key). Field arrays are indexed by slot. The table starts small and quadruples (up to 2^MAX_BITS
  * slots) when its slots fill: slot numbers change only inside insert(), which returns the new one.
  */
 class ConnTable {
