@@ -14,6 +14,11 @@ export interface WriteOptions {
   keepOwner?: boolean;
   /** The caller knows the content differs (new lines, a new commit time): skip reading the old file to compare. */
   changed?: boolean;
+  /**
+   * false: skip the fsyncs. Only for files whose loss or tearing in a crash costs time, never data (the stamp:
+   * a torn or old one fails its own checks, and the run takes the full path).
+   */
+  durable?: boolean;
 }
 
 /** Writes `content` to `file` atomically; returns false (and writes nothing) when the content is unchanged. */
@@ -34,7 +39,7 @@ export function writeFileAtomic(file: string, content: string | Buffer, opts: Wr
       fs.writeSync(fd, data);
       fs.fchmodSync(fd, opts.mode);
       if (opts.keepOwner && old && process.getuid?.() === 0) fs.fchownSync(fd, old.uid, old.gid);
-      fs.fsyncSync(fd);
+      if (opts.durable !== false) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -53,7 +58,7 @@ export function writeFileAtomic(file: string, content: string | Buffer, opts: Wr
     }
     throw writeError(file, e);
   }
-  syncDir(dir);
+  if (opts.durable !== false) syncDir(dir);
   return true;
 }
 

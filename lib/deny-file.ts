@@ -116,19 +116,35 @@ function denyLineLength(target: string): number {
   return target.includes(':') ? target.length + 7 : target.length + 5;
 }
 
+/** Bytes of the lines renderDenyFile writes for `targets` inside the managed block (newlines included). */
+export function blockBytes(targets: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < targets.length; i++) n += denyLineLength(targets[i] as string) + 1;
+  return n;
+}
+
+/** The managed block of a deny file as located by managedBlockAt: text[from, to) holds `lines`, one per target. */
+export interface ManagedBlock {
+  from: number;
+  to: number;
+  lines: string[];
+}
+
 /**
  * Where the managed block's lines are in `text`, when it holds exactly the lines renderDenyFile writes for
- * `targets` (their lengths are checked, and the end marker right after them); null otherwise. The caller
- * knows the file is the one written for these targets (its fingerprint); this is the consistency check.
+ * `targets`; null otherwise. The caller knows the file is the one written for these targets (its
+ * fingerprint); this is the consistency check. `bytes`, when the caller knows it (the stamp records it,
+ * see blockBytes), is the block's length: then the markers around it and the number of lines are checked,
+ * natively, instead of adding up tens of thousands of line lengths in a run that bans a few addresses.
  */
-export function managedBlockAt(text: string, targets: readonly string[]): { from: number; to: number } | null {
+export function managedBlockAt(text: string, targets: readonly string[], bytes?: number): ManagedBlock | null {
   const begin = text.startsWith(`${BEGIN_MARKER}\n`) ? 0 : text.indexOf(`\n${BEGIN_MARKER}\n`);
   if (begin < 0) return null;
   const from = begin === 0 ? BEGIN_MARKER.length + 1 : begin + BEGIN_MARKER.length + 2;
-  let to = from;
-  for (const t of targets) to += denyLineLength(t) + 1;
-  if (to > from && text.charCodeAt(to - 1) !== 10) return null;
-  return text.startsWith(`${END_MARKER}\n`, to) ? { from, to } : null;
+  const to = from + (bytes ?? blockBytes(targets));
+  if (to > text.length || (to > from && text.charCodeAt(to - 1) !== 10) || !text.startsWith(`${END_MARKER}\n`, to)) return null;
+  const lines = to > from ? text.slice(from, to - 1).split('\n') : [];
+  return lines.length === targets.length ? { from, to, lines } : null;
 }
 
 /** The first index at or after `lo` whose target is not before `t` (`sorted` in deny-file order). */
@@ -146,26 +162,27 @@ export function lowerBound(sorted: readonly string[], t: string, lo: number): nu
  * Adds targets to a deny file that renderDenyFile wrote for `targets` (its block located by managedBlockAt):
  * the new lines go to their sorted places and nothing else is touched, which gives byte for byte what
  * renderDenyFile would for both lists together. Each new target is placed by binary search and the text
- * between is copied as is: a few bans cost a few slices, not a pass over tens of thousands of lines.
+ * between is copied as one slice: a few bans cost a few slices, not a string per line of tens of thousands.
  */
-export function spliceDenyFile(text: string, block: { from: number; to: number }, targets: readonly string[], added: readonly string[]): { text: string; targets: string[] } {
+export function spliceDenyFile(text: string, block: ManagedBlock, targets: readonly string[], added: readonly string[]): { text: string; targets: string[]; blockTo: number } {
   const add = sortByTarget(added, (t) => t);
+  const { lines } = block;
   const pieces: string[] = [text.slice(0, block.from)];
-  const outTargets: string[] = [];
-  let i = 0; // targets before i are copied
+  const targetParts: string[][] = [];
+  let i = 0; // lines and targets before i are copied
   let at = block.from; // where line i starts
   for (const a of add) {
     const k = lowerBound(targets, a, i);
     if (targets[k] === a) continue; // already in the file
     let upTo = at;
-    for (let j = i; j < k; j++) upTo += denyLineLength(targets[j] as string) + 1;
+    for (let j = i; j < k; j++) upTo += (lines[j] as string).length + 1;
     pieces.push(text.slice(at, upTo), `${denyLine(a)}\n`);
-    for (let j = i; j < k; j++) outTargets.push(targets[j] as string);
-    outTargets.push(a);
+    targetParts.push(targets.slice(i, k), [a]);
     i = k;
     at = upTo;
   }
-  for (let j = i; j < targets.length; j++) outTargets.push(targets[j] as string);
+  targetParts.push(targets.slice(i));
   pieces.push(text.slice(at));
-  return { text: pieces.join(''), targets: outTargets };
+  const out = pieces.join('');
+  return { text: out, targets: ([] as string[]).concat(...targetParts), blockTo: out.length - (text.length - block.to) };
 }

@@ -4,6 +4,7 @@
  * rotating addresses inside one /64 adds up.
  */
 import type { Failure, Offense, RuleName, RuleSet } from './types';
+import { StoredHistory } from './stored-history';
 
 export const FLAG_SUSPICIOUS = 1;
 export const FLAG_INVALID = 2;
@@ -161,11 +162,19 @@ export function recordFailure(
 
 /** Drops failures older than the window, and targets left with none (called before saving). */
 export function pruneHistory(history: History, nowSec: number, windowSec: number): void {
-  const cutoff = nowSec - windowSec;
-  for (const [k, list] of history) {
-    let drop = 0;
-    while (drop < list.length && failureTime(list[drop] as Failure) <= cutoff) drop++;
-    if (drop === list.length) history.delete(k);
-    else if (drop) list.splice(0, drop);
+  // A failure packed below this has a time at or before the cutoff (packFailure: seconds * 4 + flags).
+  const keepFrom = packFailure(nowSec - windowSec + 1, 0);
+  if (history instanceof StoredHistory) {
+    history.prune(keepFrom); // without decoding the entries nobody looked at
+    return;
   }
+  // forEach rather than for-of: a cron run prunes tens of thousands of entries in still-cold code, where
+  // for-of allocates an [key, value] pair per entry. Deleting the current entry during forEach is allowed.
+  history.forEach((list, k) => {
+    if (list.length && (list[0] as Failure) >= keepFrom) return; // sorted: nothing to drop (the common case)
+    let drop = 0;
+    while (drop < list.length && (list[drop] as Failure) < keepFrom) drop++;
+    if (drop === list.length) history.delete(k);
+    else list.splice(0, drop);
+  });
 }

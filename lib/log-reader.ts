@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import type { createHash as CreateHash } from 'node:crypto';
 
 export interface FilePosition {
   dev: number;
@@ -19,8 +19,8 @@ export interface FilePosition {
   /** First line of the file (at most its first 200 bytes), to recognise it after copytruncate or rename. */
   head: string;
   /**
-   * Fingerprint of the bytes just before `offset` (lib/log-reader.ts tailAt): that the file still holds
-   * what was read up to there. Without it a file whose first line never changes (sshd -E starts every file
+   * The bytes just before `offset` (lib/log-reader.ts tailAt), in base64 after "b64:" (earlier versions
+   * saved a truncated SHA-1 of them, still understood): that the file still holds what was read up to there. Without it a file whose first line never changes (sshd -E starts every file
    * with "Server listening on …") could be truncated and regrow past the old offset unnoticed, and the lines
    * before that offset would be skipped. Absent in positions saved by earlier versions (not checked then).
    */
@@ -46,15 +46,29 @@ export function readHead(fd: number): string {
   return headOf(buf, fs.readSync(fd, buf, 0, HEAD_BYTES, 0));
 }
 
-/** Fingerprint of the bytes before `offset` of an open file (see FilePosition.tail). */
-export function tailAt(fd: number, offset: number): string {
+/** The bytes before `offset` of an open file (see FilePosition.tail). */
+function tailBytes(fd: number, offset: number): Buffer {
   const from = Math.max(0, offset - TAIL_BYTES);
   const buf = Buffer.alloc(offset - from);
   const n = fs.readSync(fd, buf, 0, buf.length, from);
-  return tailOf(buf.subarray(0, n));
+  return buf.subarray(0, n);
 }
 
-const tailOf = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex').slice(0, 20);
+/** The tail fingerprint of an open file at `offset` (see FilePosition.tail). */
+export const tailAt = (fd: number, offset: number): string => tailOf(tailBytes(fd, offset));
+
+/**
+ * The bytes themselves rather than a hash of them: 344 characters per log in positions.json, no collision to
+ * reason about, and no node:crypto to load in a cron run (about 10 ms in a fresh process).
+ */
+const tailOf = (bytes: Buffer): string => `b64:${bytes.toString('base64')}`;
+
+/** True when `bytes` are those `tail` was taken of (either format). */
+function tailMatches(bytes: Buffer, tail: string): boolean {
+  if (tail.startsWith('b64:')) return tailOf(bytes) === tail;
+  const { createHash } = require('node:crypto') as { createHash: typeof CreateHash };
+  return createHash('sha1').update(bytes).digest('hex').slice(0, 20) === tail;
+}
 
 /**
  * True when the open file (`st` its stat) is the one `pos` was read from and still holds what was read:
@@ -86,7 +100,7 @@ function contentHolds(fd: number, pos: FilePosition, head?: string): boolean {
   // Earlier versions saved '' for a first line over 200 bytes (and no tail): that head matches any.
   const legacyBlank = pos.head === '' && pos.tail === undefined;
   if (!legacyBlank && (head ?? readHead(fd)) !== pos.head) return false;
-  return pos.tail === undefined || tailAt(fd, pos.offset) === pos.tail;
+  return pos.tail === undefined || tailMatches(tailBytes(fd, pos.offset), pos.tail);
 }
 
 /**
@@ -145,18 +159,18 @@ const OFFLOAD_WINDOW_BYTES = (Number(process.env.AUTOBAN_OFFLOAD_WINDOW_MB) || 1
 const OFFLOAD_SHARE = 0.7;
 
 /** Offset just after the first newline at or after `off` (searching 64 KiB), or -1. */
-async function lineStartAt(fh: fs.promises.FileHandle, off: number): Promise<number> {
+function lineStartAt(fd: number, off: number): number {
   const buf = Buffer.allocUnsafe(64 * 1024);
-  const { bytesRead } = await fh.read(buf, 0, buf.length, off);
+  const bytesRead = fs.readSync(fd, buf, 0, buf.length, off);
   const nl = buf.subarray(0, bytesRead).indexOf(10);
   return nl < 0 ? -1 : off + nl + 1;
 }
 
 /** Offset just after the last newline before `size` (searching 64 KiB back), or -1. */
-async function lineEndBefore(fh: fs.promises.FileHandle, size: number): Promise<number> {
+function lineEndBefore(fd: number, size: number): number {
   const from = Math.max(0, size - 64 * 1024);
   const buf = Buffer.allocUnsafe(size - from);
-  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+  const bytesRead = fs.readSync(fd, buf, 0, buf.length, from);
   const nl = buf.subarray(0, bytesRead).lastIndexOf(10);
   return nl < 0 ? -1 : from + nl + 1;
 }
@@ -166,21 +180,21 @@ async function lineEndBefore(fh: fs.promises.FileHandle, size: number): Promise<
  * `offload`, a big unread part is split: this thread reads the first part while another records the rest,
  * whose results are then handled in order, so the outcome is the same as reading it all here.
  */
-async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnChunk, onProgress?: (done: number) => void, offload?: Offload): Promise<{ offset: number; offloaded: number }> {
+async function readFrom(fd: number, start: number, onChunk: OnChunk, onProgress?: (done: number) => void, offload?: Offload): Promise<{ offset: number; offloaded: number }> {
   let offloaded = 0;
   // Window by window, so that the other thread's results waiting for this one stay bounded (a few tens of
   // MB of records per window) however big the log.
   while (offload) {
-    const size = (await fh.stat()).size;
+    const size = fs.fstatSync(fd).size;
     if (size - start < OFFLOAD_MIN_BYTES) break;
     const windowEnd = Math.min(size, start + OFFLOAD_WINDOW_BYTES);
-    const mid = await lineStartAt(fh, start + Math.floor((windowEnd - start) * (1 - OFFLOAD_SHARE)));
-    const end = await lineEndBefore(fh, windowEnd);
-    const other = mid > start && end > mid ? offload(fh.fd, mid, end) : null;
+    const mid = lineStartAt(fd, start + Math.floor((windowEnd - start) * (1 - OFFLOAD_SHARE)));
+    const end = lineEndBefore(fd, windowEnd);
+    const other = mid > start && end > mid ? offload(fd, mid, end) : null;
     if (!other) break;
     let reached: number;
     try {
-      reached = await readRange(fh, start, mid, onChunk, onProgress);
+      reached = readRange(fd, start, mid, onChunk, onProgress);
     } catch (e) {
       await other.abort();
       throw e;
@@ -197,11 +211,11 @@ async function readFrom(fh: fs.promises.FileHandle, start: number, onChunk: OnCh
     onProgress?.(start);
     if (start < end) break; // the other thread stopped early: read on here
   }
-  return { offset: await readRange(fh, start, Infinity, onChunk, onProgress), offloaded };
+  return { offset: readRange(fd, start, Infinity, onChunk, onProgress), offloaded };
 }
 
 /** Reads complete lines from `start` up to `limit` (a line start) or the end of the file; returns where it stopped. */
-async function readRange(fh: fs.promises.FileHandle, start: number, limit: number, onChunk: OnChunk, onProgress?: (done: number) => void): Promise<number> {
+function readRange(fd: number, start: number, limit: number, onChunk: OnChunk, onProgress?: (done: number) => void): number {
   let offset = start; // file offset of buf[0]
   let carry = 0; // bytes of an incomplete line kept at the start of buf
   let skipping = false;
@@ -217,7 +231,7 @@ async function readRange(fh: fs.promises.FileHandle, start: number, limit: numbe
     if (want <= 0) break;
     // A synchronous read: the chunk is parsed right after on this thread anyway, and a cron run's few reads
     // would otherwise each wait a turn of the event loop.
-    const bytesRead = fs.readSync(fh.fd, buf, carry, want, offset + carry);
+    const bytesRead = fs.readSync(fd, buf, carry, want, offset + carry);
     if (bytesRead === 0) break;
     const end = carry + bytesRead;
     const last = buf.lastIndexOf(10, end - 1);
@@ -278,7 +292,7 @@ function rotatedSiblings(file: string): Rotated[] {
  * Of a gzip file: the head fingerprint, and the tail fingerprint at `offset` (uncompressed), decompressing
  * no further than needed; null when it cannot be read or is shorter than `offset`.
  */
-async function gzFingerprints(file: string, offset: number): Promise<{ head: string; tail: string } | null> {
+async function gzFingerprints(file: string, offset: number): Promise<{ head: string; tail: Buffer } | null> {
   const from = Math.max(0, offset - TAIL_BYTES);
   let head: string | null = null;
   let first = Buffer.alloc(0);
@@ -304,7 +318,7 @@ async function gzFingerprints(file: string, offset: number): Promise<{ head: str
     stream.destroy();
   }
   if (at < offset) return null;
-  return { head: head ?? headOf(first, first.length), tail: tailOf(Buffer.concat(tail)) };
+  return { head: head ?? headOf(first, first.length), tail: Buffer.concat(tail) };
 }
 
 /** Streams complete lines of a gzip file from uncompressed byte `start`. */
@@ -343,7 +357,7 @@ async function holdsPosition(r: Rotated, pos: FilePosition): Promise<boolean> {
   if (pos.offset === 0 || (!pos.head && pos.tail === undefined)) return false;
   if (r.gz) {
     const fp = await gzFingerprints(r.file, pos.offset);
-    return !!fp && fp.head === pos.head && (pos.tail === undefined || fp.tail === pos.tail);
+    return !!fp && fp.head === pos.head && (pos.tail === undefined || tailMatches(fp.tail, pos.tail));
   }
   if (r.st.size < pos.offset) return false;
   return withFd(r.file, (fd) => contentHolds(fd, pos));
@@ -360,11 +374,11 @@ function withFd<T>(file: string, fn: (fd: number) => T): T {
 
 async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<void> {
   if (r.gz) return readGzFrom(r.file, start, onChunk);
-  const fh = await fs.promises.open(r.file, 'r');
+  const fd = fs.openSync(r.file, 'r');
   try {
-    await readFrom(fh, start, onChunk);
+    await readFrom(fd, start, onChunk);
   } finally {
-    await fh.close();
+    fs.closeSync(fd);
   }
 }
 
@@ -447,20 +461,21 @@ function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (li
  * the first line recent enough to matter).
  */
 export async function readNewLines(file: string, pos: FilePosition | undefined, onChunk: OnChunk, opts: ReadOptions = {}): Promise<ReadResult | null> {
-  let fh: fs.promises.FileHandle;
+  // Synchronous open and close: fs.promises alone costs a cron run several ms of module loading.
+  let fd: number;
   try {
-    fh = await fs.promises.open(file, 'r');
+    fd = fs.openSync(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
   try {
-    const st = fs.fstatSync(fh.fd);
-    const head = readHead(fh.fd);
+    const st = fs.fstatSync(fd);
+    const head = readHead(fd);
     let start = 0;
     const result: ReadResult = { position: { dev: st.dev, ino: st.ino, offset: 0, head } };
-    const own = pos !== undefined && positionHolds(fh.fd, st, pos, head);
-    const adopted = own ? undefined : (opts.others ?? []).find((o) => holdsOther(fh.fd, st, o, head));
+    const own = pos !== undefined && positionHolds(fd, st, pos, head);
+    const adopted = own ? undefined : (opts.others ?? []).find((o) => holdsOther(fd, st, o, head));
     if (own) start = (pos as FilePosition).offset;
     else if (adopted) {
       start = adopted.offset;
@@ -487,15 +502,15 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
         result.restarted = undefined;
       }
     } else if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {
-      start = seekByTime(fh.fd, st.size, opts.notBeforeMs, opts.lineTime);
+      start = seekByTime(fd, st.size, opts.notBeforeMs, opts.lineTime);
       if (start > 0) result.seekedTo = start;
     }
-    const read = await readFrom(fh, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
+    const read = await readFrom(fd, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
     result.position.offset = read.offset;
-    result.position.tail = tailAt(fh.fd, read.offset);
+    result.position.tail = tailAt(fd, read.offset);
     if (read.offloaded) result.offloaded = read.offloaded;
     return result;
   } finally {
-    await fh.close();
+    fs.closeSync(fd);
   }
 }

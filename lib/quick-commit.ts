@@ -23,7 +23,7 @@ import type { ScanState } from './scan-state';
 import { denyWritePath } from './state';
 import { type StampContents, type ValidStamp, banChangeMs, journalBytes, writeStampAfterBans } from './stamp';
 import { appendJournal, journalFile } from './ban-journal';
-import { managedBlockAt, spliceDenyFile, targetBefore } from './deny-file';
+import { type ManagedBlock, managedBlockAt, spliceDenyFile, targetBefore } from './deny-file';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { writeFileAtomic } from './atomic-write';
 import { expandLogGlob } from './glob';
@@ -69,7 +69,7 @@ export interface QuickCommit {
   contents: StampContents;
   now: Date;
   denyText: string | null;
-  block: { from: number; to: number } | null;
+  block: ManagedBlock | null;
 }
 
 /**
@@ -87,7 +87,8 @@ export function prepareQuickCommit(ctx: Context, stamp: ValidStamp, contents: St
   } catch {
     return null;
   }
-  const block = managedBlockAt(denyText, contents.active);
+  // The stamp's record of the block's length stands in for adding up every line's (see managedBlockAt).
+  const block = managedBlockAt(denyText, contents.active, Number.isSafeInteger(stamp.head.block) ? stamp.head.block : undefined);
   return block ? { stamp, contents, now, denyText, block } : null;
 }
 
@@ -123,15 +124,17 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   appendJournal(journalFile(ctx.config.stateDir), kept);
   let active: string[];
   let denyFileChanged = false;
+  let block: number | undefined;
   if (q.denyText !== null && q.block) {
     const spliced = spliceDenyFile(q.denyText, q.block, contents.active, newTargets);
     active = spliced.targets;
+    block = spliced.blockTo - q.block.from;
     if (newTargets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.text, { mode: 0o644, keepOwner: true, changed: true });
   } else {
     active = mergeSorted(contents.active, sortByTarget(newTargets, (t) => t));
   }
   afterCommit();
-  writeStampAfterBans(ctx, q.stamp, { active, counts, unbans: contents.unbans }, Number.isFinite(next) ? next : null, nowMs);
+  writeStampAfterBans(ctx, q.stamp, { active, counts, unbans: contents.unbans }, Number.isFinite(next) ? next : null, nowMs, block);
   return { added: sortByTarget([...added.values()], (b) => b.ip), removed: [], denyFileChanged, backendErrors: [] };
 }
 

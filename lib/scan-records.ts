@@ -57,7 +57,8 @@ export function createRecorder(opts: RecorderOptions, batch: RecordBatch, full: 
   if (!recognise) throw new Error(`no byte-level recogniser for ${opts.parser}`);
   const sus = opts.suspicious.map((u) => Buffer.from(u, 'utf8'));
   const isSuspicious = (b: Buffer, from: number, to: number): boolean => {
-    for (const u of sus) {
+    for (let k = 0; k < sus.length; k++) {
+      const u = sus[k] as Buffer;
       if (u.length !== to - from) continue;
       let i = 0;
       while (i < u.length && u[i] === b[from + i]) i++;

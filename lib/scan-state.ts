@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import type { Failure } from './types';
 import type { FilePosition } from './log-reader';
 import type { History } from './detect';
+import { type StoredEntries, StoredHistory } from './stored-history';
 import * as fs from 'node:fs';
-import { createHash } from 'node:crypto';
+import { checksum, checksumMatches } from './checksum';
 import { readJsonFile, writeJsonFile } from './json-file';
 import { writeFileAtomic } from './atomic-write';
 import { parseIp, parseTarget } from './ip';
@@ -79,37 +80,66 @@ const BIN_MAGIC = 'autoban-history 4\n';
  * history.bin: what every scan with new lines reads and rewrites, so it is laid out to cost next to nothing
  * per failure (the text format spent most of a small scan parsing and printing base-36 numbers):
  *   autoban-history 4\n
- *   {"sources":[[name, entries, failures], …],"le":true,"sum":"<sha1 of the payload>"}\n
+ *   {"sources":[[name, entries, failures], …],"le":true,"sum":"<checksum of the payload (lib/checksum.ts)>"}\n
  *   payload: every failure as a float64 (lib/detect.ts packing), source by source, entry by entry;
  *            then each entry's failure count as a uint32; then the targets, one per line.
  * The checksum stands in for checking every target: a damaged file starts the history afresh (it can only
  * delay a ban) and never turns garbage into a ban.
  */
 export function encodeHistoryBin(histories: Map<string, History>): Buffer {
+  // Two passes over each history (count, then copy): stored entries nobody touched are copied a run at a
+  // time (lib/stored-history.ts), so a cron run's cost follows what it changed, not what is tracked.
+  const visit = (h: History, run: (s: StoredEntries, i: number, j: number) => void, mapped: (target: string, list: Failure[]) => void): void => {
+    if (h instanceof StoredHistory) h.visit(run, mapped);
+    else h.forEach((list, target) => mapped(target, list));
+  };
   const sources: [string, number, number][] = [];
   let nf = 0;
   let ne = 0;
   for (const [src, h] of histories) {
     let f = 0;
-    for (const list of h.values()) f += list.length;
-    sources.push([src, h.size, f]);
+    let e = 0;
+    visit(
+      h,
+      (s, i, j) => {
+        f += (s.to[j - 1] as number) - (s.from[i] as number);
+        e += j - i;
+      },
+      (_, list) => {
+        f += list.length;
+        e++;
+      },
+    );
+    sources.push([src, e, f]);
     nf += f;
-    ne += h.size;
+    ne += e;
   }
   const floats = new Float64Array(nf);
   const counts = new Uint32Array(ne);
-  let targets = '';
+  const targets: string[] = [];
   let fi = 0;
   let ei = 0;
   for (const h of histories.values()) {
-    for (const [target, list] of h) {
-      for (let j = 0; j < list.length; j++) floats[fi++] = list[j] as number;
-      counts[ei++] = list.length;
-      targets += `${target}\n`;
-    }
+    visit(
+      h,
+      (s, i, j) => {
+        const a = s.from[i] as number;
+        const z = s.to[j - 1] as number;
+        floats.set(s.floats.subarray(a, z), fi);
+        fi += z - a;
+        for (let k = i; k < j; k++) counts[ei++] = (s.to[k] as number) - (s.from[k] as number);
+        targets.push(s.targets.slice(i, j).join('\n'));
+      },
+      (target, list) => {
+        for (let j = 0; j < list.length; j++) floats[fi++] = list[j] as number;
+        counts[ei++] = list.length;
+        targets.push(target);
+      },
+    );
   }
-  const payload = Buffer.concat([Buffer.from(floats.buffer), Buffer.from(counts.buffer), Buffer.from(targets, 'latin1')]);
-  const head = `${BIN_MAGIC}${JSON.stringify({ sources, le: LITTLE_ENDIAN, sum: sha1(payload) })}\n`;
+  const text = targets.length ? `${targets.join('\n')}\n` : '';
+  const payload = Buffer.concat([Buffer.from(floats.buffer), Buffer.from(counts.buffer), Buffer.from(text, 'latin1')]);
+  const head = `${BIN_MAGIC}${JSON.stringify({ sources, le: LITTLE_ENDIAN, sum: checksum(payload) })}\n`;
   return Buffer.concat([Buffer.from(head), payload]);
 }
 
@@ -127,13 +157,13 @@ export function decodeHistoryBin(data: Buffer): { histories: Map<string, History
   }
   if (head.le !== LITTLE_ENDIAN) return empty('written on a machine of another byte order');
   const payload = data.subarray(nl + 1);
-  if (typeof head.sum !== 'string' || sha1(payload) !== head.sum) return empty('damaged or truncated (checksum mismatch)');
+  if (!checksumMatches(payload, head.sum)) return empty('damaged or truncated (checksum mismatch)');
   const sources = head.sources as [string, number, number][];
   if (!Array.isArray(sources)) return empty('damaged header');
   let nf = 0;
   let ne = 0;
   for (const s of sources) {
-    if (!Array.isArray(s) || typeof s[0] !== 'string' || !Number.isSafeInteger(s[1]) || !Number.isSafeInteger(s[2])) return empty('damaged header');
+    if (!Array.isArray(s) || typeof s[0] !== 'string' || !Number.isSafeInteger(s[1]) || !Number.isSafeInteger(s[2]) || s[1] < 0 || s[2] < 0) return empty('damaged header');
     ne += s[1];
     nf += s[2];
   }
@@ -145,25 +175,29 @@ export function decodeHistoryBin(data: Buffer): { histories: Map<string, History
   new Uint8Array(counts.buffer).set(payload.subarray(nf * 8, textAt));
   const targets = payload.toString('latin1', textAt).split('\n');
   if (targets.length !== ne + 1) return empty('damaged (entry count)');
+  // Entries stay in these arrays until a scan looks at them (lib/stored-history.ts).
+  const from = new Uint32Array(ne);
+  const to = new Uint32Array(ne);
+  for (let i = 0, f = 0; i < ne; i++) {
+    from[i] = f;
+    f += counts[i] as number;
+    to[i] = f;
+  }
   const histories = new Map<string, History>();
   let fi = 0;
   let ei = 0;
-  for (const [name, entries] of sources) {
-    const h: History = new Map();
-    for (let k = 0; k < entries; k++, ei++) {
-      const n = counts[ei] as number;
-      const list: number[] = new Array(n);
-      for (let j = 0; j < n; j++) list[j] = floats[fi++] as number;
-      h.set(targets[ei] as string, list);
-    }
-    histories.set(name, h);
+  for (const [name, entries, failures] of sources) {
+    const end = entries > 0 ? (to[ei + entries - 1] as number) : fi;
+    if (end - fi !== failures) return empty('damaged (failure count)');
+    histories.set(name, new StoredHistory({ targets: targets.slice(ei, ei + entries), floats, from: from.subarray(ei, ei + entries), to: to.subarray(ei, ei + entries) }));
+    fi += failures;
+    ei += entries;
   }
   if (fi !== nf) return empty('damaged (failure count)');
   return { histories };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const sha1 = (data: Buffer): string => createHash('sha1').update(data).digest('hex');
 
 const HISTORY_MAGIC = 'autoban-history 3';
 
@@ -216,7 +250,12 @@ export function decodeHistories(text: string): { histories: Map<string, History>
 export function saveScanState(stateDir: string, st: ScanState): void {
   if (st.histories) {
     writeFileAtomic(histFile(stateDir), encodeHistoryBin(st.histories), { mode: 0o600 });
-    fs.rmSync(legacyHistFile(stateDir), { force: true });
+    // unlink, not rmSync: rmSync loads fs's rimraf module, a millisecond of a cron run that reads a few lines.
+    try {
+      fs.unlinkSync(legacyHistFile(stateDir));
+    } catch {
+      // not there (the usual case), or not ours to remove: either way nothing to do
+    }
   }
   writeJsonFile(posFile(stateDir), { version: 1, files: st.positions, journal: st.cursors });
 }

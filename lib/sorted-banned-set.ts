@@ -51,7 +51,34 @@ export class SortedBannedSet extends BannedSet {
 
   /** True when `target` is one of the targets given at construction (not one added since). */
   inList(target: string): boolean {
-    return this.sorted[lowerBound(this.sorted, target, 0)] === target;
+    const s = this.sorted;
+    if (target.includes(':')) return s[lowerBound(s, target, this.ipv6Start())] === target;
+    // IPv4 targets come first, in plain text order: compare strings directly (no targetBefore per step).
+    let lo = 0;
+    let hi = this.ipv6Start();
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((s[mid] as string) < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return s[lo] === target;
+  }
+
+  private v6From = -1;
+  /** Index of the first IPv6 target in `sorted` (they follow all IPv4 ones). */
+  private ipv6Start(): number {
+    if (this.v6From < 0) {
+      const s = this.sorted;
+      let lo = 0;
+      let hi = s.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((s[mid] as string).includes(':')) hi = mid;
+        else lo = mid + 1;
+      }
+      this.v6From = lo;
+    }
+    return this.v6From;
   }
 
   private build(): void {

@@ -17,11 +17,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
+import { checksum, checksumMatches } from './checksum';
 import type { Context } from './context';
 import type { Ban, BanDb } from './types';
 import { writeFileAtomic } from './atomic-write';
 import { journalFile } from './ban-journal';
+import { blockBytes } from './deny-file';
 
 const VERSION = 2;
 
@@ -36,8 +37,10 @@ interface StampHead {
   active: number;
   counts: number;
   unbans: number;
-  /** SHA-1 of the body: a damaged body (or one edited by hand) only costs the full path, never a ban. */
+  /** Checksum of the body (lib/checksum.ts): a damaged body (or one edited by hand) only costs the full path, never a ban. */
   sum: string;
+  /** Length of the deny file's managed block as written (lib/deny-file.ts blockBytes); absent: not known. */
+  block?: number;
 }
 
 export interface StampFiles {
@@ -139,10 +142,12 @@ function saveStamp(ctx: Context, head: Omit<StampHead, 'version' | 'settings' | 
   for (const [ip, n] of c.counts) out.push(`${ip} ${n}`);
   for (const [ip, list] of c.unbans) for (const at of list) out.push(`${ip} ${at}`), unbans++;
   const body = Buffer.from(`${c.active.length ? `${c.active.join('\n')}\n` : ''}${out.length ? `${out.join('\n')}\n` : ''}`);
-  const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, active: c.active.length, counts: c.counts.size, unbans, sum: sha1(body) };
+  const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, active: c.active.length, counts: c.counts.size, unbans, sum: checksum(body) };
   const text = Buffer.concat([Buffer.from(`${JSON.stringify(full)}\n`), body]);
   try {
-    writeFileAtomic(stampFile(ctx), text, { mode: 0o600, changed: true });
+    // Not synced: an old, empty or torn stamp after a crash fails its checks (fingerprints, checksum), which
+    // costs one full-path run and never a ban.
+    writeFileAtomic(stampFile(ctx), text, { mode: 0o600, changed: true, durable: false });
   } catch (e) {
     // Only a shortcut is lost; make sure no old stamp outlives this commit.
     fs.rmSync(stampFile(ctx), { force: true });
@@ -163,15 +168,16 @@ export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: stri
     if (l) l.push(u.at.getTime());
     else unbans.set(u.ip, [u.at.getTime()]);
   }
-  saveStamp(ctx, { files: files(ctx, dbFile), committedAtMs: nowMs, nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec) }, { active, counts, unbans });
+  const block = ctx.config.backends.includes('hostsdeny') ? blockBytes(active) : undefined;
+  saveStamp(ctx, { files: files(ctx, dbFile), committedAtMs: nowMs, nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec), block }, { active, counts, unbans });
 }
 
 /**
  * Records a commit that only added bans (lib/quick-commit.ts): the new contents, the files as now written,
- * and the earlier of the old next change and what the new bans bring.
+ * the earlier of the old next change and what the new bans bring, and the managed block's new length.
  */
-export function writeStampAfterBans(ctx: Context, prev: ValidStamp, c: StampContents, nextChangeMs: number | null, nowMs: number): void {
-  saveStamp(ctx, { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, nextChangeMs }, c);
+export function writeStampAfterBans(ctx: Context, prev: ValidStamp, c: StampContents, nextChangeMs: number | null, nowMs: number, block: number | undefined): void {
+  saveStamp(ctx, { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, nextChangeMs, block }, c);
 }
 
 /**
@@ -211,7 +217,7 @@ export function stampContents(s: ValidStamp): StampContents | null {
 function parseBody(s: ValidStamp): StampContents | null {
   const { active: na, counts: nc, unbans: nu } = s.head;
   if (!Number.isSafeInteger(na) || !Number.isSafeInteger(nc) || !Number.isSafeInteger(nu)) return null;
-  if (sha1(s.body) !== s.head.sum) return null;
+  if (!checksumMatches(s.body, s.head.sum)) return null;
   const lines = s.body.toString('latin1').split('\n');
   if (lines.length !== na + nc + nu + 1 || lines[lines.length - 1] !== '') return null;
   const active = lines.slice(0, na);
@@ -233,4 +239,3 @@ function parseBody(s: ValidStamp): StampContents | null {
   return { active, counts, unbans };
 }
 
-const sha1 = (data: Buffer): string => createHash('sha1').update(data).digest('hex');

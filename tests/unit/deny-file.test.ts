@@ -82,7 +82,7 @@ describe('spliceDenyFile', () => {
       const sorted = parseDenyFile(text, 'hosts.deny').managed;
       const block = managedBlockAt(text, sorted);
       expect(block).not.toBeNull();
-      const out = spliceDenyFile(text, block as { from: number; to: number }, sorted, added);
+      const out = spliceDenyFile(text, block as NonNullable<typeof block>, sorted, added);
       expect(out.text).toBe(renderDenyFile(around, [...old, ...added]));
       expect(out.targets).toEqual(parseDenyFile(out.text, 'hosts.deny').managed);
     }
@@ -95,5 +95,11 @@ describe('spliceDenyFile', () => {
     expect(managedBlockAt(text, ['192.0.2.1'])).toBeNull();
     expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.22'])).toBeNull(); // as many lines, other lengths
     expect(managedBlockAt('in.telnetd: ALL\n', [])).toBeNull();
+    // The length the stamp recorded: markers and line count are checked, not each line's length.
+    const bytes = text.indexOf('# END') - text.indexOf('\n') - 1;
+    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2'], bytes)?.lines).toEqual(['ALL: 192.0.2.1', 'ALL: 192.0.2.2']);
+    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2'], bytes - 1)).toBeNull();
+    expect(managedBlockAt(text, ['192.0.2.1'], bytes)).toBeNull(); // a line more than the stamp says
+    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2'], 10_000)).toBeNull();
   });
 });

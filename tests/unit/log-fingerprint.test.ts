@@ -58,6 +58,20 @@ test('a position saved without a tail fingerprint (earlier versions) is still fo
   expect((await read(f, legacy)).lines).toEqual(['two']);
 });
 
+test('a tail saved as a SHA-1 by the previous version is still checked', async () => {
+  const { createHash } = await import('node:crypto');
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'first\none\n');
+  const a = await read(f);
+  const sha = (b: Buffer) => createHash('sha1').update(b).digest('hex').slice(0, 20);
+  const legacy: FilePosition = { ...a.pos!, tail: sha(fs.readFileSync(f)) };
+  fs.appendFileSync(f, 'two\n');
+  expect((await read(f, legacy)).lines).toEqual(['two']);
+  // The same file truncated and regrown past the offset with other lines: the old tail no longer matches.
+  fs.writeFileSync(f, 'first\nONE\nthree\n');
+  expect((await read(f, legacy)).lines).toEqual(['first', 'ONE', 'three']);
+});
+
 test('renamed under a name of its own (logrotate "extension .log": a.log → a.1.log): read on, not again', async () => {
   const dir = tmpdir();
   const f = path.join(dir, 'a.log');
