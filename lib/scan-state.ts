@@ -30,7 +30,7 @@ const legacyHistFile = (stateDir: string) => path.join(stateDir, 'history.txt');
 
 function isPosition(v: unknown): v is FilePosition {
   const p = v as FilePosition;
-  return !!p && typeof p === 'object' && Number.isFinite(p.dev) && Number.isFinite(p.ino) && Number.isSafeInteger(p.offset) && p.offset >= 0 && typeof p.head === 'string';
+  return !!p && typeof p === 'object' && Number.isFinite(p.dev) && Number.isFinite(p.ino) && Number.isSafeInteger(p.offset) && p.offset >= 0 && typeof p.head === 'string' && (p.tail === undefined || typeof p.tail === 'string');
 }
 
 /** Loads positions (histories are loaded on demand), warning about (and dropping) anything damaged. */
@@ -253,8 +253,8 @@ export function saveScanState(stateDir: string, st: ScanState): void {
     // unlink, not rmSync: rmSync loads fs's rimraf module, a millisecond of a cron run that reads a few lines.
     try {
       fs.unlinkSync(legacyHistFile(stateDir));
-    } catch {
-      // not there (the usual case), or not ours to remove: either way nothing to do
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // not there: the usual case
     }
   }
   writeJsonFile(posFile(stateDir), { version: 1, files: st.positions, journal: st.cursors });

@@ -1,7 +1,7 @@
 /** history.bin: round trip, damage starts the history afresh with a warning, history.txt is still read once. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeHistoryBin, encodeHistoryBin, encodeHistories, loadHistories, saveScanState } from '../../lib/scan-state';
+import { decodeHistoryBin, encodeHistoryBin, encodeHistories, loadHistories, loadScanState, saveScanState } from '../../lib/scan-state';
 import { memoryLogger } from '../../lib/log';
 import type { History } from '../../lib/detect';
 import { tmpdir } from '../helpers/tmpdir';
@@ -46,4 +46,12 @@ test('history.txt of earlier versions is read, and replaced by history.bin at th
   fs.writeFileSync(path.join(dir, 'history.bin'), 'autoban-history 4\n{}\n');
   expect(loadHistories(dir, log).size).toBe(0);
   expect(log.lines).toEqual([expect.stringMatching(/history\.bin: .*; failure history starts empty$/)]);
+});
+
+test('a position with a tail that is not a string (a hand-edited positions.json) is dropped (that log is read as a new one), not a crash', () => {
+  const dir = tmpdir();
+  const good = { dev: 1, ino: 2, offset: 10, head: 'first', tail: 'b64:AAAA' };
+  fs.writeFileSync(path.join(dir, 'positions.json'), JSON.stringify({ version: 1, files: { '/var/log/a.log': { ...good, tail: null }, '/var/log/b.log': good } }));
+  const st = loadScanState(dir, memoryLogger());
+  expect(Object.keys(st.positions)).toEqual(['/var/log/b.log']);
 });
