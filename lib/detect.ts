@@ -164,13 +164,12 @@ export function recordFailure(
 export function pruneHistory(history: History, nowSec: number, windowSec: number): void {
   // A failure packed below this has a time at or before the cutoff (packFailure: seconds * 4 + flags).
   const keepFrom = packFailure(nowSec - windowSec + 1, 0);
-  if (history instanceof StoredHistory) {
-    history.prune(keepFrom); // without decoding the entries nobody looked at
-    return;
-  }
-  // forEach rather than for-of: a cron run prunes tens of thousands of entries in still-cold code, where
-  // for-of allocates an [key, value] pair per entry. Deleting the current entry during forEach is allowed.
-  history.forEach((list, k) => {
+  // A StoredHistory trims the entries it has not decoded in place; the decoded ones are pruned here as any
+  // Map's. Map.prototype.forEach visits only those (its own forEach would decode everything first), and
+  // unlike for-of allocates no [key, value] pair per entry, which counts in a cron run's still-cold code.
+  // Deleting the current entry during forEach is allowed.
+  if (history instanceof StoredHistory) history.pruneStored(keepFrom);
+  Map.prototype.forEach.call(history, (list: Failure[], k: string) => {
     if (list.length && (list[0] as Failure) >= keepFrom) return; // sorted: nothing to drop (the common case)
     let drop = 0;
     while (drop < list.length && (list[drop] as Failure) < keepFrom) drop++;

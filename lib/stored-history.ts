@@ -104,16 +104,11 @@ export class StoredHistory extends Map<string, Failure[]> {
   }
 
   /**
-   * Drops failures packed below `keepFrom`, and targets left with none (lib/detect.ts pruneHistory). Stored
-   * entries are trimmed in place in the typed arrays: sorted, so nearly all need one comparison.
+   * Drops failures packed below `keepFrom` from the entries still only stored, and those left with none
+   * (lib/detect.ts pruneHistory prunes the decoded ones). Trimmed in place in the typed arrays: sorted, so
+   * nearly all need one comparison.
    */
-  prune(keepFrom: number): void {
-    super.forEach((list, k) => {
-      let drop = 0;
-      while (drop < list.length && (list[drop] as Failure) < keepFrom) drop++;
-      if (drop === list.length) this.delete(k);
-      else if (drop) list.splice(0, drop);
-    });
+  pruneStored(keepFrom: number): void {
     const s = this.stored;
     if (!s) return;
     const { floats, from, to, targets } = s;

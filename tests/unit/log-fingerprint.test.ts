@@ -72,12 +72,18 @@ test('a tail saved as a SHA-1 by the previous version is still checked', async (
   expect((await read(f, legacy)).lines).toEqual(['first', 'ONE', 'three']);
 });
 
-test('renamed under a name of its own (logrotate "extension .log": a.log → a.1.log): read on, not again', async () => {
+/** a.log read once (g1-a, g1-b), then one more line written before its rotation; returns its position. */
+async function firstGeneration() {
   const dir = tmpdir();
   const f = path.join(dir, 'a.log');
   fs.writeFileSync(f, 'g1-a\ng1-b\n');
   const a = await read(f);
   fs.appendFileSync(f, 'g1-c\n');
+  return { dir, f, a };
+}
+
+test('renamed under a name of its own (logrotate "extension .log": a.log → a.1.log): read on, not again', async () => {
+  const { dir, f, a } = await firstGeneration();
   fs.renameSync(f, path.join(dir, 'a.1.log'));
   fs.writeFileSync(f, 'g2-a\n');
   const renamed = await read(path.join(dir, 'a.1.log'), undefined, [a.pos!]);
@@ -87,11 +93,7 @@ test('renamed under a name of its own (logrotate "extension .log": a.log → a.1
 });
 
 test('copied under a name of its own, then truncated: the copy is read on from the position, the log from the start', async () => {
-  const dir = tmpdir();
-  const f = path.join(dir, 'a.log');
-  fs.writeFileSync(f, 'g1-a\ng1-b\n');
-  const a = await read(f);
-  fs.appendFileSync(f, 'g1-c\n');
+  const { dir, f, a } = await firstGeneration();
   fs.copyFileSync(f, path.join(dir, 'a.1.log'));
   fs.truncateSync(f, 0);
   fs.appendFileSync(f, 'g2-a\n');
