@@ -8,9 +8,12 @@ const D3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 const DAY_MS = 86_400_000;
 const MAX_MS = 253_402_300_800_000; // 10000-01-01T00:00:00Z
 
-// Bans found in one scan mostly share their day: its text is made once.
+// Bans found in one scan mostly share their day, and their expiry another: two days' texts are kept (one
+// would be made again for every ban, which formats its start and its end).
 let lastDay = NaN;
 let lastDayText = '';
+let otherDay = NaN;
+let otherDayText = '';
 
 /** "YYYY-MM-DDThh:mm:ss.sssZ" of `d`, exactly as d.toISOString(). */
 export function isoTime(d: Date): string {
@@ -18,7 +21,13 @@ export function isoTime(d: Date): string {
   if (!(ms >= 0 && ms < MAX_MS)) return d.toISOString();
   const days = Math.floor(ms / DAY_MS);
   let rem = ms - days * DAY_MS;
-  if (days !== lastDay) {
+  if (days !== lastDay && days === otherDay) {
+    otherDay = lastDay;
+    lastDay = days;
+    const text = lastDayText;
+    lastDayText = otherDayText;
+    otherDayText = text;
+  } else if (days !== lastDay) {
     // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted).
     const z = days + 719_468;
     const era = Math.floor(z / 146_097);
@@ -29,6 +38,8 @@ export function isoTime(d: Date): string {
     const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
     const month = mp < 10 ? mp + 3 : mp - 9;
     const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    otherDay = lastDay;
+    otherDayText = lastDayText;
     lastDay = days;
     lastDayText = `${String(year).padStart(4, '0')}-${D2[month]}-${D2[day]}T`;
   }

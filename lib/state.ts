@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Ban, BanDb } from './types';
 import type { Context } from './context';
 import { activeBans, emptyDb, pruneDb } from './bans';
-import { decodeDb, encodeBanLine, encodeDb } from './ban-codec';
+import { decodeDb, encodeBanLine, encodeDbBytes } from './ban-codec';
 import { type JournalRead, journalFile, readJournal, removeJournal } from './ban-journal';
 import { DamagedMarkersError, parseDenyFile, renderDenyFile, type DenyFile } from './deny-file';
 import { writeFileAtomic } from './atomic-write';
@@ -266,16 +266,16 @@ export function denyWritePath(ctx: Context): string {
  */
 function saveDb(ctx: Context, db: BanDb, recovered: boolean): void {
   const file = dbFile(ctx);
-  const text = encodeDb(db);
+  const data = encodeDbBytes(db);
   let old: fs.Stats | null = null;
   try {
     old = fs.statSync(file);
   } catch {
     old = null;
   }
-  if (!(old && old.size === Buffer.byteLength(text) && fs.readFileSync(file, 'utf8') === text)) {
+  if (!(old && old.size === data.length && fs.readFileSync(file).equals(data))) {
     if (old && !recovered) keepLastGood(file);
-    writeFileAtomic(file, text, { mode: 0o600 });
+    writeFileAtomic(file, data, { mode: 0o600, changed: true });
   }
   removeJournal(journalFile(ctx.config.stateDir));
 }

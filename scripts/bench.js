@@ -6,7 +6,7 @@
  *   - the floor: a plain Node.js loop that only splits the same file into lines
  *   - an incremental scan after 1,000 lines were appended, and a scan with nothing new
  *   - fail2ban-regex with its sshd filter on the same file, when installed (apt-get install fail2ban)
- * Each autoban figure is the median of --runs N runs (default 3; min-max in brackets): this machine's speed
+ * Each autoban figure is the median of --runs N runs (default 5; min-max in brackets): this machine's speed
  * drifts, and one run can land on a slow moment. fail2ban-regex (45 s here) runs once.
  * Options: --lines N (default 1000000), --runs N, --keep (keep the temp dir).
  */
@@ -18,7 +18,7 @@ const path = require('node:path');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) || dflt : dflt);
 const LINES = opt('--lines', 1_000_000);
-const RUNS = Math.max(1, opt('--runs', 3));
+const RUNS = Math.max(1, opt('--runs', 5));
 const root = path.join(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-bench-'));
 const log = path.join(dir, 'auth.log');

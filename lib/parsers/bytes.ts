@@ -392,27 +392,35 @@ function fractionMs(b: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * ProFTPD's "2026-11-22 01:32:05,187" (time.ts parseLocalDateTime) on bytes. The milliseconds change from
- * line to line, the second rarely: the second is parsed once, the fraction in place.
+ * ProFTPD's "2026-11-22 01:32:05,187" (time.ts parseLocalDateTime) on bytes. ProFTPD logs a line or two a
+ * second, so the second changes from line to line, the minute rarely: the minute is parsed once (the local
+ * time zone's rules are behind that, and slow), the seconds and the fraction in place. Seconds add to the
+ * minute's time as they are: time zones change their offset on whole minutes (since 1972 every offset is
+ * whole minutes), and a leap second :60 rolls into the next minute as Date rolls it. Older years are parsed
+ * whole each time.
  */
 export class LocalTimeCache {
-  private second = new Uint8Array(19);
-  private secondMs = NaN;
+  /** "YYYY-MM-DD HH:MM" of the cached minute, and its epoch ms (NaN: none). */
+  private minute = new Uint8Array(16);
+  private minuteMs = NaN;
 
   time(b: Buffer, from: number, to: number): number {
-    if (to - from >= 19 && !Number.isNaN(this.secondMs)) {
-      const sec = this.second;
+    if (to - from >= 19 && !Number.isNaN(this.minuteMs) && b[from + 16] === 58) {
+      const m = this.minute;
       let i = 0;
-      while (i < 19 && b[from + i] === sec[i]) i++;
-      if (i === 19) {
+      while (i < 16 && b[from + i] === m[i]) i++;
+      const s1 = (b[from + 17] as number) - 48;
+      const s2 = (b[from + 18] as number) - 48;
+      if (i === 16 && s1 >= 0 && s1 <= 6 && s2 >= 0 && s2 <= 9 && s1 * 10 + s2 <= 60) {
         const ms = fractionMs(b, from, to);
-        return ms < 0 ? NaN : this.secondMs + ms;
+        return ms < 0 ? NaN : this.minuteMs + (s1 * 10 + s2) * 1000 + ms;
       }
     }
     const t = parseLocalDateTime(latin1(b, from, to));
-    if (!Number.isNaN(t)) {
-      this.second.set(b.subarray(from, from + 19));
-      this.secondMs = t - fractionMs(b, from, to);
+    if (!Number.isNaN(t) && (b[from] as number) >= 50) {
+      // Years 2000 and later (see above). t is valid, so bytes 17-18 are the seconds' digits.
+      this.minute.set(b.subarray(from, from + 16));
+      this.minuteMs = t - fractionMs(b, from, to) - ((b[from + 17] as number) * 10 + (b[from + 18] as number) - 528) * 1000;
     }
     return t;
   }

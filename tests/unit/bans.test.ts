@@ -104,3 +104,32 @@ test('the database text is one JSON.stringify(encodeBan) line per ban, however m
   expect(text).toBe(`{"version":1,"bans":[\n${sorted.map((b) => JSON.stringify(encodeBan(b))).join(',\n')}\n],"unbans":[]}\n`);
   expect(decodeDb(text, 'bans.json').db.bans).toHaveLength(150);
 });
+
+test('the bytes saved are exactly the database text, for fresh, re-read and odd bans and any unbans', () => {
+  const { encodeDbBytes } = jest.requireActual('../../lib/ban-codec') as typeof import('../../lib/ban-codec');
+  const odd = ['plain', 'with "quotes"', '},{"ip":"192.0.2.9"}', 'back\\slash', 'café', 'emoji 😀', 'lone \ud800 surrogate', 'ctl\u0001', ''];
+  // Many bans sharing their rule, reason and node (one shared middle part each), and some not.
+  const bans = Array.from({ length: 300 }, (_, i) =>
+    makeBan({
+      ip: i % 50 === 7 ? `2001:db8::${i.toString(16)}` : `198.51.100.${i % 256}`,
+      reason: odd[i % odd.length] as string,
+      rule: i % 4 ? 'login_attempts' : (odd[i % 5] as string),
+      failures: i % 7,
+      node: i % 11 ? 'n1' : 'nœud',
+      origin: i % 13 ? 'scan' : 'peer',
+      bannedAt: new Date(Date.UTC(2026, 10, 22) + i * 3_600_000),
+      expiresAt: i % 3 ? null : new Date(i % 9 ? Date.UTC(2026, 11, 1) + i * 1000 : 253_402_300_800_000 + i),
+      banCount: 1 + (i % 5),
+    }),
+  );
+  const unbans = [{ ip: '198.51.100.3', at: t('03:00:00'), node: 'n1' }];
+  // Entries far longer than usual make the buffer grow on the way.
+  const long = bans.map((b, i) => ({ ...b, reason: `${'é'.repeat(200 + i)}"` }));
+  for (const db of [{ bans, unbans }, { bans, unbans: [] }, { bans: long, unbans }, { bans: bans.slice(0, 10), unbans }, { bans: [], unbans: [] }]) {
+    expect(encodeDbBytes(db).toString('utf8')).toBe(encodeDb(db));
+    expect(encodeDbBytes(db).equals(Buffer.from(encodeDb(db)))).toBe(true);
+  }
+  // Bans read back from the file carry their lines (the other path): the same bytes again.
+  const back = decodeDb(encodeDb({ bans, unbans }), 'bans.json').db;
+  expect(encodeDbBytes(back).equals(Buffer.from(encodeDb({ bans, unbans })))).toBe(true);
+});

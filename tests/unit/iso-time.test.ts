@@ -12,3 +12,19 @@ test('same text as toISOString for any date, in and out of the fast range', () =
     { numRuns: 20_000 },
   );
 });
+
+test('dates alternating between a few days (a ban and its expiry) keep each day right', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(0, 1, 2, 30), fc.integer({ min: 0, max: 86_399_999 })), { minLength: 2, maxLength: 40 }),
+      fc.integer({ min: 0, max: 100_000 }),
+      (seq, base) => {
+        for (const [d, inDay] of seq) {
+          const ms = (base + d) * 86_400_000 + inDay;
+          expect(isoTime(new Date(ms))).toBe(new Date(ms).toISOString());
+        }
+      },
+    ),
+    { numRuns: 2_000 },
+  );
+});

@@ -230,3 +230,40 @@ describe.each(Object.keys(FAST) as Parser[])('%s', (parser) => {
     );
   });
 });
+
+describe('ProFTPD timestamps, parsed a minute at a time', () => {
+  const line = (stamp: string) => `${stamp} web1 proftpd[15120] web1.example.com (192.0.2.7[192.0.2.7]): USER bob (Login failed): Incorrect password`;
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  /** Local "YYYY-MM-DD HH:MM:SS" of epoch ms (in the zone under test). */
+  const local = (ms: number) => {
+    const d = new Date(ms);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
+  const savedTz = process.env.TZ;
+  afterAll(() => {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  });
+
+  // Zones with whole-hour and half-hour DST steps; lines every few seconds across each 2026 transition.
+  test.each(['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'])('every second across the DST changes of %s agrees with the reference', (tz) => {
+    process.env.TZ = tz;
+    const starts = [Date.UTC(2026, 2, 29, 0, 30), Date.UTC(2026, 2, 8, 6, 30), Date.UTC(2026, 10, 1, 5, 30), Date.UTC(2026, 3, 4, 14, 30), Date.UTC(2026, 9, 3, 15, 0)];
+    for (const start of starts) {
+      for (let ms = start; ms < start + 2 * 3_600_000; ms += 7_000) {
+        const text = local(ms);
+        for (const stamp of [`${text},187`, text, `${text}.5`]) agree('proftpd', Buffer.from(line(stamp)));
+      }
+    }
+  });
+
+  test('seconds the minute cache must refuse or roll over: :60, :61, :6x, non-digits, bad fractions', () => {
+    process.env.TZ = 'Europe/Berlin';
+    for (const sec of ['00', '59', '60', '61', '69', '6a', ' 1', '1', '99', '0:', '5x'])
+      for (const frac of ['', ',187', ',', ',1234567', '.000001', ',18a']) {
+        // The minute is cached by the line before; this one differs only in its seconds.
+        agree('proftpd', Buffer.from(line('2026-11-22 01:32:05,187')));
+        agree('proftpd', Buffer.from(line(`2026-11-22 01:32:${sec}${frac}`)));
+      }
+  });
+});
