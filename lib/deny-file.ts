@@ -4,6 +4,7 @@
  * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
  */
 import { parseIp, parseNet, parseTarget, formatNet, sortByTarget, v4At } from './ip';
+import { type Insertions, spliceLines } from './sorted-splice';
 
 export const BEGIN_MARKER = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten';
 export const END_MARKER = '# END autoban';
@@ -103,86 +104,62 @@ export function renderDenyFile(parsed: Pick<DenyFile, 'before' | 'after'>, targe
   return `${[...parsed.before, ...block, ...parsed.after].join('\n')}\n`;
 }
 
-/** The order renderDenyFile writes targets in (lib/ip.ts sortByTarget): IPv4 before IPv6, then by text. */
-export function targetBefore(a: string, b: string): boolean {
-  const fa = a.includes(':');
-  const fb = b.includes(':');
-  return fa === fb ? a < b : fb;
-}
-
-/** Length of denyLine(target), without building it for plain addresses. */
-function denyLineLength(target: string): number {
-  if (target.includes('/')) return denyLine(target).length;
-  return target.includes(':') ? target.length + 7 : target.length + 5;
+/** Length of denyLine(target) with its newline, without building it for plain addresses. */
+export function denyLineBytes(target: string): number {
+  if (target.includes('/')) return denyLine(target).length + 1;
+  return target.includes(':') ? target.length + 8 : target.length + 6;
 }
 
 /** Bytes of the lines renderDenyFile writes for `targets` inside the managed block (newlines included). */
 export function blockBytes(targets: readonly string[]): number {
   let n = 0;
-  for (let i = 0; i < targets.length; i++) n += denyLineLength(targets[i] as string) + 1;
+  for (let i = 0; i < targets.length; i++) n += denyLineBytes(targets[i] as string);
   return n;
 }
 
-/** The managed block of a deny file as located by managedBlockAt: text[from, to) holds `lines`, one per target. */
+/** The managed block of a deny file as located by managedBlockAt: bytes [from, to) hold its lines. */
 export interface ManagedBlock {
   from: number;
   to: number;
-  lines: string[];
+}
+
+const BEGIN_LINE = Buffer.from(`${BEGIN_MARKER}\n`);
+const BEGIN_AFTER_LINE = Buffer.from(`\n${BEGIN_MARKER}\n`);
+const END_LINE = Buffer.from(`${END_MARKER}\n`);
+
+/** True when `buf` holds `line` and a newline at `at`. */
+function lineAt(buf: Buffer, at: number, line: string): boolean {
+  return at >= 0 && at + line.length < buf.length && buf[at + line.length] === 10 && buf.toString('latin1', at, at + line.length) === line;
 }
 
 /**
- * Where the managed block's lines are in `text`, when it holds exactly the lines renderDenyFile writes for
- * `targets`; null otherwise. The caller knows the file is the one written for these targets (its
- * fingerprint); this is the consistency check. `bytes`, when the caller knows it (the stamp records it,
- * see blockBytes), is the block's length: then the markers around it and the number of lines are checked,
- * natively, instead of adding up tens of thousands of line lengths in a run that bans a few addresses.
+ * Where the managed block's lines are in `buf`, when it holds the lines renderDenyFile writes for `targets`;
+ * null otherwise. The caller knows the file is the one written for these targets (its fingerprint: device,
+ * inode, size, mtime in ns); this is the consistency check, kept to what costs nothing per line: the markers,
+ * the block's length, and its first and last lines. `bytes`, when the caller knows it (the stamp records it),
+ * saves adding up tens of thousands of line lengths in a run that bans a few addresses.
  */
-export function managedBlockAt(text: string, targets: readonly string[], bytes?: number): ManagedBlock | null {
-  const begin = text.startsWith(`${BEGIN_MARKER}\n`) ? 0 : text.indexOf(`\n${BEGIN_MARKER}\n`);
+export function managedBlockAt(buf: Buffer, targets: readonly string[], bytes?: number): ManagedBlock | null {
+  const begin = buf.subarray(0, BEGIN_LINE.length).equals(BEGIN_LINE) ? 0 : buf.indexOf(BEGIN_AFTER_LINE);
   if (begin < 0) return null;
-  const from = begin === 0 ? BEGIN_MARKER.length + 1 : begin + BEGIN_MARKER.length + 2;
+  const from = begin === 0 ? BEGIN_LINE.length : begin + BEGIN_LINE.length + 1;
   const to = from + (bytes ?? blockBytes(targets));
-  if (to > text.length || (to > from && text.charCodeAt(to - 1) !== 10) || !text.startsWith(`${END_MARKER}\n`, to)) return null;
-  const lines = to > from ? text.slice(from, to - 1).split('\n') : [];
-  return lines.length === targets.length ? { from, to, lines } : null;
-}
-
-/** The first index at or after `lo` whose target is not before `t` (`sorted` in deny-file order). */
-export function lowerBound(sorted: readonly string[], t: string, lo: number): number {
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (targetBefore(sorted[mid] as string, t)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  if (to + END_LINE.length > buf.length || !buf.subarray(to, to + END_LINE.length).equals(END_LINE)) return null;
+  if (targets.length === 0) return to === from ? { from, to } : null;
+  const first = denyLine(targets[0] as string);
+  const last = denyLine(targets[targets.length - 1] as string);
+  const lastAt = to - last.length - 1;
+  if (!lineAt(buf, from, first) || !lineAt(buf, lastAt, last) || !(lastAt === from || (lastAt > from && buf[lastAt - 1] === 10))) return null;
+  return { from, to };
 }
 
 /**
  * Adds targets to a deny file that renderDenyFile wrote for `targets` (its block located by managedBlockAt):
  * the new lines go to their sorted places and nothing else is touched, which gives byte for byte what
- * renderDenyFile would for both lists together. Each new target is placed by binary search and the text
- * between is copied as one slice: a few bans cost a few slices, not a string per line of tens of thousands.
+ * renderDenyFile would for both lists together. Lines outside the block are copied as bytes, whatever their
+ * encoding.
  */
-export function spliceDenyFile(text: string, block: ManagedBlock, targets: readonly string[], added: readonly string[]): { text: string; targets: string[]; blockTo: number } {
-  const add = sortByTarget(added, (t) => t);
-  const { lines } = block;
-  const pieces: string[] = [text.slice(0, block.from)];
-  const targetParts: string[][] = [];
-  let i = 0; // lines and targets before i are copied
-  let at = block.from; // where line i starts
-  for (const a of add) {
-    const k = lowerBound(targets, a, i);
-    if (targets[k] === a) continue; // already in the file
-    let upTo = at;
-    for (let j = i; j < k; j++) upTo += (lines[j] as string).length + 1;
-    pieces.push(text.slice(at, upTo), `${denyLine(a)}\n`);
-    targetParts.push(targets.slice(i, k), [a]);
-    i = k;
-    at = upTo;
-  }
-  targetParts.push(targets.slice(i));
-  pieces.push(text.slice(at));
-  const out = pieces.join('');
-  return { text: out, targets: ([] as string[]).concat(...targetParts), blockTo: out.length - (text.length - block.to) };
+export function spliceDenyFile(buf: Buffer, block: ManagedBlock, targets: readonly string[], ins: Insertions): { bytes: Buffer; blockTo: number } {
+  const out = spliceLines(buf, block.from, targets, ins, denyLineBytes, denyLine);
+  return { bytes: out, blockTo: out.length - (buf.length - block.to) };
 }

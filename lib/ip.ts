@@ -232,6 +232,24 @@ export function sortByTarget<T>(items: readonly T[], target: (item: T) => string
   return [...v4.sort(byText), ...v6.sort(byText)];
 }
 
+/** The order sortByTarget sorts in (and the deny file is written in): IPv4 before IPv6, then by text. */
+export function targetBefore(a: string, b: string): boolean {
+  const fa = a.includes(':');
+  const fb = b.includes(':');
+  return fa === fb ? a < b : fb;
+}
+
+/** The first index at or after `lo` whose target is not before `t` (`sorted` in deny-file order). */
+export function lowerBound(sorted: readonly string[], t: string, lo: number): number {
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (targetBefore(sorted[mid] as string, t)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** `192.0.2.49/24` → `192.0.2.0/24`: the network a CIDR with host bits set names; null for anything else. */
 export function hostBitsFix(text: string): string | null {
   const m = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(text);

@@ -23,7 +23,8 @@ import type { ScanState } from './scan-state';
 import { denyWritePath } from './state';
 import { type StampContents, type ValidStamp, banChangeMs, journalBytes, writeStampAfterBans } from './stamp';
 import { appendJournal, journalFile } from './ban-journal';
-import { type ManagedBlock, managedBlockAt, spliceDenyFile, targetBefore } from './deny-file';
+import { type ManagedBlock, managedBlockAt, spliceDenyFile } from './deny-file';
+import { insertionPoints } from './sorted-splice';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { writeFileAtomic } from './atomic-write';
 import { expandLogGlob } from './glob';
@@ -68,7 +69,8 @@ export interface QuickCommit {
   stamp: ValidStamp;
   contents: StampContents;
   now: Date;
-  denyText: string | null;
+  /** The deny file as read (null: no hostsdeny backend) and where its managed block is. */
+  deny: Buffer | null;
   block: ManagedBlock | null;
 }
 
@@ -80,16 +82,17 @@ export function prepareQuickCommit(ctx: Context, stamp: ValidStamp, contents: St
   const next = stamp.head.nextChangeMs;
   if (next !== null && !(now.getTime() < next)) return null;
   if (journalBytes(stamp) > JOURNAL_MAX_BYTES) return null;
-  if (!ctx.config.backends.includes('hostsdeny')) return { stamp, contents, now, denyText: null, block: null };
-  let denyText: string;
+  if (!ctx.config.backends.includes('hostsdeny')) return { stamp, contents, now, deny: null, block: null };
+  let deny: Buffer;
   try {
-    denyText = fs.readFileSync(ctx.config.denyFile, 'utf8');
+    // Bytes, not text: the file is spliced and written back without decoding or encoding its lines.
+    deny = fs.readFileSync(ctx.config.denyFile);
   } catch {
     return null;
   }
   // The stamp's record of the block's length stands in for adding up every line's (see managedBlockAt).
-  const block = managedBlockAt(denyText, contents.active, Number.isSafeInteger(stamp.head.block) ? stamp.head.block : undefined);
-  return block ? { stamp, contents, now, denyText, block } : null;
+  const block = managedBlockAt(deny, contents.active, Number.isSafeInteger(stamp.head.block) ? stamp.head.block : undefined);
+  return block ? { stamp, contents, now, deny, block } : null;
 }
 
 /** True when `ban` is in force at `nowMs` (lib/bans.ts isActive, with the stamp's unbans). */
@@ -111,45 +114,26 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   // What pruneDb would drop at once (expired longer ago than the retention) is not written at all.
   const kept = bans.filter((b) => b.expiresAt === null || b.expiresAt.getTime() > nowMs - keepMs);
   let next = q.stamp.head.nextChangeMs ?? Infinity;
-  const counts = new Map(contents.counts);
+  // Copied only when a count changes (a repeat offender banned again, or a ban that is not in force).
+  let counts: Map<string, number> | null = null;
   const added = new Map<string, Ban>();
   for (const b of kept) {
     next = Math.min(next, banChangeMs(b, nowMs, keepMs));
     if (activeNow(b, contents.unbans, nowMs) && !isWhitelisted(b.ip, whitelist) && !added.has(b.ip)) added.set(b.ip, b);
-    else if (b.banCount > (counts.get(b.ip) ?? 0)) counts.set(b.ip, b.banCount);
+    else if (b.banCount > ((counts ?? contents.counts).get(b.ip) ?? 0)) (counts ??= new Map(contents.counts)).set(b.ip, b.banCount);
   }
-  for (const ip of added.keys()) counts.delete(ip);
-  const newTargets = [...added.keys()];
+  for (const ip of added.keys()) if ((counts ?? contents.counts).has(ip)) (counts ??= new Map(contents.counts)).delete(ip);
+  const ins = insertionPoints(contents.active, [...added.keys()]);
 
   appendJournal(journalFile(ctx.config.stateDir), kept);
-  let active: string[];
   let denyFileChanged = false;
   let block: number | undefined;
-  if (q.denyText !== null && q.block) {
-    const spliced = spliceDenyFile(q.denyText, q.block, contents.active, newTargets);
-    active = spliced.targets;
+  if (q.deny !== null && q.block) {
+    const spliced = spliceDenyFile(q.deny, q.block, contents.active, ins);
     block = spliced.blockTo - q.block.from;
-    if (newTargets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.text, { mode: 0o644, keepOwner: true, changed: true });
-  } else {
-    active = mergeSorted(contents.active, sortByTarget(newTargets, (t) => t));
+    if (ins.targets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.bytes, { mode: 0o644, keepOwner: true, changed: true });
   }
   afterCommit();
-  writeStampAfterBans(ctx, q.stamp, { active, counts, unbans: contents.unbans }, Number.isFinite(next) ? next : null, nowMs, block);
+  writeStampAfterBans(ctx, q.stamp, ins, counts, Number.isFinite(next) ? next : null, nowMs, block);
   return { added: sortByTarget([...added.values()], (b) => b.ip), removed: [], denyFileChanged, backendErrors: [] };
-}
-
-function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    if (y === undefined || (x !== undefined && targetBefore(x, y))) out.push(a[i++] as string);
-    else {
-      if (x !== y) out.push(y);
-      j++;
-    }
-  }
-  return out;
 }

@@ -6,8 +6,7 @@
  * targets are canonical, so a canonical IPv4 address is in the table exactly when its text is in the list.
  */
 import { BannedSet } from './banned-set';
-import { lowerBound } from './deny-file';
-import { v4Text } from './ip';
+import { lowerBound, v4Text } from './ip';
 
 const LOOKUPS_BEFORE_TABLE = 4096;
 
@@ -17,7 +16,7 @@ export class SortedBannedSet extends BannedSet {
   private lookups = 0;
   private built = false;
 
-  /** `sorted`: distinct targets in deny-file order (lib/deny-file.ts targetBefore). */
+  /** `sorted`: distinct targets in deny-file order (lib/ip.ts targetBefore). */
   constructor(sorted: readonly string[]) {
     super();
     this.sorted = sorted;

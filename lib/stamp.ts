@@ -23,6 +23,7 @@ import type { Ban, BanDb } from './types';
 import { writeFileAtomic } from './atomic-write';
 import { journalFile } from './ban-journal';
 import { blockBytes } from './deny-file';
+import { type Insertions, spliceLines } from './sorted-splice';
 
 const VERSION = 2;
 
@@ -136,13 +137,19 @@ export function nextChange(db: BanDb, nowMs: number, retentionSec: number): numb
   return Number.isFinite(next) ? next : null;
 }
 
-function saveStamp(ctx: Context, head: Omit<StampHead, 'version' | 'settings' | 'active' | 'counts' | 'unbans' | 'sum'>, c: StampContents): void {
+/** The body's sections after the active targets: the ban counts, then the unbans (see the head's counts, unbans). */
+function renderRest(c: Pick<StampContents, 'counts' | 'unbans'>): { text: string; unbans: number } {
   const out: string[] = [];
   let unbans = 0;
   for (const [ip, n] of c.counts) out.push(`${ip} ${n}`);
   for (const [ip, list] of c.unbans) for (const at of list) out.push(`${ip} ${at}`), unbans++;
-  const body = Buffer.from(`${c.active.length ? `${c.active.join('\n')}\n` : ''}${out.length ? `${out.join('\n')}\n` : ''}`);
-  const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, active: c.active.length, counts: c.counts.size, unbans, sum: checksum(body) };
+  return { text: out.length ? `${out.join('\n')}\n` : '', unbans };
+}
+
+type HeadFields = Omit<StampHead, 'version' | 'settings' | 'active' | 'counts' | 'unbans' | 'sum'>;
+
+function saveStamp(ctx: Context, head: HeadFields, body: Buffer, n: { active: number; counts: number; unbans: number }): void {
+  const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, ...n, sum: checksum(body) };
   const text = Buffer.concat([Buffer.from(`${JSON.stringify(full)}\n`), body]);
   try {
     // Not synced: an old, empty or torn stamp after a crash fails its checks (fingerprints, checksum), which
@@ -169,15 +176,32 @@ export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: stri
     else unbans.set(u.ip, [u.at.getTime()]);
   }
   const block = ctx.config.backends.includes('hostsdeny') ? blockBytes(active) : undefined;
-  saveStamp(ctx, { files: files(ctx, dbFile), committedAtMs: nowMs, nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec), block }, { active, counts, unbans });
+  const rest = renderRest({ counts, unbans });
+  const body = Buffer.from(`${active.length ? `${active.join('\n')}\n` : ''}${rest.text}`, 'latin1');
+  const head = { files: files(ctx, dbFile), committedAtMs: nowMs, nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec), block };
+  saveStamp(ctx, head, body, { active: active.length, counts: counts.size, unbans: rest.unbans });
 }
 
 /**
- * Records a commit that only added bans (lib/quick-commit.ts): the new contents, the files as now written,
- * the earlier of the old next change and what the new bans bring, and the managed block's new length.
+ * Records a commit that only added bans (lib/quick-commit.ts): the new targets spliced into the old body's
+ * sorted list (lib/sorted-splice.ts: the tens of thousands of lines already there are copied, not parsed and
+ * printed again), `counts` when they changed, the files as now written, the earlier of the old next change
+ * and what the new bans bring, and the managed block's new length.
  */
-export function writeStampAfterBans(ctx: Context, prev: ValidStamp, c: StampContents, nextChangeMs: number | null, nowMs: number, block: number | undefined): void {
-  saveStamp(ctx, { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, nextChangeMs, block }, c);
+export function writeStampAfterBans(ctx: Context, prev: ValidStamp, ins: Insertions, counts: Map<string, number> | null, nextChangeMs: number | null, nowMs: number, block: number | undefined): void {
+  const c = stampContents(prev) as StampContents; // parsed by the caller: the short path needs it
+  let old = prev.body;
+  let rest: Buffer | null = null;
+  if (counts) {
+    let end = 0;
+    for (let i = 0; i < c.active.length; i++) end += (c.active[i] as string).length + 1;
+    old = old.subarray(0, end);
+    rest = Buffer.from(renderRest({ counts, unbans: c.unbans }).text, 'latin1');
+  }
+  const spliced = spliceLines(old, 0, c.active, ins, (t) => t.length + 1, (t) => t);
+  const body = rest ? Buffer.concat([spliced, rest]) : spliced;
+  const n = { active: c.active.length + ins.targets.length, counts: (counts ?? c.counts).size, unbans: prev.head.unbans };
+  saveStamp(ctx, { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, nextChangeMs, block }, body, n);
 }
 
 /**

@@ -176,3 +176,52 @@ test('a scan with nothing new writes nothing; a log replaced in place with the s
   const r = await runScan(env.ctx(local('01:20:00')));
   expect(r.banned.map((b) => b.ip)).toEqual(['192.0.2.77']);
 });
+
+/** The stamp's body as sets: active targets in order, counts and unbans sorted (their order is not meaning). */
+function stampBody(env: TestEnv): { active: string[]; rest: string[] } {
+  const [head, ...lines] = env.read('state/stamp.txt').split('\n');
+  const n = JSON.parse(head as string) as { active: number; counts: number; unbans: number };
+  expect(lines.pop()).toBe('');
+  expect(lines).toHaveLength(n.active + n.counts + n.unbans);
+  return { active: lines.slice(0, n.active), rest: lines.slice(n.active).sort() };
+}
+
+test('the short path keeps the stamp exactly as a full commit would write it, ban counts included', async () => {
+  const env = makeEnv(SSHD, { defaults: 'ban_duration = 1h\n' });
+  env.write('auth.log', fails('192.0.2.10') + fails('198.51.100.3'));
+  await runScan(env.ctx(local('01:10:00')));
+  // Both bans expire at 02:04; this scan (full path: something expired) remembers them with a count of 1.
+  env.append('auth.log', fails('2001:db8:1:2::5', 5, '02:0'));
+  await runScan(env.ctx(local('02:10:00')));
+  expect(stampBody(env).rest).toEqual(['192.0.2.10 1', '198.51.100.3 1']);
+  const dbBefore = env.read('state/bans.json');
+
+  // Short path: a new address, a repeat offender (its ban lasts twice as long, its count leaves the stamp),
+  // and an old offense by a new address whose ban has already run out (recorded: it gets a count).
+  env.append('auth.log', fails('192.0.2.7', 5, '02:2') + fails('192.0.2.10', 5, '02:2') + fails('203.0.113.5', 5, '00:1'));
+  const r = await runScan(env.ctx(local('02:30:00')));
+  expect(env.read('state/bans.json')).toBe(dbBefore); // no full commit
+  const minutes = (b: { ip: string; bannedAt: Date; expiresAt: Date | null }) => [b.ip, (b.expiresAt!.getTime() - b.bannedAt.getTime()) / 60_000];
+  expect(r.banned.map(minutes).sort()).toEqual([
+    ['192.0.2.10', 120],
+    ['192.0.2.7', 60],
+  ]);
+  expect(r.expiredOnArrival.map(minutes)).toEqual([['203.0.113.5', 60]]);
+  const quick = stampBody(env);
+  expect(quick).toEqual({ active: ['192.0.2.10', '192.0.2.7', '2001:db8:1:2::/64'], rest: ['198.51.100.3 1', '203.0.113.5 1'] });
+
+  // What a full commit writes for the same database.
+  fs.rmSync(state(env, 'stamp.txt'));
+  await runScan(env.ctx(local('02:30:00')));
+  expect(fs.existsSync(state(env, 'bans.journal'))).toBe(false);
+  expect(stampBody(env)).toEqual(quick);
+
+  // And the next short path reads the counts back: both offend again and get twice the base.
+  env.append('auth.log', fails('198.51.100.3', 5, '02:3') + fails('203.0.113.5', 5, '02:3'));
+  const r2 = await runScan(env.ctx(local('02:40:00')));
+  expect(env.read('state/bans.json')).not.toContain('02:34');
+  expect(r2.banned.map(minutes).sort()).toEqual([
+    ['198.51.100.3', 120],
+    ['203.0.113.5', 120],
+  ]);
+});
