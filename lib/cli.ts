@@ -2,6 +2,8 @@
  * The command line: yargs parses, the config is loaded and validated once, the command runs, and this
  * file's main() is the only place that sets the exit code (errors map to sysexits values, see errors.ts).
  */
+// First: it sets V8's tiering for a short run before the other modules' functions are created (see there).
+import './tiering';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import yargs, { type Argv } from 'yargs';

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { isAscii } from 'node:buffer';
 import type { createHash as CreateHash } from 'node:crypto';
+import { tierUpForLongRead } from './tiering';
 
 export interface FilePosition {
   dev: number;
@@ -182,6 +183,7 @@ function lineEndBefore(fd: number, size: number): number {
  */
 async function readFrom(fd: number, start: number, onChunk: OnChunk, onProgress?: (done: number) => void, offload?: Offload): Promise<{ offset: number; offloaded: number }> {
   let offloaded = 0;
+  tierUpForLongRead(fs.fstatSync(fd).size - start);
   // Window by window, so that the other thread's results waiting for this one stay bounded (a few tens of
   // MB of records per window) however big the log.
   while (offload) {

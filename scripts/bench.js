@@ -117,6 +117,7 @@ function child(script, extraArgs, env = {}) {
 
 // A scan in a fresh process, through the real command (config, lock, state files, deny file).
 const SCAN = `
+require('./dist/lib/tiering'); // first, as lib/cli.ts imports it (V8 tiering for a short run)
 const { runScan } = require('./dist/lib/commands/scan');
 const { loadConfig } = require('./dist/lib/config');
 const { memoryLogger } = require('./dist/lib/log');
