@@ -13,21 +13,16 @@ import { AppError, ConfigError, ExitCode, type ExitCodeValue } from './errors';
 import { stderrLogger } from './log';
 import { fixedClock, systemClock } from './clock';
 import type { Context } from './context';
-import { runScan } from './commands/scan';
-import { runExpire } from './commands/expire';
-import { runBan, runUnban } from './commands/ban';
-import { formatStatusTable, runStatus, statusJson } from './commands/status';
-import { runTestLog } from './commands/test-log';
-import { runSyncPull } from './commands/sync-pull';
-import { runSyncPush } from './commands/sync-push';
-import { runFlush } from './commands/flush';
-import { runAll } from './commands/run';
-import { runWhitelistEdit, type WhitelistOp } from './sync/whitelist-edit';
+import type { WhitelistOp } from './sync/whitelist-edit';
 import { PARSER_NAMES } from './parsers';
 import { formatDuration } from './duration';
 
 export const DEFAULT_CONFIG = '/etc/autoban/autoban.cfg';
 
+/**
+ * A command's work. Each loads its own modules when it runs (import() compiles to a plain require): a cron
+ * `scan` then never loads the sync, status or firewall-flush code, which was a tenth of its start-up.
+ */
 type Job = (argv: Record<string, unknown>) => Promise<ExitCodeValue | void>;
 
 function contextFor(argv: Record<string, unknown>, opts: { configOptional?: boolean } = {}): Context {
@@ -106,14 +101,15 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
       (c) => scanOpts(c).option('jitter', { type: 'boolean', default: true, describe: 'sleep 0..jitter seconds first (--no-jitter to skip)' }),
       async (argv) => {
         const ctx = contextFor(argv);
+        const { runAll } = await import('./commands/run');
         const r = await runAll(ctx, { random: Math.random, sleep: (ms) => new Promise((res) => setTimeout(res, ms)) }, { jitter: argv.jitter !== false, fromStart: !!argv['from-start'] });
         return r.code;
       },
     ],
-    scan: ['scan', 'read new log lines and ban offenders', scanOpts, async (argv) => void (await runScan(contextFor(argv), { fromStart: !!argv['from-start'] }))],
-    expire: ['expire', 'lift bans whose time is up', mutating, async (argv) => void (await runExpire(contextFor(argv)))],
-    'sync-pull': ['sync-pull', 'merge bans and whitelist shared by other nodes', mutating, async (argv) => void (await runSyncPull(contextFor(argv)))],
-    'sync-push': ['sync-push', "publish this node's bans and unbans", mutating, async (argv) => void (await runSyncPush(contextFor(argv)))],
+    scan: ['scan', 'read new log lines and ban offenders', scanOpts, async (argv) => void (await (await import('./commands/scan')).runScan(contextFor(argv), { fromStart: !!argv['from-start'] }))],
+    expire: ['expire', 'lift bans whose time is up', mutating, async (argv) => void (await (await import('./commands/expire')).runExpire(contextFor(argv)))],
+    'sync-pull': ['sync-pull', 'merge bans and whitelist shared by other nodes', mutating, async (argv) => void (await (await import('./commands/sync-pull')).runSyncPull(contextFor(argv)))],
+    'sync-push': ['sync-push', "publish this node's bans and unbans", mutating, async (argv) => void (await (await import('./commands/sync-push')).runSyncPush(contextFor(argv)))],
     ban: [
       'ban <ip>',
       'ban an address or network by hand',
@@ -122,15 +118,16 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
           .positional('ip', { type: 'string', describe: 'IPv4/IPv6 address or CIDR network' })
           .option('reason', { type: 'string', describe: 'why (shown by status)', requiresArg: true })
           .option('duration', { type: 'string', describe: 'ban length (1h, 7d, permanent); default: ban_duration with repeat doubling', requiresArg: true }),
-      async (argv) => void (await runBan(contextFor(argv), { ip: String(argv.ip), reason: argv.reason as string | undefined, duration: argv.duration as string | undefined })),
+      async (argv) => void (await (await import('./commands/ban')).runBan(contextFor(argv), { ip: String(argv.ip), reason: argv.reason as string | undefined, duration: argv.duration as string | undefined })),
     ],
-    unban: ['unban <ip>', 'lift a ban (on every node, once synced)', (c) => mutating(c).positional('ip', { type: 'string' }), async (argv) => void (await runUnban(contextFor(argv), { ip: String(argv.ip) }))],
+    unban: ['unban <ip>', 'lift a ban (on every node, once synced)', (c) => mutating(c).positional('ip', { type: 'string' }), async (argv) => void (await (await import('./commands/ban')).runUnban(contextFor(argv), { ip: String(argv.ip) }))],
     status: [
       'status',
       'show the bans in force',
       (c) => c.option('json', { type: 'boolean', describe: 'print a JSON array of ban objects' }),
       async (argv) => {
         const ctx = contextFor(argv);
+        const { formatStatusTable, runStatus, statusJson } = await import('./commands/status');
         const r = await runStatus(ctx);
         process.stdout.write(argv.json ? `${JSON.stringify(statusJson(r), null, 2)}\n` : formatStatusTable(r, ctx.clock.now()));
         return r.backends.some((b) => !b.inSync) ? ExitCode.Backend : ExitCode.Ok;
@@ -152,6 +149,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
           if (out.length) process.stdout.write(out.join(''));
           out.length = 0;
         };
+        const { runTestLog } = await import('./commands/test-log');
         const r = await runTestLog(ctx, {
           file: String(argv.logfile),
           parser: String(argv.parser),
@@ -201,6 +199,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
       async (argv) => {
         const op = String(argv.op) as WhitelistOp;
         if (op !== 'list' && !argv.entry) throw new AppError(ExitCode.Usage, `whitelist ${op}: name the address or network`);
+        const { runWhitelistEdit } = await import('./sync/whitelist-edit');
         const r = await runWhitelistEdit(contextFor(argv), op, argv.entry as string | undefined);
         if (op === 'list') process.stdout.write(r.entries.length ? `${r.entries.join('\n')}\n` : '');
       },
@@ -209,7 +208,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
       'flush',
       'remove every firewall rule and set autoban added',
       (c) => mutating(c).option('backend', { type: 'string', array: true, describe: 'only these backends' }),
-      async (argv) => void (await runFlush(contextFor(argv), { backends: argv.backend as string[] | undefined })),
+      async (argv) => void (await (await import('./commands/flush')).runFlush(contextFor(argv), { backends: argv.backend as string[] | undefined })),
     ],
   };
 

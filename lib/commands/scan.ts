@@ -15,11 +15,9 @@ import * as path from 'node:path';
 import { type FilePosition, readNewLines } from '../log-reader';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
-import { readJournal } from '../journal-reader';
 import { JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
 import { isTrustedEntry } from '../journal-trust';
 import { progressBar } from '../progress';
-import { workerOffload } from '../offload';
 import { isoTime } from '../iso-time';
 import { logBatch } from '../log';
 import { pidNumber } from '../parsers/syslog-header';
@@ -94,6 +92,8 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   const h = run.handler();
   const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
   const since = firstRunStartMs(src, run);
+  // Loaded here: only journal sources need it (and child_process); a cron run over files does not.
+  const { readJournal } = await import('../journal-reader');
   const cursor = await readJournal(
     { match: journal.match, directory: journal.directory, cursor: run.st.cursors[src.name], sinceSec: since === undefined ? undefined : since / 1000 },
     (e) => {
@@ -122,6 +122,8 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
       others: run.others(file),
       offload: (fd, from, to) => {
         const handler = (h ??= run.handler());
+        // Loaded only for a read big enough to split (16 MB and more): a cron run's small read never needs worker_threads.
+        const { workerOffload } = require('../offload') as typeof import('../offload');
         const offload = handler.replay && workerOffload({ parser: src.parser, suspicious: src.rules.suspiciousUsers, nowMs: run.nowMs }, handler.replay);
         return offload ? offload(fd, from, to) : null;
       },

@@ -1,7 +1,8 @@
 /** The command line as users and cron run it: real processes, real files, exit codes. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, cliAsync } from '../helpers/cli';
+import { spawnSync } from 'node:child_process';
+import { CLI, cli, cliAsync } from '../helpers/cli';
 import { makeEnv, sshdFail } from '../helpers/context';
 
 const NOW = ['--now', new Date('2026-11-22T02:00:00').toISOString()];
@@ -41,6 +42,30 @@ test('a missing log exits 66', () => {
   const r = cli(['scan', ...e.cfg]);
   expect(r.code).toBe(66);
   expect(r.stderr).toContain(`log file not found: ${e.dir}/auth.log`);
+});
+
+/** The project's own modules (dist/lib/…) a CLI run loads, through a module-loader probe, with the run's exit code. */
+function modulesLoaded(args: string[]): { code: number; modules: string[] } {
+  const lib = path.join(path.dirname(CLI), '..', 'lib');
+  const probe = `const M=require('module');const o=M._resolveFilename;const seen=new Set();M._resolveFilename=function(...a){const f=o.apply(this,a);seen.add(f);return f};process.on('exit',(c)=>{process.stderr.write('\\nLOADED '+JSON.stringify({code:c,modules:[...seen]})+'\\n')});require(${JSON.stringify(path.join(lib, 'cli.js'))}).main(${JSON.stringify(args)})`;
+  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+  if (!line) throw new Error(`no probe output: ${r.stderr}`);
+  const out = JSON.parse(line.slice('LOADED '.length)) as { code: number; modules: string[] };
+  return { code: out.code, modules: out.modules.filter((f) => f.startsWith(lib)).map((f) => path.relative(lib, f).replace(/\.js$/, '')) };
+}
+
+test('a cron scan of a small log loads only what it needs: no sync, status, firewall, journal or worker-thread code', () => {
+  const e = env();
+  e.write('auth.log', sshdFail('01:00:00', '192.0.2.7', 'root') + sshdFail('01:00:05', '192.0.2.7', 'root'));
+  for (const round of ['bans', 'nothing new']) {
+    const r = modulesLoaded(['scan', ...e.cfg, ...NOW, '--quiet']);
+    expect({ round, code: r.code }).toEqual({ round, code: 0 });
+    expect(r.modules).toContain('commands/scan');
+    const unneeded = r.modules.filter((m) => /^(sync\/|backends|journal-reader|offload|scan-worker|commands\/(sync-|status|flush|ban|expire|run|test-log))/.test(m) && m !== 'backends-apply');
+    expect({ round, unneeded }).toEqual({ round, unneeded: [] });
+  }
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
 });
 
 test('run bans, status shows it (table and JSON), unban lifts it; stdout is only command output', () => {
