@@ -3,9 +3,9 @@ export const ExitCode = {
   Ok: 0,
   Internal: 1,
   Usage: 64,
-  /** A configured log file (or a file named on the command line) does not exist. */
-  /** Input data is damaged beyond use (e.g. the deny file's autoban markers were edited). */
+  /** Input data is damaged beyond use (e.g. the deny file's autoban markers were edited), or `ban` was refused. */
   DataErr: 65,
+  /** A configured log file (or a file named on the command line) does not exist, or an input cannot be read. */
   NoInput: 66,
   /** Sync with S3 / the shared directory failed; local protection was still applied. */
   Unavailable: 69,

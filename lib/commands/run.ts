@@ -1,8 +1,8 @@
 /**
  * `autoban run`: the cron job. Sleeps a random 0..jitter seconds (so a fleet started by the same cron line
  * does not hit the shared store at the same second), then sync-pull → scan → expire → sync-push. A failing
- * step does not stop the later ones — local protection must go on when sync fails — and the exit code is
- * the first failure's.
+ * step does not stop the later ones — local protection must go on when sync fails — except a busy lock or
+ * a broken config, which every later step would hit too; the exit code is the first failure's.
  */
 import type { Context } from '../context';
 import { AppError, ExitCode, type ExitCodeValue } from '../errors';
