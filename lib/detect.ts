@@ -37,7 +37,9 @@ function evict(history: History): void {
 /** Packs a failure: epoch seconds and flags in one number. */
 export const packFailure = (tSec: number, flags: number): Failure => tSec * 4 + flags;
 export const failureTime = (f: Failure): number => Math.floor(f / 4);
-export const failureFlags = (f: Failure): number => f % 4;
+// Not `f % 4`: a packed failure is past 2^31, so % is a floating-point modulo, which V8 does with a call
+// to C's fmod: 35 → 25 ms for the bench log's 128,693 failures replayed alone, a few ms of its full scan.
+export const failureFlags = (f: Failure): number => f - Math.floor(f / 4) * 4;
 
 /** Counts failures with `flag` (0 = any) in (since, until], walking back from the newest. */
 function countIn(list: Failure[], since: number, until: number, flag: number): number {
