@@ -123,6 +123,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
       offload: (fd, from, to) => {
         const handler = (h ??= run.handler());
         // Loaded only for a read big enough to split (16 MB and more): a cron run's small read never needs worker_threads.
+        // require, not import(): the reader calls this synchronously.
         const { workerOffload } = require('../offload') as typeof import('../offload');
         const offload = handler.replay && workerOffload({ parser: src.parser, suspicious: src.rules.suspiciousUsers, nowMs: run.nowMs }, handler.replay);
         return offload ? offload(fd, from, to) : null;
