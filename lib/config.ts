@@ -164,12 +164,13 @@ function resolvePath(p: string, baseDir: string): string {
 const isDefaultSection = (name: string) => name === 'DEFAULT' || name === 'default';
 
 /**
- * Repeated sections and keys, with their line numbers. The ini package merges a repeated section and keeps the
+ * Lines that are not INI, and repeated sections and keys, with their line numbers. The ini package merges a repeated section and keeps the
  * last of a repeated key, so either would silently drop a value. As in Python's configparser, [DEFAULT] may
  * appear more than once (its blocks and the keys before any section are one section) but a key only once in it.
  * Lines are read as ini reads them; `key[]` arrays are left to parseConfig, which refuses them.
  */
-function duplicateProblems(text: string, where: string): string[] {
+function structureProblems(text: string, where: string): { lines: string[]; duplicates: string[] } {
+  const lines: string[] = [];
   const problems: string[] = [];
   const sectionLines = new Map<string, number>();
   const defaultKeys = new Map<string, number>();
@@ -179,6 +180,13 @@ function duplicateProblems(text: string, where: string): string[] {
     if (/^\s*(?:[;#]|$)/.test(line)) return;
     const m = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/.exec(line);
     if (!m) return;
+    if (m[1] === undefined && m[3] === undefined) {
+      // ini reads a bare word (or an unclosed `[sshd`) as `word = true`, which would surface only as an
+      // "unknown key" with no line; configparser refuses such a line, and so do we, saying where it is.
+      const shown = line.trim().length > 60 ? `${line.trim().slice(0, 60)}…` : line.trim();
+      lines.push(`${where}: line ${i + 1}: expected 'key = value', a [section] or a comment, got ${JSON.stringify(shown)}`);
+      return;
+    }
     if (m[1] !== undefined) {
       section = m[1].trim();
       if (isDefaultSection(section)) {
@@ -197,7 +205,7 @@ function duplicateProblems(text: string, where: string): string[] {
     if (first !== undefined) problems.push(`${where}: [${isDefaultSection(section) ? 'DEFAULT' : section}] ${key}: set again on line ${i + 1} (first on line ${first}); keep one`);
     else keyLines.set(key, i + 1);
   });
-  return problems;
+  return { lines, duplicates: problems };
 }
 
 /**
@@ -216,7 +224,11 @@ export function parseConfig(
   } catch (e) {
     throw new ConfigError([`${where}: cannot parse INI: ${(e as Error).message}`]);
   }
-  problems.push(...duplicateProblems(text, where));
+  const structure = structureProblems(text, where);
+  // A line that is not INI at all makes every later message a guess (an unclosed [section] puts its keys in
+  // the wrong section), so those lines are reported alone.
+  if (structure.lines.length) throw new ConfigError(structure.lines);
+  problems.push(...structure.duplicates);
   const bad = (section: string, key: string, msg: string) => problems.push(`${where}: [${section}] ${key}: ${msg}`);
 
   // Keys before any section and keys in [DEFAULT] both count as defaults, as in the Python tool this replaces.

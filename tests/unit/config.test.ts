@@ -91,6 +91,15 @@ test('a repeated section or key is refused with its line numbers; [DEFAULT] may 
   expect(parseConfig('jitter = 5\n[DEFAULT]\nlock_timeout = 1s\n[sshd]\nlog = a\n[DEFAULT]\nban_duration = 1h\n', opts)).toMatchObject({ jitterSec: 5, lockTimeoutSec: 1, defaults: { banDurationSec: 3600 } });
 });
 
+test('a line that is not INI (a bare word, an unclosed [section]) is refused with its line number, alone', () => {
+  // ini would read both as `key = true` and the user would see only "unknown key" with no line to look at.
+  expect(problems('jitter = 5\ngarbage line\n[sshd\nlog = a\nbogus = 1\n')).toEqual([
+    `/etc/autoban/autoban.cfg: line 2: expected 'key = value', a [section] or a comment, got "garbage line"`,
+    `/etc/autoban/autoban.cfg: line 3: expected 'key = value', a [section] or a comment, got "[sshd"`,
+  ]);
+  expect(problems(`${'x'.repeat(100)}\n`)[0]).toBe(`/etc/autoban/autoban.cfg: line 1: expected 'key = value', a [section] or a comment, got "${'x'.repeat(60)}…"`);
+});
+
 test('loadConfig refuses a deny_file whose parent is not a directory, naming deny_file', () => {
   const dir = tmpdir();
   fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
