@@ -270,6 +270,10 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       const suffix = ': Too many authentication failures';
       if (!endsAt(s, suffix, ms, e)) return null;
       e -= suffix.length;
+      // sshd cuts the reason to 100 characters ("Disconnecting %s: %.100s"), and two of its reasons carry
+      // client text: "bad service request SERVICE" and "Change of username or service not allowed: (USER,…".
+      // Cut there, they can end in "IP port N: Too many authentication failures" of the client's choosing.
+      if (firstIn(s, ': bad service request ', ms, e) >= 0 || firstIn(s, ': Change of username or service not allowed: ', ms, e) >= 0) return null;
       const t = userIpPortTail(s, ms, e, banned);
       if (t !== true) return t || null;
       const invalid = headStarts(s, ms, 'Disconnecting invalid user ');
