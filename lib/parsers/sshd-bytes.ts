@@ -177,6 +177,7 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
       // "Failed password for [invalid user ]U from IP port N ssh2"; other methods fall back.
       if (!hasAt(b, ms, FAILED, e)) return NONE;
       if (!hasAt(b, ms, FAILED_PASSWORD, e)) return FALLBACK;
+      if (e - ms >= 500) return FALLBACK; // sshd.ts refuses some lines that long (counted in characters)
       let x = e;
       if (endsWith(b, PREAUTH, ms, x)) x -= 10;
       if (endsWith(b, SSH2, ms, x) || endsWith(b, SSH1, ms, x)) x -= 5;

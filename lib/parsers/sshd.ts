@@ -174,6 +174,10 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
     case 70: {
       // F: "Failed password for [invalid user ]U from IP port N ssh2"
       if (!s.startsWith('Failed ', ms)) return null;
+      // sshd cuts a message at 500 characters (syslog(pri, "%.500s"); 1021 in an -E file). A Failed line that
+      // long names a key after " ssh2: ", and a certificate's ID there is the client's text: cut inside it, the
+      // line can end in a "from IP port N" of the client's choosing.
+      if (end - ms >= 500 && firstIn(s, ' ssh2: ', ms, end) >= 0) return null;
       const t = fromTail(s, ms, end, banned);
       if (t !== true) return t || null;
       const forIdx = firstIn(s, ' for ', ms, tail.head);
