@@ -143,6 +143,7 @@ export function parseSharedWhitelist(text: string, objectName: string): SharedWh
   }
   const warnings: string[] = [];
   const entries: string[] = [];
+  const seen = new Set<string>();
   lines.forEach(({ no, line }, i) => {
     if (i === 0 && hdr) return;
     const where = `${objectName}:${no}`;
@@ -162,7 +163,9 @@ export function parseSharedWhitelist(text: string, objectName: string): SharedWh
       warnings.push(`${where}: not an IP address or network (names, wildcards and networks wider than /8 or /16 are refused): ${quote(line)}; line ignored`);
       return;
     }
-    if (!entries.includes(t)) entries.push(t);
+    if (seen.has(t)) return;
+    seen.add(t);
+    entries.push(t);
   });
   return { integrity, header: hdr, entries, warnings };
 }

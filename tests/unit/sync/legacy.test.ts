@@ -82,4 +82,16 @@ describe('shared whitelist', () => {
     expect(p.entries).toEqual(['192.0.2.4']);
     expect(p.warnings).toEqual([expect.stringMatching(/^wl:2: /)]);
   });
+
+  test('a huge whitelist (a poisoned object under the size cap) is parsed in linear time, duplicates dropped', () => {
+    // 200,000 distinct addresses (~2.6 MB): the dedup used to be a linear search per line (minutes, blocking
+    // the event loop past the [sync] deadline, so `run` never reached scan). A 16 MB object holds over 1M.
+    const lines: string[] = [];
+    for (let i = 0; i < 200_000; i++) lines.push(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    const t0 = Date.now();
+    const p = parseSharedWhitelist(`${lines.join('\n')}\n10.0.0.1\n`, 'wl');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(p.entries.length).toBe(200_000);
+    expect(p.entries[1]).toBe('10.0.0.1');
+  });
 });
