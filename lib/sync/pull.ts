@@ -22,6 +22,8 @@ import { updateSyncState } from './sync-state';
 
 /** At most this many bad entries are listed per object; the rest are counted. */
 const MAX_ENTRY_WARNINGS = 5;
+/** At most this many bad lines are listed per plain-text object (whitelist, hosts.deny); the rest are counted. */
+const MAX_LINE_WARNINGS = 20;
 /** Parallel reads of node documents. */
 const READ_CONCURRENCY = 6;
 
@@ -46,6 +48,12 @@ export function hostsDenyVerdict(name: string): (b: Buffer) => Verdict<SharedHos
 function reportEntryErrors(s: Session, object: string, errors: string[]): void {
   for (const e of errors.slice(0, MAX_ENTRY_WARNINGS)) s.warn(e);
   if (errors.length > MAX_ENTRY_WARNINGS) s.warn(`${object}: ${errors.length - MAX_ENTRY_WARNINGS} more bad entries ignored`);
+}
+
+/** Reports the bad lines of a plain-text object, a few lines at most (a corrupt 16 MB file has ~100,000). */
+export function reportLineWarnings(s: Session, object: string, warnings: string[]): void {
+  for (const w of warnings.slice(0, MAX_LINE_WARNINGS)) s.warn(w);
+  if (warnings.length > MAX_LINE_WARNINGS) s.warn(`${object}: ${warnings.length - MAX_LINE_WARNINGS} more bad lines ignored`);
 }
 
 function reportSkip(s: Session, object: string, r: ReadResult<unknown>, what: string): void {
@@ -74,7 +82,7 @@ async function fetchAll(s: Session): Promise<Fetched> {
     const wl = await readVerified(layout.whitelist.store, layout.whitelist.key, whitelistVerdict(wlName), policy, deadline);
     if (wl.status === 'ok') {
       out.whitelist = wl.value;
-      for (const w of wl.value.warnings) s.warn(w);
+      reportLineWarnings(s, wlName, wl.value.warnings);
     } else if (wl.status === 'absent') out.whitelistAbsent = true;
     else reportSkip(s, wlName, wl, 'keeping the local whitelist');
 
@@ -114,7 +122,7 @@ async function fetchAll(s: Session): Promise<Fetched> {
     const hd = await readVerified(layout.hostsDeny.store, layout.hostsDeny.key, hostsDenyVerdict(hdName), policy, deadline);
     if (hd.status === 'ok') {
       out.hostsDeny = hd.value;
-      for (const w of hd.value.warnings) s.warn(w);
+      reportLineWarnings(s, hdName, hd.value.warnings);
     } else reportSkip(s, hdName, hd, 'nothing adopted from it this run');
   } catch (e) {
     out.failure = reasonOf(e);

@@ -252,6 +252,30 @@ describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
     }
   }, 60000);
 
+  test('a corrupt hosts.deny or whitelist.txt with thousands of bad lines gives a few warnings, not one per line', async () => {
+    const c = cluster(kind, 1, '198.51.100.0/24\n');
+    try {
+      const [a] = c.nodes as [TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      const junk = Array.from({ length: 5000 }, (_, i) => `sshd: host${i}.example\n`).join('');
+      await c.store.put(c.key('hosts.deny'), Buffer.from(`ALL: 203.0.113.9\n${junk}`), T);
+      await c.store.put(c.key('whitelist.txt'), Buffer.from(`198.51.100.0/24\n${junk}`), T);
+      for (const step of [syncPull, syncPush]) {
+        const ctx = a.ctx();
+        const r = await step(ctx);
+        expect(r.warnings.length).toBeLessThanOrEqual(50);
+        expect(ctx.log.lines.length).toBeLessThan(100);
+        expect(r.warnings.join('\n')).toContain(`${c.store.describe(c.key('hosts.deny'))}: 4980 more bad lines ignored`);
+        if (step === syncPull) expect(r.warnings.join('\n')).toContain(`${c.store.describe(c.key('whitelist.txt'))}: 4980 more bad lines ignored`);
+      }
+      // The good lines are still used.
+      expect(a.denied()).toEqual(['192.0.2.7', '203.0.113.9']);
+      expect(fs.readFileSync(a.whitelistFile, 'utf8')).toContain('198.51.100.0/24');
+    } finally {
+      c.cleanup();
+    }
+  }, 60000);
+
   test('an unreachable store: exit 69 with one line, local protection still applied, the next run catches up', async () => {
     const c = cluster(kind);
     try {
