@@ -13,6 +13,7 @@ import { loadWhitelist, readState, reportApplied, withState } from '../state';
 import type { BanDb } from '../types';
 import type { Whitelist } from '../whitelist';
 import { nodeKey } from './layout';
+import { MAX_OBJECT_BYTES } from './object-store';
 import { adoptSharedLines } from './merge';
 import { buildPayload, decodeNodeDoc, encodeNodeDoc, payloadSha } from './node-doc';
 import { parseSharedHostsDeny, renderSharedHostsDeny, renderWhitelist } from './legacy';
@@ -76,6 +77,10 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
     return 'node document would be published';
   }
   const body = encodeNodeDoc(nodeId, payload, ctx.clock.now());
+  // Every node refuses to read a larger object (size cap against poisoned files): uploading it would fail the read-back.
+  if (body.length > MAX_OBJECT_BYTES) {
+    throw new Error(`${name}: ${counts} make ${body.length} bytes, more than the ${MAX_OBJECT_BYTES} a node reads; not published (a shorter history_retention keeps fewer expired bans)`);
+  }
   const ok = await putVerified(s, layout.nodes.store, key, body, (b) => {
     const d = decodeNodeDoc(b, name, nodeId, ctx.clock.now());
     return d.ok && d.sha256 === sha;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { runBan, runUnban } from '../../lib/commands/ban';
 import { syncPull } from '../../lib/sync/pull';
 import { syncPush } from '../../lib/sync/push';
-import { readState } from '../../lib/state';
+import { readState, updateState } from '../../lib/state';
 import { AppError, ExitCode } from '../../lib/errors';
 import { canonicalJson, sha256Hex } from '../../lib/sync/canonical-json';
 import { type RunningS3, startS3rver, useTestAwsEnv } from './helpers/s3rver';
@@ -275,6 +275,27 @@ describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
       c.cleanup();
     }
   }, 60000);
+
+  test('a node document too large for other nodes to read is not uploaded; the error says why', async () => {
+    const c = cluster(kind, 1);
+    try {
+      const [a] = c.nodes as [TestNode];
+      // 90 days of history on a busy server: ~75,000 expired bans (the deny file stays small).
+      const now = Date.now();
+      const many = Array.from({ length: 75_000 }, (_, i) => ({
+        ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, rule: 'suspicious_users', reason: 'failed password for root, 3 times in 60s',
+        failures: 3, source: '/var/log/auth.log', origin: 'scan' as const, node: 'web1',
+        bannedAt: new Date(now - 30 * 86_400_000 + i), expiresAt: new Date(now - 29 * 86_400_000 + i), banCount: 1,
+      }));
+      await updateState(a.ctx(), (db) => ({ bans: [...db.bans, ...many], unbans: db.unbans }));
+      const err = await syncPush(a.ctx()).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((err as AppError).message).toMatch(/nodes\/web1\.json: 75000 ban\(s\), 0 unban\(s\) make \d+ bytes, more than the 16777216 a node reads; not published/);
+      expect(await c.store.get(c.key('nodes/web1.json'), T)).toBeNull();
+    } finally {
+      c.cleanup();
+    }
+  }, 120000);
 
   test('an unreachable store: exit 69 with one line, local protection still applied, the next run catches up', async () => {
     const c = cluster(kind);
