@@ -69,6 +69,19 @@ export class DirObjectStore implements ObjectStore {
     if (!st.isDirectory()) throw new StoreError('fatal', `shared_dir ${this.root} is not a directory`);
   }
 
+  /** A symbolic link on the share (nodes -> /etc) must not make this node read or write outside shared_dir. */
+  private async checkInside(dir: string): Promise<void> {
+    let real: string;
+    let root: string;
+    try {
+      [real, root] = await Promise.all([fsp.realpath(dir), fsp.realpath(this.root)]);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw classify(e, dir);
+    }
+    if (real !== root && !real.startsWith(root + path.sep)) throw new StoreError('fatal', `${dir}: a symbolic link leads out of shared_dir ${this.root} (to ${real}); refused`);
+  }
+
   /** Runs `work` serialised, under the timeout, with the stuck-call bookkeeping described above. */
   private guarded<T>(id: string, what: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
     if (this.stuck.size >= MAX_STUCK) {
@@ -101,12 +114,15 @@ export class DirObjectStore implements ObjectStore {
 
   private async read(file: string): Promise<Buffer | null> {
     await this.checkRoot();
+    await this.checkInside(path.dirname(file));
     let fh: fsp.FileHandle;
     try {
       // O_NONBLOCK: a FIFO planted on the share must not block this call (it is refused just below).
-      fh = await this.openFile(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+      // O_NOFOLLOW: a symbolic link planted as an object (nodes/x.json -> /etc/shadow) is refused, not read.
+      fh = await this.openFile(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new StoreError('refused', `${file}: a symbolic link, not a regular file`);
       throw classify(e, `reading ${file}`);
     }
     try {
@@ -143,6 +159,7 @@ export class DirObjectStore implements ObjectStore {
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+      await this.checkInside(dir);
       const fh = await fsp.open(tmp, 'wx', 0o644);
       try {
         await fh.writeFile(body);
@@ -177,6 +194,7 @@ export class DirObjectStore implements ObjectStore {
     const dirKey = slash < 0 ? '' : prefix.slice(0, slash);
     const namePrefix = prefix.slice(slash + 1);
     const dir = dirKey ? this.pathOf(dirKey) : this.root;
+    await this.checkInside(dir);
     let names: string[];
     try {
       names = await fsp.readdir(dir);

@@ -54,6 +54,31 @@ test('a reader never sees half a file while another node rewrites it', async () 
   expect([...seen].filter((s) => s.startsWith('torn'))).toEqual([]);
 });
 
+test('symbolic links on the share are refused: no read or write outside shared_dir', async () => {
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-outside-'));
+  try {
+    const st = new DirObjectStore(root);
+    fs.writeFileSync(path.join(outside, 'secret'), 'root:$6$hash:19000:0:99999:7:::\n');
+    fs.mkdirSync(path.join(root, 'nodes'));
+    fs.symlinkSync(path.join(outside, 'secret'), path.join(root, 'nodes', 'evil.json'));
+    const e1 = await failure(st.get('nodes/evil.json', T));
+    expect(e1.kind).toBe('refused');
+    expect(e1.message).toContain(`${path.join(root, 'nodes', 'evil.json')}: a symbolic link`);
+    expect(e1.message).not.toContain('root:');
+    // A directory replaced by a link: nothing listed, read or written there.
+    fs.rmSync(path.join(root, 'nodes'), { recursive: true });
+    fs.symlinkSync(outside, path.join(root, 'nodes'));
+    fs.writeFileSync(path.join(outside, 'web2.json'), '{}');
+    for (const p of [st.put('nodes/web1.json', Buffer.from('{}'), T), st.get('nodes/web2.json', T), st.list('nodes/', T)]) {
+      const e = await failure(p);
+      expect(e.message).toMatch(/a symbolic link leads out of shared_dir/);
+    }
+    expect(fs.readdirSync(outside).sort()).toEqual(['secret', 'web2.json']);
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
 test('an object over the size cap is refused; names that leave the directory are refused', async () => {
   const st = new DirObjectStore(root, 1024);
   fs.writeFileSync(path.join(root, 'hosts.deny'), Buffer.alloc(2048, 0x41));
