@@ -55,6 +55,27 @@ export function buildPayload(db: BanDb, nodeId: string): Payload {
   return { bans: dedup(bans), unbans: dedup(unbans) };
 }
 
+/**
+ * A payload whose document fits in `maxBytes`: when it would not, the bans that expired longest ago are left
+ * out first (they only serve repeat-offender doubling on peers; live bans and unbans are always kept).
+ * `dropped` counts what was left out; a payload that still does not fit is returned as it is then.
+ */
+export function fitPayload(payload: Payload, nodeId: string, now: Date, maxBytes: number): { payload: Payload; dropped: number } {
+  const size = encodeNodeDoc(nodeId, payload, now).length;
+  if (size <= maxBytes) return { payload, dropped: 0 };
+  const nowIso = now.toISOString();
+  // ISO times of one format sort as text; oldest expiry first.
+  const expired = payload.bans.filter((b) => b.expiresAt !== null && b.expiresAt <= nowIso).sort((x, y) => cmp(x.expiresAt as string, y.expiresAt as string));
+  const left = new Set<WireBan>();
+  let excess = size - maxBytes;
+  for (const b of expired) {
+    if (excess <= 0) break;
+    left.add(b);
+    excess -= Buffer.byteLength(JSON.stringify(b)) + 1; // the entry and its comma
+  }
+  return { payload: { bans: payload.bans.filter((b) => !left.has(b)), unbans: payload.unbans }, dropped: left.size };
+}
+
 /** Checksum of a payload: SHA-256 of its canonical JSON. */
 export function payloadSha(payload: Payload): string {
   return sha256Hex(canonicalJson(payload));

@@ -15,7 +15,7 @@ import type { Whitelist } from '../whitelist';
 import { nodeKey } from './layout';
 import { MAX_OBJECT_BYTES } from './object-store';
 import { adoptSharedLines } from './merge';
-import { buildPayload, decodeNodeDoc, encodeNodeDoc, payloadSha } from './node-doc';
+import { buildPayload, decodeNodeDoc, encodeNodeDoc, fitPayload, payloadSha } from './node-doc';
 import { parseSharedHostsDeny, renderSharedHostsDeny, renderWhitelist } from './legacy';
 import { parseTarget } from '../ip';
 import { hostsDenyVerdict, reportLineWarnings, whitelistVerdict } from './pull';
@@ -47,7 +47,10 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
   const nodeId = ctx.config.nodeId;
   const key = nodeKey(layout, nodeId);
   const name = layout.nodes.store.describe(key);
-  const payload = buildPayload(db, nodeId);
+  // A busy node's history can outgrow what every node reads (MAX_OBJECT_BYTES): the oldest expired bans give way.
+  const fitted = fitPayload(buildPayload(db, nodeId), nodeId, ctx.clock.now(), MAX_OBJECT_BYTES);
+  const payload = fitted.payload;
+  if (fitted.dropped) s.warn(`${name}: ${fitted.dropped} of this node's oldest expired bans left out, to stay under the ${MAX_OBJECT_BYTES} bytes a node reads (a shorter history_retention keeps fewer)`);
   const sha = payloadSha(payload);
   const state = readSyncState(ctx.config.stateDir);
   // Compare with what is really stored, not only with what we remember: a deleted or damaged document
@@ -79,7 +82,7 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
   const body = encodeNodeDoc(nodeId, payload, ctx.clock.now());
   // Every node refuses to read a larger object (size cap against poisoned files): uploading it would fail the read-back.
   if (body.length > MAX_OBJECT_BYTES) {
-    throw new Error(`${name}: ${counts} make ${body.length} bytes, more than the ${MAX_OBJECT_BYTES} a node reads; not published (a shorter history_retention keeps fewer expired bans)`);
+    throw new Error(`${name}: ${counts} make ${body.length} bytes, more than the ${MAX_OBJECT_BYTES} a node reads, even without expired bans; not published`);
   }
   const ok = await putVerified(s, layout.nodes.store, key, body, (b) => {
     const d = decodeNodeDoc(b, name, nodeId, ctx.clock.now());
