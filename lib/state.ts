@@ -122,7 +122,8 @@ function readDenyFile(ctx: Context): { parsed: DenyFile | null; damaged: string 
   const file = ctx.config.denyFile;
   let text = '';
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // latin1: one character per byte, so foreign lines in any encoding are written back byte for byte.
+    text = fs.readFileSync(file, 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read deny_file ${file}: ${(e as Error).message}`);
   }
@@ -226,7 +227,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   // Unchanged database (the common cron run): nothing to serialise or compare.
   if (newDb !== loaded.db || loaded.recovered || loaded.journal) saveDb(ctx, newDb, loaded.recovered);
   if (denyPath !== null && deny.parsed) {
-    applied.denyFileChanged = writeFileAtomic(denyPath, renderDenyFile(deny.parsed, targets, { sorted: true }), { mode: 0o644, keepOwner: true });
+    applied.denyFileChanged = writeFileAtomic(denyPath, Buffer.from(renderDenyFile(deny.parsed, targets, { sorted: true }), 'latin1'), { mode: 0o644, keepOwner: true });
   }
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
