@@ -196,8 +196,10 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (deny.parsed) {
     // Plain "ALL: ip" lines from the old tool or an admin become bans; after a database loss the
     // managed block is the best record of who was banned.
+    // Only from a deny file autoban writes: one it never rewrites would keep its lines, and bring every
+    // unbanned address back at the next commit.
     const adopt: Ban[] = [];
-    for (const ip of deny.parsed.adopted) if (!activeIps.has(ip)) adopt.push(adoptedBan(ctx, ip, now, 'adopted'));
+    if (cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) if (!activeIps.has(ip)) adopt.push(adoptedBan(ctx, ip, now, 'adopted'));
     if (loaded.recovered) for (const ip of deny.parsed.managed) if (!activeIps.has(ip)) adopt.push(adoptedBan(ctx, ip, now, 'recovered'));
     for (const b of adopt) {
       activeIps.add(b.ip);
