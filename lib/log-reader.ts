@@ -498,7 +498,10 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
         result.rotatedFrom = [];
         for (let i = idx; i < siblings.length; i++) {
           const r = siblings[i] as Rotated;
-          await readWhole(r, i === idx ? pos.offset : 0, onChunk);
+          let from = i === idx ? pos.offset : 0;
+          // Already read further under its own name (a glob `auth.log*` named it while the live log was missing).
+          for (const o of opts.others ?? []) if (o.offset > from && (await holdsPosition(r, o))) from = o.offset;
+          await readWhole(r, from, onChunk);
           result.rotatedFrom.push(r.file);
         }
         result.restarted = undefined;

@@ -70,3 +70,18 @@ test('log = auth.log* reads the live log before an older rotated one: failures d
   expect(r.failures).toBe(2);
   expect(r.banned).toEqual([]);
 });
+
+test('log = auth.log* scanned between rename and create: auth.log.1 is read on its own, then not again as the rotation', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log*\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  fs.writeFileSync(log, fail(1) + fail(2) + fail(3));
+  expect((await runScan(env.ctx(NOW))).failures).toBe(3);
+  fs.appendFileSync(log, fail(4) + fail(5));
+  fs.renameSync(log, `${log}.1`); // the glob now names only auth.log.1, read on from auth.log's position
+  expect((await runScan(env.ctx(NOW))).failures).toBe(2);
+  fs.writeFileSync(log, fail(6));
+  const r = await runScan(env.ctx(NOW));
+  // Only the new line: lines 4 and 5 read again would ban at the 4th failure, counted a second time.
+  expect([r.lines, r.failures]).toEqual([1, 1]);
+  expect(r.banned.map((b) => [b.ip, b.failures, b.bannedAt.getTime()])).toEqual([['198.51.100.200', 6, new Date('2026-11-22T01:00:06').getTime()]]);
+});
