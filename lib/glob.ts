@@ -31,3 +31,14 @@ export function expandLogGlob(pattern: string): string[] {
     .sort()
     .map((n) => path.join(dir, n));
 }
+
+/**
+ * The positions.json key of `file` as read by source `source`: the path itself, or `path#source` when an
+ * earlier source of this scan reads the same file (sshd and proftpd both logging to /var/log/secure), so
+ * that each source keeps its own position. `firstReader` (file → source) is one scan's, filled in here.
+ */
+export function positionKey(file: string, source: string, firstReader: Map<string, string>): string {
+  const first = firstReader.get(file);
+  if (first === undefined) firstReader.set(file, source);
+  return first === undefined || first === source ? file : `${file}#${source}`;
+}

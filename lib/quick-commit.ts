@@ -27,7 +27,7 @@ import { type ManagedBlock, managedBlockAt, spliceDenyFile } from './deny-file';
 import { insertionPoints } from './sorted-splice';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { writeFileAtomic } from './atomic-write';
-import { expandLogGlob } from './glob';
+import { expandLogGlob, positionKey } from './glob';
 import { positionHolds } from './log-reader';
 import { sortByTarget } from './ip';
 
@@ -40,12 +40,13 @@ export const JOURNAL_MAX_BYTES = 256 * 1024;
  * asked cheaply, so they always answer false. Mirrors log-reader's readNewLines, which would read nothing.
  */
 export function logsUnchanged(ctx: Context, st: ScanState): boolean {
+  const firstReader = new Map<string, string>();
   for (const src of ctx.config.sources) {
     if (src.journal) return false;
     const files = expandLogGlob(src.log);
     if (files.length === 0) return false;
     for (const file of files) {
-      const pos = st.positions[file];
+      const pos = st.positions[positionKey(file, src.name, firstReader)];
       if (!pos) return false;
       let fd: number;
       try {

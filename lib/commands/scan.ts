@@ -10,7 +10,7 @@ import type { Whitelist } from '../whitelist';
 import { activeBans, banCounts, banLengthSec } from '../bans';
 import { createLineHandler } from '../scanner';
 import { BannedSet } from '../banned-set';
-import { expandLogGlob } from '../glob';
+import { expandLogGlob, positionKey } from '../glob';
 import * as path from 'node:path';
 import { type FilePosition, readNewLines } from '../log-reader';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
@@ -72,6 +72,8 @@ interface SourceRun {
   fromStart: boolean;
   /** Positions saved for other paths in the same directory as `file`, as they were when the scan started. */
   others: (file: string) => FilePosition[];
+  /** file → the first source of this scan that reads it (see positionKey). */
+  firstReader: Map<string, string>;
 }
 
 function addStats(res: ScanResult, stats: Handler['stats']): void {
@@ -115,7 +117,8 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   for (const file of files) {
     let h: Handler | null = null;
     const progress = progressBar(ctx, file);
-    const r = await readNewLines(file, run.st.positions[file], (buf, start, end) => (h ??= run.handler()).handleChunk(buf, start, end), {
+    const key = positionKey(file, src.name, run.firstReader);
+    const r = await readNewLines(file, run.st.positions[key], (buf, start, end) => (h ??= run.handler()).handleChunk(buf, start, end), {
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,
@@ -138,7 +141,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
-    run.st.positions[file] = r.position;
+    run.st.positions[key] = r.position;
     const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0, banned: 0 };
     addStats(run.res, stats);
     ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures${r.offloaded ? ` (a second thread parsed ${(r.offloaded / 1e6).toFixed(1)} MB)` : ''}`);
@@ -155,7 +158,9 @@ interface Found {
 async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: BannedSet, whitelist: Whitelist, nowMs: number, fromStart: boolean): Promise<Found[]> {
   const found: Found[] = [];
   const before = Object.entries(st.positions);
-  const others = (file: string): FilePosition[] => before.filter(([p]) => p !== file && path.dirname(p) === path.dirname(file)).map(([, pos]) => pos);
+  // Not the same file's positions of other sources (`file#source`, see positionKey).
+  const others = (file: string): FilePosition[] => before.filter(([p]) => p !== file && !p.startsWith(`${file}#`) && path.dirname(p) === path.dirname(file)).map(([, pos]) => pos);
+  const firstReader = new Map<string, string>();
   const historyOf = (name: string): History => {
     st.histories ??= loadHistories(ctx.config.stateDir, ctx.log);
     let h = st.histories.get(name);
@@ -173,6 +178,7 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
       nowMs,
       fromStart,
       others,
+      firstReader,
     };
     if (src.journal) await scanJournal(ctx, src, src.journal, run);
     else await scanFiles(ctx, src, run);

@@ -85,3 +85,18 @@ test('log = auth.log* scanned between rename and create: auth.log.1 is read on i
   expect([r.lines, r.failures]).toEqual([1, 1]);
   expect(r.banned.map((b) => [b.ip, b.failures, b.bannedAt.getTime()])).toEqual([['198.51.100.200', 6, new Date('2026-11-22T01:00:06').getTime()]]);
 });
+
+test('two sources reading one syslog file (sshd and proftpd in /var/log/secure): each keeps its own position', async () => {
+  const env = makeEnv('[sshd]\nlog = secure\nsuspicious_users =\n[proftpd]\nlog = secure\nsuspicious_users =\n');
+  const ftp = (i: number) => `Nov 22 01:00:0${i} host proftpd[${200 + i}]: host (203.0.113.5[203.0.113.5]) - USER bob (Login failed): Incorrect password\n`;
+  const log = path.join(env.dir, 'secure');
+  fs.writeFileSync(log, fail(1) + ftp(1) + fail(2) + ftp(2));
+  expect((await runScan(env.ctx(NOW))).failures).toBe(4);
+  fs.appendFileSync(log, fail(3) + ftp(3));
+  const r = await runScan(env.ctx(NOW));
+  expect(r.failures).toBe(2);
+  fs.appendFileSync(log, ftp(4) + ftp(5));
+  expect((await runScan(env.ctx(NOW))).banned.map((b) => [b.ip, b.source, b.failures])).toEqual([['203.0.113.5', 'proftpd', 5]]);
+  // and nothing new is nothing new (the unchanged-logs shortcut sees both positions)
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+});
