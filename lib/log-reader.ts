@@ -323,30 +323,40 @@ async function gzFingerprints(file: string, offset: number): Promise<{ head: str
   return { head: head ?? headOf(first, first.length), tail: Buffer.concat(tail) };
 }
 
-/** Streams complete lines of a gzip file from uncompressed byte `start`. */
-async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promise<void> {
+/**
+ * Streams complete lines of a gzip file from uncompressed byte `start`. False when the file is damaged or cut
+ * short (disk full while compressing): the lines before the damage were delivered, and a scan goes on with the
+ * newer files rather than fail on this one at every run.
+ */
+async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promise<boolean> {
   let skip = start;
   let carry: Buffer = Buffer.alloc(0);
   const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
-  for await (const raw of stream) {
-    let chunk = raw as Buffer;
-    if (skip > 0) {
-      if (chunk.length <= skip) {
-        skip -= chunk.length;
+  try {
+    for await (const raw of stream) {
+      let chunk = raw as Buffer;
+      if (skip > 0) {
+        if (chunk.length <= skip) {
+          skip -= chunk.length;
+          continue;
+        }
+        chunk = chunk.subarray(skip);
+        skip = 0;
+      }
+      const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const last = buf.lastIndexOf(10);
+      if (last < 0) {
+        carry = buf.length > MAX_LINE ? Buffer.alloc(0) : buf;
         continue;
       }
-      chunk = chunk.subarray(skip);
-      skip = 0;
+      onChunk(buf, 0, last + 1);
+      carry = Buffer.from(buf.subarray(last + 1));
     }
-    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const last = buf.lastIndexOf(10);
-    if (last < 0) {
-      carry = buf.length > MAX_LINE ? Buffer.alloc(0) : buf;
-      continue;
-    }
-    onChunk(buf, 0, last + 1);
-    carry = Buffer.from(buf.subarray(last + 1));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) return false;
+    throw e;
   }
+  return true;
 }
 
 /**
@@ -374,11 +384,13 @@ function withFd<T>(file: string, fn: (fd: number) => T): T {
   }
 }
 
-async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<void> {
+/** False: a damaged .gz, read up to the damage (see readGzFrom). */
+async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<boolean> {
   if (r.gz) return readGzFrom(r.file, start, onChunk);
   const fd = fs.openSync(r.file, 'r');
   try {
     await readFrom(fd, start, onChunk);
+    return true;
   } finally {
     fs.closeSync(fd);
   }
@@ -388,6 +400,8 @@ export interface ReadResult {
   position: FilePosition;
   /** Rotated files read (from our old position, then any newer generations) before the current one. */
   rotatedFrom?: string[];
+  /** Rotated .gz files that are damaged or cut short: read only up to the damage. */
+  damaged?: string[];
   /** Why reading started over at 0 (truncated, replaced), for the log. */
   restarted?: string;
   /** Where a first run started reading (seek by timestamp), when not at 0. */
@@ -501,7 +515,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
           let from = i === idx ? pos.offset : 0;
           // Already read further under its own name (a glob `auth.log*` named it while the live log was missing).
           for (const o of opts.others ?? []) if (o.offset > from && (await holdsPosition(r, o))) from = o.offset;
-          await readWhole(r, from, onChunk);
+          if (!(await readWhole(r, from, onChunk))) (result.damaged ??= []).push(r.file);
           result.rotatedFrom.push(r.file);
         }
         result.restarted = undefined;

@@ -139,6 +139,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     }
     if (r.adopted) ctx.log.info(`scan: ${file} holds a log read before under another name (renamed or copied by rotation); reading on from where that stopped`);
     if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
+    if (r.damaged) ctx.log.warn(`scan: ${r.damaged.join(', ')}: damaged or cut short (not valid gzip); read up to the damage`);
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
     run.st.positions[key] = r.position;

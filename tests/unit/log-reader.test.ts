@@ -139,3 +139,23 @@ test('first-run seek: a stretch of lines without a time where it probes never ma
   expect(firstIdx).toBeLessThanOrEqual(60_000);
   expect(got).toHaveLength(250_000 - firstIdx);
 });
+
+test('a rotated .gz cut short (disk full while compressing): what it holds is read, then the new log, every run', async () => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  const rest = Array.from({ length: 2000 }, (_, i) => `g1-${i} ${'x'.repeat(i % 97)}`);
+  fs.appendFileSync(f, `${rest.join('\n')}\n`);
+  const gz = zlib.gzipSync(fs.readFileSync(f));
+  fs.writeFileSync(`${f}.1.gz`, gz.subarray(0, gz.length - 100));
+  fs.rmSync(f);
+  fs.writeFileSync(f, 'g2-a\n');
+  const b = await read(f, a.pos);
+  expect(b.r!.damaged).toEqual([`${f}.1.gz`]);
+  expect(b.lines.slice(0, 3)).toEqual(rest.slice(0, 3));
+  expect(b.lines.length).toBeGreaterThan(1000);
+  expect(b.lines.at(-1)).toBe('g2-a');
+  expect(new Set(b.lines).size).toBe(b.lines.length);
+  fs.appendFileSync(f, 'g2-b\n');
+  expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
+});
