@@ -23,13 +23,27 @@ export function expandLogGlob(pattern: string): string[] {
     const m = /^(.+?)(?:\.\d{1,3}|-\d{8,10})$/.exec(n);
     return m ? (m[1] as string) : null;
   };
+  // One file under two matched names (a symlink or hard link beside it) is read once, or its lines would count twice.
+  const seen = new Set<string>();
   return [...matched]
     .filter((n) => {
       const live = rotationOf(n);
       return !(live && matched.has(live));
     })
     .sort()
-    .map((n) => path.join(dir, n));
+    .map((n) => path.join(dir, n))
+    .filter((f) => {
+      let id: string;
+      try {
+        const st = fs.statSync(f);
+        id = `${st.dev}:${st.ino}`;
+      } catch {
+        return true; // gone or dangling: the reader reports it
+      }
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
 }
 
 /**

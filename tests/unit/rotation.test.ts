@@ -100,3 +100,14 @@ test('two sources reading one syslog file (sshd and proftpd in /var/log/secure):
   // and nothing new is nothing new (the unchanged-logs shortcut sees both positions)
   expect((await runScan(env.ctx(NOW))).lines).toBe(0);
 });
+
+test('a glob naming one log twice (a symlink or hard link beside it) reads it once', async () => {
+  const env = makeEnv('[sshd]\nlog = logs/*.log\nlogin_attempts_threshold = 4\nsuspicious_users =\n');
+  fs.mkdirSync(path.join(env.dir, 'logs'));
+  const log = path.join(env.dir, 'logs', 'ssh.log');
+  fs.writeFileSync(log, fail(1) + fail(2));
+  fs.symlinkSync('ssh.log', path.join(env.dir, 'logs', 'current.log'));
+  fs.linkSync(log, path.join(env.dir, 'logs', 'linked.log'));
+  const r = await runScan(env.ctx(NOW));
+  expect([r.failures, r.banned.length]).toEqual([2, 0]);
+});
