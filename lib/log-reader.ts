@@ -11,6 +11,7 @@ import * as zlib from 'node:zlib';
 import { isAscii } from 'node:buffer';
 import type { createHash as CreateHash } from 'node:crypto';
 import { tierUpForLongRead } from './tiering';
+import { AppError, ExitCode } from './errors';
 
 export interface FilePosition {
   dev: number;
@@ -323,6 +324,9 @@ async function gzFingerprints(file: string, offset: number): Promise<{ head: str
   return { head: head ?? headOf(first, first.length), tail: Buffer.concat(tail) };
 }
 
+/** A rotated .gz modified more recently than this is taken to be still being written, not damaged. */
+const GZ_SETTLE_MS = 60_000;
+
 /**
  * Streams complete lines of a gzip file from uncompressed byte `start`. False when the file is damaged or cut
  * short (disk full while compressing): the lines before the damage were delivered, and a scan goes on with the
@@ -353,8 +357,14 @@ async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promis
       carry = Buffer.from(buf.subarray(last + 1));
     }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) return false;
-    throw e;
+    if (!(e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw e;
+    // Written moments ago, it is more likely still being compressed by logrotate than damaged: fail this run
+    // (positions are not saved) and read it whole at the next one.
+    const ageMs = Date.now() - fs.statSync(file).mtimeMs;
+    if (ageMs < GZ_SETTLE_MS) throw new AppError(ExitCode.NoInput, `${file}: not valid gzip yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?); the next run reads it`);
+    return false;
+  } finally {
+    stream.destroy();
   }
   return true;
 }
