@@ -61,7 +61,10 @@ export function buildPayload(db: BanDb, nodeId: string): Payload {
  * `dropped` counts what was left out; a payload that still does not fit is returned as it is then.
  */
 export function fitPayload(payload: Payload, nodeId: string, now: Date, maxBytes: number): { payload: Payload; dropped: number } {
-  const size = encodeNodeDoc(nodeId, payload, now).length;
+  // encodeNodeDoc's length without its checksum (canonical JSON and SHA-256, which every push computes once
+  // anyway): the payload's JSON (key order does not change its length) inside the fixed-size envelope.
+  const envelope = Buffer.byteLength(`${JSON.stringify({ version: NODE_DOC_VERSION, node: nodeId, generatedAt: now.toISOString(), sha256: '0'.repeat(64), payload: 0 })}\n`) - 1;
+  const size = envelope + Buffer.byteLength(JSON.stringify(payload));
   if (size <= maxBytes) return { payload, dropped: 0 };
   const nowIso = now.toISOString();
   // ISO times of one format sort as text; oldest expiry first.
