@@ -44,16 +44,14 @@ export function hostsDenyVerdict(name: string): (b: Buffer) => Verdict<SharedHos
   };
 }
 
-/** Reports entry-level problems of one object, a few lines at most. */
-function reportEntryErrors(s: Session, object: string, errors: string[]): void {
-  for (const e of errors.slice(0, MAX_ENTRY_WARNINGS)) s.warn(e);
-  if (errors.length > MAX_ENTRY_WARNINGS) s.warn(`${object}: ${errors.length - MAX_ENTRY_WARNINGS} more bad entries ignored`);
-}
-
-/** Reports the bad lines of a plain-text object, a few lines at most (a corrupt 16 MB file has ~100,000). */
-export function reportLineWarnings(s: Session, object: string, warnings: string[]): void {
-  for (const w of warnings.slice(0, MAX_LINE_WARNINGS)) s.warn(w);
-  if (warnings.length > MAX_LINE_WARNINGS) s.warn(`${object}: ${warnings.length - MAX_LINE_WARNINGS} more bad lines ignored`);
+/**
+ * Reports the problems of one object, a few lines at most, then a count of the rest: a poisoned 16 MB
+ * object can hold ~100,000 of them. Node documents list 5 bad entries, plain-text objects 20 bad lines.
+ */
+export function reportCapped(s: Session, object: string, problems: string[], what: 'entries' | 'lines'): void {
+  const max = what === 'entries' ? MAX_ENTRY_WARNINGS : MAX_LINE_WARNINGS;
+  for (const p of problems.slice(0, max)) s.warn(p);
+  if (problems.length > max) s.warn(`${object}: ${problems.length - max} more bad ${what} ignored`);
 }
 
 function reportSkip(s: Session, object: string, r: ReadResult<unknown>, what: string): void {
@@ -82,7 +80,7 @@ async function fetchAll(s: Session): Promise<Fetched> {
     const wl = await readVerified(layout.whitelist.store, layout.whitelist.key, whitelistVerdict(wlName), policy, deadline);
     if (wl.status === 'ok') {
       out.whitelist = wl.value;
-      reportLineWarnings(s, wlName, wl.value.warnings);
+      reportCapped(s, wlName, wl.value.warnings, 'lines');
     } else if (wl.status === 'absent') out.whitelistAbsent = true;
     else reportSkip(s, wlName, wl, 'keeping the local whitelist');
 
@@ -113,7 +111,7 @@ async function fetchAll(s: Session): Promise<Fetched> {
     for (const { name, node, r } of results) {
       if (r.status === 'ok') {
         const doc = r.value as PeerDoc & { errors: string[] };
-        reportEntryErrors(s, name, doc.errors);
+        reportCapped(s, name, doc.errors, 'entries');
         out.docs.push({ object: doc.object, events: doc.events });
       } else reportSkip(s, name, r, `keeping everything already merged from ${node}`);
     }
@@ -122,7 +120,7 @@ async function fetchAll(s: Session): Promise<Fetched> {
     const hd = await readVerified(layout.hostsDeny.store, layout.hostsDeny.key, hostsDenyVerdict(hdName), policy, deadline);
     if (hd.status === 'ok') {
       out.hostsDeny = hd.value;
-      reportLineWarnings(s, hdName, hd.value.warnings);
+      reportCapped(s, hdName, hd.value.warnings, 'lines');
     } else reportSkip(s, hdName, hd, 'nothing adopted from it this run');
   } catch (e) {
     out.failure = reasonOf(e);

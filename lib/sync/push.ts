@@ -18,7 +18,7 @@ import { adoptSharedLines } from './merge';
 import { buildPayload, decodeNodeDoc, encodeNodeDoc, fitPayload, payloadSha } from './node-doc';
 import { parseSharedHostsDeny, renderSharedHostsDeny, renderWhitelist } from './legacy';
 import { parseTarget } from '../ip';
-import { hostsDenyVerdict, reportLineWarnings, whitelistVerdict } from './pull';
+import { hostsDenyVerdict, reportCapped, whitelistVerdict } from './pull';
 import { type Verdict, readVerified, withRetries } from './retry';
 import { type Session, type SyncDeps, type SyncResult, closeSession, openSession, reasonOf, syncFailure } from './session';
 import { readSyncState, updateSyncState } from './sync-state';
@@ -103,7 +103,7 @@ async function pushHostsDeny(s: Session): Promise<string> {
   let whitelist: Whitelist;
   let now: Date;
   const foreign = r.status === 'ok' ? r.value.foreign : [];
-  if (r.status === 'ok') reportLineWarnings(s, name, r.value.warnings);
+  if (r.status === 'ok') reportCapped(s, name, r.value.warnings, 'lines');
   if (foreign.length && !ctx.dryRun) {
     // Lines an old node appended since the last pull: adopt them now, or our rewrite would drop them.
     const tx = await withState(ctx, async (t) => {
