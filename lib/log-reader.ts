@@ -27,6 +27,18 @@ export interface FilePosition {
    * before that offset would be skipped. Absent in positions saved by earlier versions (not checked then).
    */
   tail?: string;
+  /**
+   * Set when the file held no complete line when it was read (offset 0): the time of that read (epoch ms).
+   * Such a position says nothing about content, so after a rotation with compression or copytruncate the
+   * rotated file cannot be recognised by it. But logrotate keeps a rotated file's modification time, and the
+   * live file had no line at this time: a rotated sibling modified later holds only lines not read yet.
+   */
+  emptyAt?: number;
+  /**
+   * With emptyAt: the uncompressed rotated file last finished, as far as it was read. A logger still writing
+   * to it after the rename (before its HUP) makes it newer than emptyAt; its lines up to here were read.
+   */
+  prev?: FilePosition;
 }
 
 const CHUNK = 1 << 20;
@@ -394,17 +406,26 @@ function withFd<T>(file: string, fn: (fd: number) => T): T {
   }
 }
 
-/** False: a damaged .gz, read up to the damage (see readGzFrom). */
-async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<boolean> {
-  if (r.gz) return readGzFrom(r.file, start, onChunk);
+/**
+ * Reads rotated file `r` from `start`. `intact` false: a damaged .gz, read up to the damage (see readGzFrom);
+ * `reached`: for an uncompressed file, where reading stopped.
+ */
+async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<{ intact: boolean; reached?: FilePosition }> {
+  if (r.gz) return { intact: await readGzFrom(r.file, start, onChunk) };
   const fd = fs.openSync(r.file, 'r');
   try {
-    await readFrom(fd, start, onChunk);
-    return true;
+    const { offset } = await readFrom(fd, start, onChunk);
+    return { intact: true, reached: { dev: r.st.dev, ino: r.st.ino, offset, head: readHead(fd), tail: tailAt(fd, offset) } };
   } finally {
     fs.closeSync(fd);
   }
 }
+
+/** Rotated siblings of `file` modified after `ms` (see FilePosition.emptyAt), oldest first. */
+const rotatedAfter = (file: string, ms: number): Rotated[] => rotatedSiblings(file).filter((r) => r.st.mtimeMs > ms);
+
+/** True when a log whose position is `pos` has a rotated sibling with lines not read yet (see FilePosition.emptyAt). */
+export const rotatedSinceEmpty = (file: string, pos: FilePosition): boolean => pos.offset === 0 && pos.emptyAt !== undefined && rotatedAfter(file, pos.emptyAt).length > 0;
 
 export interface ReadResult {
   position: FilePosition;
@@ -487,6 +508,8 @@ function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (li
  * the first line recent enough to matter).
  */
 export async function readNewLines(file: string, pos: FilePosition | undefined, onChunk: OnChunk, opts: ReadOptions = {}): Promise<ReadResult | null> {
+  // Before the open: a rotated file modified after this was written to after this read began (FilePosition.emptyAt).
+  const startedAt = Date.now();
   // Synchronous open and close: fs.promises alone costs a cron run several ms of module loading.
   let fd: number;
   try {
@@ -502,8 +525,14 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     const result: ReadResult = { position: { dev: st.dev, ino: st.ino, offset: 0, head } };
     const own = pos !== undefined && positionHolds(fd, st, pos, head);
     const adopted = own ? undefined : (opts.others ?? []).find((o) => holdsOther(fd, st, o, head));
-    if (own) start = (pos as FilePosition).offset;
-    else if (adopted) {
+    /** Rotated files to read before this one, oldest first, the first of them from `from`. */
+    let rotated: { list: Rotated[]; from: number } | null = null;
+    const wasEmpty = pos !== undefined && pos.offset === 0 && pos.emptyAt !== undefined;
+    if (own) {
+      start = (pos as FilePosition).offset;
+      // Empty at the last run, then written to and rotated by copytruncate: those lines are in the copy.
+      if (wasEmpty) rotated = { list: rotatedAfter(file, pos.emptyAt as number), from: 0 };
+    } else if (adopted) {
       start = adopted.offset;
       result.adopted = true;
     } else if (pos) {
@@ -518,25 +547,40 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
           break;
         }
       }
-      if (idx >= 0) {
-        result.rotatedFrom = [];
-        for (let i = idx; i < siblings.length; i++) {
-          const r = siblings[i] as Rotated;
-          let from = i === idx ? pos.offset : 0;
-          // Already read further under its own name (a glob `auth.log*` named it while the live log was missing).
-          for (const o of opts.others ?? []) if (o.offset > from && (await holdsPosition(r, o))) from = o.offset;
-          if (!(await readWhole(r, from, onChunk))) (result.damaged ??= []).push(r.file);
-          result.rotatedFrom.push(r.file);
-        }
-        result.restarted = undefined;
-      }
+      if (idx >= 0) rotated = { list: siblings.slice(idx), from: pos.offset };
+      // Empty at the last run, then written to and rotated with immediate compression: no inode to follow.
+      else if (wasEmpty) rotated = { list: siblings.filter((r) => r.st.mtimeMs > (pos.emptyAt as number)), from: 0 };
     } else if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {
       start = seekByTime(fd, st.size, opts.notBeforeMs, opts.lineTime);
       if (start > 0) result.seekedTo = start;
     }
+    let prev = pos?.prev;
+    let newestRead = 0;
+    if (rotated && rotated.list.length > 0) {
+      result.rotatedFrom = [];
+      // Parts already read: under its own name (a glob `auth.log*` named it while the live log was missing),
+      // or before a logger that still had it open wrote more (FilePosition.prev).
+      const known = [...(opts.others ?? []), ...(prev ? [prev] : [])];
+      for (const [i, r] of rotated.list.entries()) {
+        let from = i === 0 ? rotated.from : 0;
+        for (const o of known) if (o.offset > from && (await holdsPosition(r, o))) from = o.offset;
+        const { intact, reached } = await readWhole(r, from, onChunk);
+        if (!intact) (result.damaged ??= []).push(r.file);
+        if (reached) prev = reached;
+        newestRead = Math.max(newestRead, r.st.mtimeMs);
+        result.rotatedFrom.push(r.file);
+      }
+      result.restarted = undefined;
+    }
     const read = await readFrom(fd, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
     result.position.offset = read.offset;
     result.position.tail = tailAt(fd, read.offset);
+    if (read.offset === 0) {
+      // Never earlier than before, nor than a rotated file just read: a clock set back must not make
+      // files already read look newer than this position.
+      result.position.emptyAt = Math.max(startedAt, newestRead, pos?.emptyAt ?? 0);
+      if (prev) result.position.prev = { dev: prev.dev, ino: prev.ino, offset: prev.offset, head: prev.head, tail: prev.tail };
+    }
     if (read.offloaded) result.offloaded = read.offloaded;
     return result;
   } finally {

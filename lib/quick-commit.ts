@@ -28,7 +28,7 @@ import { insertionPoints } from './sorted-splice';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { writeFileAtomic } from './atomic-write';
 import { expandLogGlob, positionKey } from './glob';
-import { positionHolds } from './log-reader';
+import { positionHolds, rotatedSinceEmpty } from './log-reader';
 import { sortByTarget } from './ip';
 
 /** Past this size the journal is folded into bans.json by a full commit (its cost is then spread over many runs). */
@@ -57,6 +57,8 @@ export function logsUnchanged(ctx: Context, st: ScanState): boolean {
       try {
         const s = fs.fstatSync(fd);
         if (s.size !== pos.offset || !positionHolds(fd, s, pos)) return false;
+        // Empty at the last run and unchanged since, but maybe written to and rotated by copytruncate meanwhile.
+        if (rotatedSinceEmpty(file, pos)) return false;
       } finally {
         fs.closeSync(fd);
       }

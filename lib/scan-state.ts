@@ -28,9 +28,12 @@ const histFile = (stateDir: string) => path.join(stateDir, 'history.bin');
 /** The text format of earlier versions: read when there is no history.bin yet, removed by the next save. */
 const legacyHistFile = (stateDir: string) => path.join(stateDir, 'history.txt');
 
-function isPosition(v: unknown): v is FilePosition {
+function isPosition(v: unknown, nested = false): v is FilePosition {
   const p = v as FilePosition;
-  return !!p && typeof p === 'object' && Number.isFinite(p.dev) && Number.isFinite(p.ino) && Number.isSafeInteger(p.offset) && p.offset >= 0 && typeof p.head === 'string' && (p.tail === undefined || typeof p.tail === 'string');
+  if (!p || typeof p !== 'object' || !Number.isFinite(p.dev) || !Number.isFinite(p.ino) || !Number.isSafeInteger(p.offset) || p.offset < 0 || typeof p.head !== 'string') return false;
+  if (p.tail !== undefined && typeof p.tail !== 'string') return false;
+  if (nested) return p.emptyAt === undefined && p.prev === undefined;
+  return (p.emptyAt === undefined || Number.isFinite(p.emptyAt)) && (p.prev === undefined || isPosition(p.prev, true));
 }
 
 /** Loads positions (histories are loaded on demand), warning about (and dropping) anything damaged. */

@@ -111,3 +111,69 @@ test('a glob naming one log twice (a symlink or hard link beside it) reads it on
   const r = await runScan(env.ctx(NOW));
   expect([r.failures, r.banned.length]).toEqual([2, 0]);
 });
+
+/** As logrotate does: the rotated copy keeps the log's modification time. */
+function keepMtime(from: string, to: string): void {
+  const st = fs.statSync(from);
+  fs.utimesSync(to, st.atime, st.mtime);
+}
+
+const FROM_EMPTY: Record<string, (log: string) => void> = {
+  'rename + create': ROTATIONS['rename + create (logrotate default)']!,
+  copytruncate: (log) => {
+    fs.copyFileSync(log, `${log}.1`);
+    keepMtime(log, `${log}.1`);
+    fs.truncateSync(log, 0);
+  },
+  'copytruncate + compress': (log) => {
+    fs.writeFileSync(`${log}.1.gz`, zlib.gzipSync(fs.readFileSync(log)));
+    keepMtime(log, `${log}.1.gz`);
+    fs.truncateSync(log, 0);
+  },
+  'rename + compress at once': (log) => {
+    fs.writeFileSync(`${log}.1.gz`, zlib.gzipSync(fs.readFileSync(log)));
+    keepMtime(log, `${log}.1.gz`);
+    fs.rmSync(log);
+    fs.writeFileSync(log, '');
+  },
+};
+
+// A quiet log (an FTP server's) is often empty at a run: its position then says nothing about content.
+test.each(Object.keys(FROM_EMPTY))('a log empty at the last run, written to and rotated (%s) before the next: nothing lost, nothing counted twice', async (style) => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  fs.writeFileSync(log, '');
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  await new Promise((r) => setTimeout(r, 30)); // file times are coarser than the clock: written clearly after that run
+  fs.appendFileSync(log, fail(1) + fail(2) + fail(3) + fail(4) + fail(5));
+  FROM_EMPTY[style]!(log);
+  const r2 = await runScan(env.ctx(NOW));
+  expect([r2.failures, r2.banned]).toEqual([5, []]);
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  fs.appendFileSync(log, fail(6));
+  const r3 = await runScan(env.ctx(NOW));
+  expect(r3.banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+});
+
+test('rename + create: lines the logger still writes to auth.log.1 after the run that saw the new, empty log are read once', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  fs.writeFileSync(log, fail(1) + fail(2));
+  await runScan(env.ctx(NOW));
+  fs.renameSync(log, `${log}.1`);
+  fs.writeFileSync(log, '');
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  await new Promise((r) => setTimeout(r, 30));
+  fs.appendFileSync(`${log}.1`, fail(3) + fail(4) + fail(5)); // before the logger's HUP reopens auth.log
+  const r = await runScan(env.ctx(NOW));
+  expect([r.lines, r.failures, r.banned]).toEqual([3, 3, []]);
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  // delaycompress at the next rotation: auth.log.1 becomes auth.log.2.gz with its time kept; not read again
+  fs.writeFileSync(`${log}.2.gz`, zlib.gzipSync(fs.readFileSync(`${log}.1`)));
+  keepMtime(`${log}.1`, `${log}.2.gz`);
+  fs.rmSync(`${log}.1`);
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  fs.appendFileSync(log, fail(6));
+  expect((await runScan(env.ctx(NOW))).banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
+});

@@ -55,3 +55,13 @@ test('a position with a tail that is not a string (a hand-edited positions.json)
   const st = loadScanState(dir, memoryLogger());
   expect(Object.keys(st.positions)).toEqual(['/var/log/b.log']);
 });
+
+test('an empty log’s position keeps its read time and the rotated file it finished; a damaged one is dropped', () => {
+  const dir = tmpdir();
+  const prev = { dev: 1, ino: 3, offset: 10, head: 'first', tail: 'b64:AAAA' };
+  const empty = { dev: 1, ino: 2, offset: 0, head: '', tail: 'b64:', emptyAt: 1_790_000_000_000, prev };
+  const files = { '/var/log/a.log': empty, '/var/log/b.log': { ...empty, emptyAt: 'soon' }, '/var/log/c.log': { ...empty, prev: { ...prev, offset: -1 } }, '/var/log/d.log': { ...empty, prev: { ...prev, prev } } };
+  fs.writeFileSync(path.join(dir, 'positions.json'), JSON.stringify({ version: 1, files }));
+  const st = loadScanState(dir, memoryLogger());
+  expect(st.positions).toEqual({ '/var/log/a.log': empty });
+});
