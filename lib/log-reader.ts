@@ -209,7 +209,7 @@ async function readFrom(fd: number, start: number, onChunk: OnChunk, onProgress?
     if (!other) break;
     let reached: number;
     try {
-      reached = readRange(fd, start, mid, onChunk, onProgress);
+      reached = await readRange(fd, start, mid, onChunk, onProgress);
     } catch (e) {
       await other.abort();
       throw e;
@@ -226,16 +226,24 @@ async function readFrom(fd: number, start: number, onChunk: OnChunk, onProgress?
     onProgress?.(start);
     if (start < end) break; // the other thread stopped early: read on here
   }
-  return { offset: readRange(fd, start, Infinity, onChunk, onProgress), offloaded };
+  return { offset: await readRange(fd, start, Infinity, onChunk, onProgress), offloaded };
 }
 
+/**
+ * Every this many chunks (about a quarter of a second of parsing) a long read lets the event loop run: the
+ * state lock refreshes its mtime from a timer, and a read of gigabytes without a turn (a first run over a big
+ * log of lines without times, or --from-start) would let the lock go stale and be taken over by the next run.
+ */
+export const YIELD_EVERY_CHUNKS = 32;
+
 /** Reads complete lines from `start` up to `limit` (a line start) or the end of the file; returns where it stopped. */
-function readRange(fd: number, start: number, limit: number, onChunk: OnChunk, onProgress?: (done: number) => void): number {
+async function readRange(fd: number, start: number, limit: number, onChunk: OnChunk, onProgress?: (done: number) => void): Promise<number> {
   let offset = start; // file offset of buf[0]
   let carry = 0; // bytes of an incomplete line kept at the start of buf
   let skipping = false;
   let buf = Buffer.allocUnsafe(CHUNK);
-  for (;;) {
+  for (let chunks = 1; ; chunks++) {
+    if (chunks % YIELD_EVERY_CHUNKS === 0) await new Promise(setImmediate);
     if (buf.length - carry < CHUNK / 2) {
       // A very long line: grow (up to MAX_LINE) instead of splitting it.
       const bigger = Buffer.allocUnsafe(buf.length * 2);

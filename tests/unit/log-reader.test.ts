@@ -163,3 +163,20 @@ test('a rotated .gz cut short (disk full while compressing): what it holds is re
   fs.appendFileSync(f, 'g2-b\n');
   expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
 });
+
+test('a long read gives timers their turn (the state lock refreshes itself from one; a stale lock is taken over)', async () => {
+  const f = path.join(tmpdir(), 'big.log');
+  const line = 'Nov 22 01:00:00 host CRON[1]: pam_unix(cron:session): session closed for user root\n';
+  fs.writeFileSync(f, Buffer.from(line.repeat(Math.ceil((80 << 20) / line.length)))); // 80 chunks, no second thread
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  let ticksDuringRead = 0;
+  try {
+    await readNewLines(f, undefined, () => {
+      ticksDuringRead = ticks;
+    });
+  } finally {
+    clearInterval(timer);
+  }
+  expect(ticksDuringRead).toBeGreaterThan(0);
+});
