@@ -129,6 +129,12 @@ export interface SharedWhitelist {
   header: Header | null;
   /** Canonical addresses and networks, in file order, without duplicates. */
   entries: string[];
+  /**
+   * No entry and no comment line (0 bytes, blank, NULs, nothing but refused lines): what a truncated upload,
+   * a full disk or a crash leaves, not a deliberate clear (which keeps at least a comment line, as autoban's
+   * own rendering always does).
+   */
+  blank: boolean;
   warnings: string[];
 }
 
@@ -144,6 +150,7 @@ export function parseSharedWhitelist(text: string, objectName: string): SharedWh
   const warnings: string[] = [];
   const entries: string[] = [];
   const seen = new Set<string>();
+  let comment = hdr !== null;
   lines.forEach(({ no, line }, i) => {
     if (i === 0 && hdr) return;
     const where = `${objectName}:${no}`;
@@ -152,6 +159,7 @@ export function parseSharedWhitelist(text: string, objectName: string): SharedWh
       warnings.push(`${where}: ${defect}; line ignored`);
       return;
     }
+    if (line.trimStart().startsWith('#')) comment = true;
     const content = line.replace(/#.*/, '').trim();
     if (content === '') return;
     if (/\s/.test(content)) {
@@ -167,7 +175,7 @@ export function parseSharedWhitelist(text: string, objectName: string): SharedWh
     seen.add(t);
     entries.push(t);
   });
-  return { integrity, header: hdr, entries, warnings };
+  return { integrity, header: hdr, entries, blank: entries.length === 0 && !comment, warnings };
 }
 
 /** Whitelist text as autoban writes it (shared object, or the local copy): header, note, sorted entries. */

@@ -62,6 +62,26 @@ function reportSkip(s: Session, object: string, r: ReadResult<unknown>, what: st
   s.warn(`skipped ${object} for this run: ${reason}; ${what}`);
 }
 
+/**
+ * The entries of the local copy of the shared whitelist (the last one pulled, or this node's own before the
+ * first pull); [] when there is none.
+ */
+export function lastKnownWhitelist(ctx: Context): string[] {
+  const file = ctx.config.whitelistFile;
+  if (!file) return [];
+  try {
+    return parseWhitelist(fs.readFileSync(file, 'utf8'), file).whitelist.entries;
+  } catch {
+    return [];
+  }
+}
+
+/** Why a blank shared whitelist is not applied: it looks like damage, and applying it would unprotect every node. */
+export function blankWhitelistWarning(name: string, bytes: number, kept: number): string {
+  const what = bytes === 0 ? 'is empty (0 bytes: a truncated upload or a full disk?)' : `has no entries and no comment line (${bytes} bytes: damaged?)`;
+  return `${name} ${what}; keeping the previous whitelist (${kept} entries). To clear the whitelist on purpose, leave a comment line in it`;
+}
+
 interface Fetched {
   whitelist: SharedWhitelist | null;
   whitelistAbsent: boolean;
@@ -79,8 +99,10 @@ async function fetchAll(s: Session): Promise<Fetched> {
     const wlName = layout.whitelist.store.describe(layout.whitelist.key);
     const wl = await readVerified(layout.whitelist.store, layout.whitelist.key, whitelistVerdict(wlName), policy, deadline);
     if (wl.status === 'ok') {
-      out.whitelist = wl.value;
       reportCapped(s, wlName, wl.value.warnings, 'lines');
+      const known = wl.value.blank ? lastKnownWhitelist(s.ctx) : [];
+      if (known.length) s.warn(blankWhitelistWarning(wlName, wl.bytes.length, known.length));
+      else out.whitelist = wl.value;
     } else if (wl.status === 'absent') out.whitelistAbsent = true;
     else reportSkip(s, wlName, wl, 'keeping the local whitelist');
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { runBan, runUnban } from '../../lib/commands/ban';
 import { syncPull } from '../../lib/sync/pull';
 import { syncPush } from '../../lib/sync/push';
+import { runWhitelistEdit } from '../../lib/sync/whitelist-edit';
 import { readState, updateState } from '../../lib/state';
 import { AppError, ExitCode } from '../../lib/errors';
 import { canonicalJson, sha256Hex } from '../../lib/sync/canonical-json';
@@ -138,6 +139,39 @@ describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
       expect(a.denied()).toEqual([]);
       const shared = (await c.store.get(c.key('hosts.deny'), T))?.toString() ?? '';
       expect(shared).not.toContain('203.0.113.9');
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  test('an empty (0-byte) shared whitelist is refused with one warning and the whitelist kept; a comment-only one clears it', async () => {
+    const c = cluster(kind, 2, '203.0.113.0/24\n198.51.100.7\n');
+    try {
+      const [a, b] = c.nodes as [TestNode, TestNode];
+      await syncPush(a.ctx()); // creates the shared whitelist from web1's local file
+      await syncPull(b.ctx());
+      await runBan(b.ctx(), { ip: '192.0.2.7' });
+      const name = c.store.describe(c.key('whitelist.txt'));
+      // A truncated upload or a full NAS disk: the object is there, with nothing in it.
+      await c.store.put(c.key('whitelist.txt'), Buffer.alloc(0), T);
+      for (const node of [a, b]) {
+        const before = fs.readFileSync(node.whitelistFile, 'utf8');
+        const r = await syncPull(node.ctx());
+        expect(r.warnings).toEqual([`${name} is empty (0 bytes: a truncated upload or a full disk?); keeping the previous whitelist (2 entries). To clear the whitelist on purpose, leave a comment line in it`]);
+        expect(fs.readFileSync(node.whitelistFile, 'utf8')).toBe(before);
+      }
+      expect(b.denied()).toEqual(['192.0.2.7']);
+      await expect(runBan(b.ctx(), { ip: '203.0.113.9' })).rejects.toThrow(/whitelisted/); // still whitelisted here
+      // `whitelist add` on top of the empty copy starts from the last-known entries, not from nothing.
+      const added = await runWhitelistEdit(a.ctx(), 'add', '192.0.2.200');
+      expect(added.entries).toEqual(['192.0.2.200', '198.51.100.7', '203.0.113.0/24']);
+      // A deliberate clear: a comment line and no entries.
+      await c.store.put(c.key('whitelist.txt'), Buffer.from('# cleared by the admins\n'), T);
+      const r = await syncPull(b.ctx());
+      expect(r.warnings).toEqual([]);
+      expect(fs.readFileSync(b.whitelistFile, 'utf8')).not.toMatch(/203\.0\.113/);
+      await runBan(b.ctx(), { ip: '203.0.113.9' });
+      expect(b.denied()).toEqual(['192.0.2.7', '203.0.113.9']);
     } finally {
       c.cleanup();
     }

@@ -83,6 +83,18 @@ describe('shared whitelist', () => {
     expect(p.warnings).toEqual([expect.stringMatching(/^wl:2: /)]);
   });
 
+  test.each([
+    ['0 bytes', '', true],
+    ['blank lines', '\n  \n', true],
+    ['NUL bytes (a crash before the data reached the disk)', '\0'.repeat(64), true],
+    ['nothing but refused lines', 'office.example.com\n', true],
+    ['a comment line (a deliberate clear)', '# nobody for now\n', false],
+    ["autoban's rendering of no entries", renderWhitelist([], 'web1', 'note'), false],
+    ['one entry', '192.0.2.4\n', false],
+  ])('%s: blank = %s', (_what, text, blank) => {
+    expect(parseSharedWhitelist(text as string, 'wl').blank).toBe(blank);
+  });
+
   test('a huge whitelist (a poisoned object under the size cap) is parsed in linear time, duplicates dropped', () => {
     // 200,000 distinct addresses (~2.6 MB): the dedup used to be a linear search per line (minutes, blocking
     // the event loop past the [sync] deadline, so `run` never reached scan). A 16 MB object holds over 1M.
