@@ -46,12 +46,13 @@ export function hostsDenyVerdict(name: string): (b: Buffer) => Verdict<SharedHos
 
 /**
  * Reports the problems of one object, a few lines at most, then a count of the rest: a poisoned 16 MB
- * object can hold ~100,000 of them. Node documents list 5 bad entries, plain-text objects 20 bad lines.
+ * object can hold ~100,000 of them. Node documents list 5 bad entries, plain-text objects 20 bad lines,
+ * the node-document prefix 5 files that are not named like node documents (a copied backup, junk).
  */
-export function reportCapped(s: Session, object: string, problems: string[], what: 'entries' | 'lines'): void {
-  const max = what === 'entries' ? MAX_ENTRY_WARNINGS : MAX_LINE_WARNINGS;
+export function reportCapped(s: Session, object: string, problems: string[], what: 'entries' | 'lines' | 'names'): void {
+  const max = what === 'lines' ? MAX_LINE_WARNINGS : MAX_ENTRY_WARNINGS;
   for (const p of problems.slice(0, max)) s.warn(p);
-  if (problems.length > max) s.warn(`${object}: ${problems.length - max} more bad ${what} ignored`);
+  if (problems.length > max) s.warn(`${object}: ${problems.length - max} more ${what === 'names' ? 'files not named <node_id>.json' : `bad ${what}`} ignored`);
 }
 
 function reportSkip(s: Session, object: string, r: ReadResult<unknown>, what: string): void {
@@ -109,11 +110,13 @@ async function fetchAll(s: Session): Promise<Fetched> {
     const prefix = layout.nodes.prefix;
     const keys = await withRetries(`listing ${layout.nodes.store.describe(prefix)}`, (t) => layout.nodes.store.list(prefix, { timeoutMs: t }), policy, deadline);
     const docKeys: { key: string; node: string }[] = [];
+    const badNames: string[] = [];
     for (const key of keys) {
       const node = nodeIdOfKey(prefix, key);
       if (node) docKeys.push({ key, node });
-      else if (!key.endsWith('/')) s.warn(`ignored ${layout.nodes.store.describe(key)}: not a node document name (<node_id>.json)`);
+      else if (!key.endsWith('/')) badNames.push(`ignored ${layout.nodes.store.describe(key)}: not a node document name (<node_id>.json)`);
     }
+    reportCapped(s, layout.nodes.store.describe(prefix), badNames, 'names');
     const results = await mapLimit(docKeys, READ_CONCURRENCY, async ({ key, node }) => {
       const name = layout.nodes.store.describe(key);
       const r = await readVerified(

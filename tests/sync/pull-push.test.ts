@@ -177,6 +177,26 @@ describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
     }
   });
 
+  test('junk files among the node documents give a few warnings and a count, not one line each', async () => {
+    const c = cluster(kind, 1);
+    try {
+      const [a] = c.nodes as [TestNode];
+      await runBan(a.ctx(), { ip: '192.0.2.7' });
+      await syncPush(a.ctx());
+      for (let i = 0; i < 200; i++) await c.store.put(c.key(`nodes/junk ${i}.bak`), Buffer.from('x'), T);
+      const ctx = a.ctx();
+      const r = await syncPull(ctx);
+      const junk = r.warnings.filter((w) => w.includes('junk') || w.includes('more files'));
+      expect(junk).toHaveLength(6);
+      expect(junk[0]).toBe(`ignored ${c.store.describe(c.key('nodes/junk 0.bak'))}: not a node document name (<node_id>.json)`);
+      expect(junk[5]).toBe(`${c.store.describe(c.key('nodes/'))}: 195 more files not named <node_id>.json ignored`);
+      expect(ctx.log.lines.length).toBeLessThan(20);
+      expect(a.denied()).toEqual(['192.0.2.7']);
+    } finally {
+      c.cleanup();
+    }
+  }, 60000);
+
   test('bans an old node appended to the shared hosts.deny are adopted and moved into the managed block', async () => {
     const c = cluster(kind);
     try {
