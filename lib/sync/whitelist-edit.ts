@@ -45,26 +45,32 @@ function apply(entries: readonly string[], op: 'add' | 'remove', entry: string):
 
 const done = (entries: readonly string[], op: 'add' | 'remove', entry: string) => (op === 'add' ? entries.includes(entry) : !entries.includes(entry));
 
-/** Local file edit: comments and the order of the other lines are kept. */
+/**
+ * Local file edit: comments and the order of the other lines are kept byte for byte. Read and written as
+ * latin1 (one char per byte), like the local deny file: entries are ASCII, and an admin's comment in any
+ * encoding (a Latin-1 `# Büro`) survives instead of becoming U+FFFD.
+ */
 function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): WhitelistResult {
   const file = ctx.config.whitelistFile;
   if (!file) throw new AppError(ExitCode.Config, `${ctx.config.file}: [DEFAULT] whitelist: not set, so there is no whitelist file to ${op === 'list' ? 'read' : 'edit'}`);
   let text = '';
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read ${file}: ${(e as Error).message}`);
   }
+  // A UTF-8 byte order mark (Notepad) is not part of the first entry; read as UTF-8 it was trimmed away.
+  const noBom = (t: string) => t.replace(/^\u00ef\u00bb\u00bf/, '');
   const canon = (line: string) => {
-    const c = line.replace(/#.*/, '').trim();
+    const c = noBom(line).replace(/#.*/, '').trim();
     return c ? (parseDenyTarget(c) ?? c) : null;
   };
-  const entries = parseWhitelist(text, file).whitelist.entries.map((e) => parseDenyTarget(e) ?? e);
+  const entries = parseWhitelist(noBom(text), file).whitelist.entries.map((e) => parseDenyTarget(e) ?? e);
   if (op === 'list' || entry === null) return { location: file, entries, changed: false, message: `${entries.length} entries in ${file}` };
   if (done(entries, op, entry)) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
-  if (!ctx.dryRun) writeFileAtomic(file, `${next.join('\n')}\n`, { mode: 0o644, keepOwner: true });
+  if (!ctx.dryRun) writeFileAtomic(file, Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
   return { location: file, entries: apply(entries, op, entry), changed: true, message: `${ctx.dryRun ? 'would ' : ''}${op === 'add' ? 'add' : 'remove'} ${entry} ${op === 'add' ? 'to' : 'from'} ${file}` };
 }
 

@@ -93,3 +93,24 @@ test('without sync the local file is edited, comments kept; everyone-networks an
     n.cleanup();
   }
 });
+
+test('without sync, editing the local file keeps the bytes of other lines: a Latin-1 or UTF-8 comment is not turned into U+FFFD', async () => {
+  const n = makeNode('solo', { kind: 'local', dir: '/unused' });
+  try {
+    fs.writeFileSync(n.cfgFile, fs.readFileSync(n.cfgFile, 'utf8').replace(/\[sync\][\s\S]*$/, ''));
+    const latin1 = Buffer.from('# B\xfcro M\xfcnchen (Latin-1)\n', 'latin1');
+    const utf8 = Buffer.from('# Büro Zürich (UTF-8)\n', 'utf8');
+    fs.writeFileSync(n.whitelistFile, Buffer.concat([latin1, Buffer.from('192.0.2.10\n'), utf8]));
+    await runWhitelistEdit(n.ctx(), 'add', '198.51.100.1');
+    expect(fs.readFileSync(n.whitelistFile)).toEqual(Buffer.concat([latin1, Buffer.from('192.0.2.10\n'), utf8, Buffer.from('198.51.100.1\n')]));
+    await runWhitelistEdit(n.ctx(), 'remove', '192.0.2.10');
+    expect(fs.readFileSync(n.whitelistFile)).toEqual(Buffer.concat([latin1, utf8, Buffer.from('198.51.100.1\n')]));
+    expect((await runWhitelistEdit(n.ctx(), 'list')).entries).toEqual(['198.51.100.1']);
+    // A byte order mark (Notepad) stays, and the entry after it is still found.
+    fs.writeFileSync(n.whitelistFile, Buffer.from('\ufeff192.0.2.10\n198.51.100.1\n', 'utf8'));
+    await runWhitelistEdit(n.ctx(), 'remove', '192.0.2.10');
+    expect(fs.readFileSync(n.whitelistFile)).toEqual(Buffer.from('198.51.100.1\n'));
+  } finally {
+    n.cleanup();
+  }
+});
