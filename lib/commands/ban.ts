@@ -60,12 +60,27 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
 export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wasBanned: boolean }> {
   const ip = parseUserTarget(opts.ip);
   const { result, applied } = await withState(ctx, async (tx) => {
-    const wasBanned = activeBans(tx.db, tx.now).some((b) => b.ip === ip);
+    const nowMs = tx.now.getTime();
+    // An unban cancels the bans that started at or before it. A peer whose clock runs ahead dates its bans in
+    // our future, so an unban dated now would leave them in force (on every node, once their time comes):
+    // date it at the latest such ban instead, so that it lifts everything known to be banned.
+    const ahead = tx.db.bans.filter(
+      (b) => b.ip === ip && b.bannedAt.getTime() > nowMs && (b.expiresAt === null || b.expiresAt.getTime() > nowMs) && !tx.db.unbans.some((u) => u.ip === ip && u.at.getTime() >= b.bannedAt.getTime()),
+    );
+    const latest = ahead.reduce<Ban | null>((m, b) => (!m || b.bannedAt > m.bannedAt ? b : m), null);
+    const wasBanned = latest !== null || activeBans(tx.db, tx.now).some((b) => b.ip === ip);
     // The tombstone is recorded even when this node has no ban: another node may have one (sync spreads it).
-    return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: wasBanned };
+    return { db: addUnban(tx.db, ip, latest ? latest.bannedAt : tx.now, ctx.config.nodeId), result: { wasBanned, latest, nowMs } };
   });
-  if (result) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
+  const { latest } = result;
+  if (latest) {
+    const min = Math.round((latest.bannedAt.getTime() - result.nowMs) / 60_000);
+    ctx.log.warn(
+      `unban: ${ip} was banned by ${latest.node} at ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock; the unban is dated then, so that it lifts that ban (it also lifts bans of ${ip} made before then; check the clocks)`,
+    );
+  }
+  if (result.wasBanned) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
   else ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
   reportApplied(ctx, { ...applied, removed: [] });
-  return { wasBanned: result };
+  return { wasBanned: result.wasBanned };
 }

@@ -24,6 +24,8 @@ import { updateSyncState } from './sync-state';
 const MAX_ENTRY_WARNINGS = 5;
 /** At most this many bad lines are listed per plain-text object (whitelist, hosts.deny); the rest are counted. */
 const MAX_LINE_WARNINGS = 20;
+/** A node document dated further ahead than this means a clock is off (NTP): warned about once per document. */
+const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
 /** Parallel reads of node documents. */
 const READ_CONCURRENCY = 6;
 
@@ -83,6 +85,8 @@ export function blankWhitelistWarning(name: string, bytes: number, kept: number)
   return `${name} ${what}; keeping the previous whitelist (${kept} entries). To clear the whitelist on purpose, leave a comment line in it`;
 }
 
+type FetchedDoc = PeerDoc & { errors: string[]; generatedAt: Date };
+
 interface Fetched {
   whitelist: SharedWhitelist | null;
   whitelistAbsent: boolean;
@@ -126,7 +130,7 @@ async function fetchAll(s: Session): Promise<Fetched> {
           const d = decodeNodeDoc(bytes, name, node, now);
           if (!d.ok) return { kind: 'bad', reason: d.reason };
           // Entry errors are reported once the read is final (below), not on every retry.
-          return { kind: 'ok', value: { object: key, events: d.events, errors: d.errors } as PeerDoc & { errors: string[] } };
+          return { kind: 'ok', value: { object: key, events: d.events, errors: d.errors, generatedAt: d.generatedAt } as FetchedDoc };
         },
         policy,
         deadline,
@@ -135,8 +139,15 @@ async function fetchAll(s: Session): Promise<Fetched> {
     });
     for (const { name, node, r } of results) {
       if (r.status === 'ok') {
-        const doc = r.value as PeerDoc & { errors: string[] };
+        const doc = r.value as FetchedDoc;
         reportCapped(s, name, doc.errors, 'entries');
+        const aheadMs = doc.generatedAt.getTime() - now.getTime();
+        if (aheadMs > MAX_CLOCK_AHEAD_MS) {
+          s.warn(
+            `${name} is dated ${doc.generatedAt.toISOString()}, ${Math.round(aheadMs / 60_000)} min ahead of this node's clock: is the clock of ${node} (or this node) right? ` +
+              'Its bans take effect here only from their own times, and its unbans cancel bans made here before them',
+          );
+        }
         out.docs.push({ object: doc.object, events: doc.events });
       } else reportSkip(s, name, r, `keeping everything already merged from ${node}`);
     }

@@ -197,6 +197,32 @@ describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
     }
   }, 60000);
 
+  test("a node whose clock runs 10 minutes ahead: an unban made elsewhere still lifts its ban, and pull names the skew", async () => {
+    const c = cluster(kind);
+    try {
+      const [a, b] = c.nodes as [TestNode, TestNode];
+      const ahead = (ctx: ReturnType<TestNode['ctx']>, ms: number) => Object.assign(ctx, { clock: { now: () => new Date(Date.now() + ms) } });
+      const aheadA = () => ahead(a.ctx(), 10 * 60_000);
+      await runBan(aheadA(), { ip: '192.0.2.7' });
+      await syncPush(aheadA());
+      const pulledB = b.ctx();
+      const r = await syncPull(pulledB);
+      expect(r.warnings).toEqual([expect.stringMatching(new RegExp(`^${c.store.describe(c.key('nodes/web1.json')).replace(/[/.]/g, '\\$&')} is dated .*, 10 min ahead of this node's clock: is the clock of web1 \\(or this node\\) right\\?`))]);
+      // The admin unbans on web2, in real time after the ban but before web1's timestamp of it.
+      const ctxB = b.ctx();
+      await runUnban(ctxB, { ip: '192.0.2.7' });
+      expect(ctxB.log.lines.join('\n')).toMatch(/unban: 192\.0\.2\.7 was banned by web1 at .*, 10 min ahead of this node's clock; the unban is dated then, so that it lifts that ban/);
+      await syncPush(b.ctx());
+      await syncPull(aheadA());
+      expect(a.denied()).toEqual([]);
+      // Once web2's clock reaches web1's timestamp, the ban does not come into force there either.
+      await syncPull(ahead(b.ctx(), 11 * 60_000));
+      expect(b.denied()).toEqual([]);
+    } finally {
+      c.cleanup();
+    }
+  });
+
   test('bans an old node appended to the shared hosts.deny are adopted and moved into the managed block', async () => {
     const c = cluster(kind);
     try {
