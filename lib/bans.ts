@@ -5,6 +5,7 @@
  */
 import type { Ban, BanDb, Unban } from './types';
 import { type Whitelist, isWhitelisted } from './whitelist';
+import { unbannableReason } from './ip';
 
 export const emptyDb = (): BanDb => ({ bans: [], unbans: [] });
 
@@ -19,7 +20,11 @@ export function isActive(ban: Ban, unbans: readonly Unban[], nowMs: number): boo
 
 const NO_UNBANS: readonly Unban[] = [];
 
-/** One entry per banned target: the active ban that lasts longest. Whitelisted targets are left out. */
+/**
+ * One entry per banned target: the active ban that lasts longest. With a whitelist, whitelisted targets are
+ * left out, and so are loopback, unspecified and multicast ones (lib/ip.ts unbannableReason: a ban of them
+ * from an older version or a peer must not reach the deny file or the firewall).
+ */
 export function activeBans(db: BanDb, now: Date, whitelist?: Whitelist): Ban[] {
   const nowMs = now.getTime();
   const unbansByIp = new Map<string, Unban[]>();
@@ -38,7 +43,7 @@ export function activeBans(db: BanDb, now: Date, whitelist?: Whitelist): Ban[] {
   // are distinct keys of `best`, and a comparator called from JavaScript cost most of a big commit's sort.
   const v4: string[] = [];
   const v6: string[] = [];
-  for (const ip of best.keys()) if (!whitelist || !isWhitelisted(ip, whitelist)) (ip.includes(':') ? v6 : v4).push(ip);
+  for (const ip of best.keys()) if (!whitelist || (!isWhitelisted(ip, whitelist) && unbannableReason(ip) === null)) (ip.includes(':') ? v6 : v4).push(ip);
   v4.sort();
   v6.sort();
   const out: Ban[] = new Array(v4.length + v6.length);

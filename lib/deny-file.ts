@@ -3,7 +3,7 @@
  * kept byte for byte. Rendering is pure and sorted, in the syntax mod_wrap2 and libwrap both accept:
  * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
  */
-import { parseIp, parseNet, parseTarget, formatNet, sortByTarget, v4At } from './ip';
+import { parseIp, parseNet, parseTarget, formatNet, sortByTarget, unbannableReason, v4At } from './ip';
 import { type Insertions, spliceLines } from './sorted-splice';
 
 export const BEGIN_MARKER = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten';
@@ -58,8 +58,10 @@ export function parseDenyFile(text: string, file: string): DenyFile {
     ls.filter((l) => {
       const m = ALL_LINE.exec(l.replace(/\r$/, ''));
       const t = m ? parseDenyTarget(m[1] as string) : null;
-      if (t) adopted.push(t);
-      return !t;
+      // An admin's own `ALL: 127.0.0.1` is theirs to keep: autoban never bans such targets (unbannableReason).
+      if (!t || unbannableReason(t) !== null) return true;
+      adopted.push(t);
+      return false;
     });
   if (begins.length === 0) return { before: pick(lines), after: [], managed, adopted };
   const b = begins[0] as number;

@@ -267,3 +267,36 @@ export function badTargetMessage(text: string): string {
   if (meant) return `'${text}' is a network with host bits set; write ${meant}`;
   return `not an IP address or network: '${text}' (networks wider than /8 for IPv4 or /16 for IPv6 are refused)`;
 }
+
+/** :: and ::1 as one /127, and 127.0.0.1, for the overlap tests below. */
+const V6_LOOPBACK_OR_UNSPECIFIED: Net = { family: 6, addr: 0n, prefix: 127 };
+const V4_LOOPBACK: Net = { family: 4, addr: 0x7f000001n, prefix: 32 };
+
+/**
+ * Why a canonical address or network must never be banned, or null for an ordinary one: no remote client
+ * connects from these, and a ban of 127.0.0.1 or ::1 (the source of the host's own loopback traffic) drops,
+ * with a firewall backend, every local connection; a local user failing `ssh root@localhost` twice must not
+ * cause that. Other 127.x addresses stay bannable (only a client that binds one uses it: test rigs).
+ * Cheap: looks only at the first octet or group, except for 127.x and IPv6 targets starting with a zero group.
+ */
+export function unbannableReason(target: string): string | null {
+  if (!target.includes(':')) {
+    const dot = target.indexOf('.');
+    const first = Number(dot < 0 ? target : target.slice(0, dot));
+    if (first === 127) {
+      const net = parseNet(target);
+      return net && netsOverlap(net, V4_LOOPBACK) ? 'the loopback address 127.0.0.1' : null;
+    }
+    if (first === 0) return 'the unspecified network 0.0.0.0/8';
+    if (first >= 224 && first <= 239) return 'multicast (224.0.0.0/4)';
+    if (first >= 240) return 'reserved or broadcast (240.0.0.0/4)';
+    return null;
+  }
+  const colon = target.indexOf(':');
+  const group = colon === 0 ? 0 : parseInt(target.slice(0, colon), 16);
+  if (group >= 0xff00) return 'multicast (ff00::/8)';
+  if (group !== 0) return null;
+  const net = parseNet(target);
+  if (!net || !netsOverlap(net, V6_LOOPBACK_OR_UNSPECIFIED)) return null;
+  return target === '::' ? 'the unspecified address ::' : 'the loopback address ::1';
+}

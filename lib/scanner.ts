@@ -7,7 +7,7 @@ import type { SourceConfig } from './config';
 import { PARSERS_IN_PLACE, type ParseContext } from './parsers';
 import { createDeduper } from './dedup';
 import { FLAG_INVALID, FLAG_SUSPICIOUS, type History, recordFailure } from './detect';
-import { networkOf, v4Text } from './ip';
+import { networkOf, unbannableReason, v4Text } from './ip';
 import type { BannedSet } from './banned-set';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { EVIDENCE, KINDS, REC, R_FALLBACK, type RecordBatch, createRecorder, hasRecogniser, newBatch } from './scan-records';
@@ -25,7 +25,7 @@ export interface LineStats {
 export function banTarget(ip: string, ipv6Prefix: number, whitelist: Whitelist): string {
   if (!ip.includes(':') || ipv6Prefix >= 128) return ip;
   const net = networkOf(ip, ipv6Prefix);
-  return isWhitelisted(net, whitelist) ? ip : net;
+  return isWhitelisted(net, whitelist) || unbannableReason(net) !== null ? ip : net;
 }
 
 /**
@@ -172,6 +172,11 @@ export function createLineHandler(opts: {
     const n = dedup.count(ev, v4Free ? v4 : undefined);
     if (n === 0) return;
     if (!wlEmpty && isWhitelisted(ev.ip, whitelist)) {
+      stats.failures += n;
+      return;
+    }
+    // Loopback and the like are never banned (a local user's failed `ssh root@localhost`); counted as failures.
+    if (v4Free ? v4 === 0x7f000001 || v4 >>> 24 === 0 || v4 >>> 24 >= 224 : unbannableReason(ev.ip) !== null) {
       stats.failures += n;
       return;
     }

@@ -5,7 +5,7 @@ import { reportApplied, withState } from '../state';
 import { activeBans, addUnban, banLengthSec, previousBanCount } from '../bans';
 import { parseDenyTarget } from '../deny-file';
 import { isWhitelisted } from '../whitelist';
-import { badTargetMessage } from '../ip';
+import { badTargetMessage, unbannableReason } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { parseBanDuration } from '../duration';
 import { describeBan } from './scan';
@@ -20,6 +20,8 @@ export function parseUserTarget(text: string): string {
 
 export async function runBan(ctx: Context, opts: { ip: string; reason?: string; duration?: string }): Promise<Ban> {
   const ip = parseUserTarget(opts.ip);
+  const special = unbannableReason(ip);
+  if (special) throw new AppError(ExitCode.DataErr, `refusing to ban ${ip}: it is or covers ${special}, never a remote client's address`);
   let durationSec: number | null | undefined;
   if (opts.duration !== undefined) {
     durationSec = parseBanDuration(opts.duration);

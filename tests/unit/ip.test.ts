@@ -1,4 +1,4 @@
-import { parseIp, parseTarget, networkOf, parseNet, netsOverlap } from '../../lib/ip';
+import { parseIp, parseTarget, networkOf, parseNet, netsOverlap, unbannableReason } from '../../lib/ip';
 
 test.each([
   ['192.0.2.1', '192.0.2.1'],
@@ -40,4 +40,13 @@ test('netsOverlap', () => {
   expect(netsOverlap(parseNet('192.0.2.0/24')!, parseNet('192.0.2.9')!)).toBe(true);
   expect(netsOverlap(parseNet('192.0.2.0/24')!, parseNet('198.51.100.9')!)).toBe(false);
   expect(netsOverlap(parseNet('2001:db8::/32')!, parseNet('192.0.2.9')!)).toBe(false);
+});
+
+describe('unbannableReason', () => {
+  test.each(['127.0.0.1', '127.0.0.0/8', '0.0.0.0', '0.0.0.0/8', '224.0.0.1', '239.255.255.250', '255.255.255.255', '::', '::1', '::/16', 'ff02::1', 'ff00::/8'])('%s is never banned', (t) =>
+    expect(unbannableReason(t)).not.toBeNull(),
+  );
+  test.each(['192.0.2.7', '198.51.100.0/24', '127.0.0.3', '10.0.0.0/8', '2001:db8::1', '2001:db8::/32', '::c000:207', 'fe80::1'])('%s is bannable', (t) =>
+    expect(unbannableReason(t)).toBeNull(),
+  );
 });
