@@ -6,6 +6,7 @@
 import type { Ban, BanDb, Unban } from './types';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { unbannableReason } from './ip';
+import { MAX_DURATION_SEC } from './duration';
 
 export const emptyDb = (): BanDb => ({ bans: [], unbans: [] });
 
@@ -88,7 +89,8 @@ export function previousBanCount(db: BanDb, ip: string): number {
 export function banLengthSec(baseSec: number | null, maxSec: number | null, banCount: number): number | null {
   if (baseSec === null) return null;
   const len = baseSec * 2 ** Math.min(Math.max(banCount - 1, 0), 40);
-  return maxSec === null ? len : Math.min(len, Math.max(maxSec, baseSec));
+  // No cap (ban_duration_max = permanent) still stops at MAX_DURATION_SEC: 2^40 days is no valid date.
+  return maxSec === null ? Math.min(len, MAX_DURATION_SEC) : Math.min(len, Math.max(maxSec, baseSec));
 }
 
 /** Adds an unban tombstone for `ip` at `at`. */

@@ -125,11 +125,11 @@ function convert(type: KeyType, value: string): { ok: true; v: unknown } | { ok:
     }
     case 'duration': {
       const d = parseDuration(value);
-      return d === null ? { ok: false, expected: 'a duration like 300, 30s, 10m, 1h, 1d or 1w' } : { ok: true, v: d };
+      return d === null ? { ok: false, expected: 'a duration like 300, 30s, 10m, 1h, 1d or 1w (at most 100 years)' } : { ok: true, v: d };
     }
     case 'banDuration': {
       const d = parseBanDuration(value);
-      return d === undefined ? { ok: false, expected: 'a duration like 1h or 1d, or 0/permanent' } : { ok: true, v: d };
+      return d === undefined ? { ok: false, expected: 'a duration like 1h or 1d (at most 100 years), or 0/permanent' } : { ok: true, v: d };
     }
     case 'bool': {
       if (/^(true|yes|on|1)$/i.test(value)) return { ok: true, v: true };

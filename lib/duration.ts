@@ -1,11 +1,18 @@
 /** Durations in the config and on the command line: plain seconds or 30s / 10m / 1h / 1d / 1w. */
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
-/** Parses "300", "10m", "1d" to seconds; null when malformed. */
+/**
+ * The longest duration accepted: 100 years. Beyond some 270,000 years a ban's end is no longer a valid
+ * date (`--duration 999999999w` was an internal error); no window or ban needs more than this.
+ */
+export const MAX_DURATION_SEC = 100 * 365 * 86400;
+
+/** Parses "300", "10m", "1d" to seconds; null when malformed or longer than MAX_DURATION_SEC. */
 export function parseDuration(text: string): number | null {
   const m = /^\s*(\d{1,9})\s*([smhdw]?)\s*$/i.exec(text);
   if (!m) return null;
-  return Number(m[1]) * (UNITS[(m[2] || 's').toLowerCase()] ?? 1);
+  const sec = Number(m[1]) * (UNITS[(m[2] || 's').toLowerCase()] ?? 1);
+  return sec > MAX_DURATION_SEC ? null : sec;
 }
 
 /** Parses a ban duration: like parseDuration, plus `0` / `permanent` / `never` meaning no expiry (null). */

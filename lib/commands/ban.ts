@@ -25,7 +25,7 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
   let durationSec: number | null | undefined;
   if (opts.duration !== undefined) {
     durationSec = parseBanDuration(opts.duration);
-    if (durationSec === undefined) throw new AppError(ExitCode.Usage, `--duration: expected a duration like 1h, 1d or permanent, got '${opts.duration}'`);
+    if (durationSec === undefined) throw new AppError(ExitCode.Usage, `--duration: expected a duration like 1h, 1d (at most 100 years) or permanent, got '${opts.duration}'`);
   }
   const d = ctx.config.defaults;
   const { result, applied } = await withState(ctx, async (tx) => {

@@ -133,3 +133,9 @@ test('the bytes saved are exactly the database text, for fresh, re-read and odd 
   const back = decodeDb(encodeDb({ bans, unbans }), 'bans.json').db;
   expect(encodeDbBytes(back).equals(Buffer.from(encodeDb({ bans, unbans })))).toBe(true);
 });
+
+test('no cap (ban_duration_max = permanent): doubling stops at 100 years, a ban end that is still a valid date', () => {
+  const len = banLengthSec(86400, null, 41) as number;
+  expect(len).toBe(100 * 365 * 86400);
+  expect(() => new Date(Date.UTC(2026, 10, 22) + len * 1000).toISOString()).not.toThrow();
+});

@@ -45,7 +45,7 @@ test('every problem is reported at once, naming file, section, key and what was 
   expect(problems('login_attempts_threshold = five\nlogin_attempts_period = ten\nbogus = 1\n[sshd]\nparser = nginx\n[sync]\ncontext = ftp\n')).toEqual([
     "/etc/autoban/autoban.cfg: [DEFAULT] bogus: unknown key (known keys: " + Object.keys(KEYS).join(', ') + ')',
     "/etc/autoban/autoban.cfg: [DEFAULT] login_attempts_threshold: expected a whole number, got 'five'",
-    "/etc/autoban/autoban.cfg: [DEFAULT] login_attempts_period: expected a duration like 300, 30s, 10m, 1h, 1d or 1w, got 'ten'",
+    "/etc/autoban/autoban.cfg: [DEFAULT] login_attempts_period: expected a duration like 300, 30s, 10m, 1h, 1d or 1w (at most 100 years), got 'ten'",
     "/etc/autoban/autoban.cfg: [sshd] parser: expected one of proftpd, sshd, got 'nginx'",
     '/etc/autoban/autoban.cfg: [sshd] log: missing (expected the path or glob of the log file, or journal = true)',
     "/etc/autoban/autoban.cfg: [sync] context: expected aws, local or none, got 'ftp'",

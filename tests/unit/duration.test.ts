@@ -24,3 +24,8 @@ test('formatDuration', () => {
   expect(formatDuration(82805)).toBe('23h0m');
   expect(formatDuration(59)).toBe('59s');
 });
+
+test.each(['999999999w', '999999999d', '36501d'])('parseDuration(%j) beyond 100 years is null, not a date past the end of time', (t) => {
+  expect(parseDuration(t)).toBeNull();
+  expect(parseBanDuration(t)).toBeUndefined();
+});
