@@ -5,7 +5,7 @@ import { reportApplied, withState } from '../state';
 import { activeBans, addUnban, banLengthSec, previousBanCount } from '../bans';
 import { parseDenyTarget } from '../deny-file';
 import { isWhitelisted } from '../whitelist';
-import { badTargetMessage, unbannableReason } from '../ip';
+import { MIN_PREFIX, badTargetMessage, hostBitsFix, parseNet, unbannableReason } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { parseBanDuration } from '../duration';
 import { describeBan } from './scan';
@@ -14,8 +14,15 @@ import { describeBan } from './scan';
 /** Accepts an address or network in any form a user might type (`2001:db8::1`, `[2001:db8::1]`, `192.0.2.0/24`). */
 export function parseUserTarget(text: string): string {
   const t = parseDenyTarget(text.trim());
-  if (!t) throw new AppError(ExitCode.Usage, badTargetMessage(text));
-  return t;
+  if (t) return t;
+  // `192.0.2.1/0` has host bits set, but the network it names is too wide to ban: saying "write 0.0.0.0/0"
+  // would send the user to another refusal.
+  const meant = hostBitsFix(text.trim());
+  const net = meant ? parseNet(meant) : null;
+  if (net && net.prefix < MIN_PREFIX[net.family]) {
+    throw new AppError(ExitCode.Usage, `refusing to ban '${text}': /${net.prefix} is wider than /${MIN_PREFIX[net.family]} (the widest network autoban bans${net.family === 4 ? ' for IPv4' : ' for IPv6'})`);
+  }
+  throw new AppError(ExitCode.Usage, badTargetMessage(text));
 }
 
 export async function runBan(ctx: Context, opts: { ip: string; reason?: string; duration?: string }): Promise<Ban> {

@@ -70,3 +70,14 @@ test('a loopback ban already in the database leaves the deny file at the next co
   const js = JSON.parse(cli(['status', '--json', ...e.cfg, ...NOW]).stdout) as { ip: string }[];
   expect(js.map((b) => b.ip)).toEqual(['198.51.100.4', '203.0.113.9']);
 });
+
+test.each([
+  ['192.0.2.1/0', "refusing to ban '192.0.2.1/0': /0 is wider than /8 (the widest network autoban bans for IPv4)"],
+  ['192.0.2.1/7', "refusing to ban '192.0.2.1/7': /7 is wider than /8 (the widest network autoban bans for IPv4)"],
+  ['2001:db8::1/0', "refusing to ban '2001:db8::1/0': /0 is wider than /16 (the widest network autoban bans for IPv6)"],
+])('ban %s (host bits set, and too wide) says it is too wide, not "write 0.0.0.0/0"', (ip, msg) => {
+  const e = env();
+  const r = cli(['ban', ip, ...e.cfg, ...NOW]);
+  expect(r.code).toBe(64);
+  expect(r.stderr).toBe(`autoban: ${msg}\n`);
+});
