@@ -22,7 +22,15 @@ export function parseSyslogTime(text: string, nowMs: number): number {
   const mi = Number(text.slice(10, 12));
   const s = Number(text.slice(13, 15));
   if (!(day >= 1 && day <= 31 && h <= 23 && mi <= 59 && s <= 60)) return NaN;
-  let year = new Date(nowMs).getFullYear();
+  const nowDate = new Date(nowMs);
+  let year = nowDate.getFullYear();
+  // A January line read in December is next year's when that is at most the slack ahead: a line written just
+  // after midnight on New Year's Eve, read by a scan whose "now" was taken just before it, is minutes old, not
+  // a year (it would fall outside every window and never count).
+  if (mon === 0 && nowDate.getMonth() === 11) {
+    const next = new Date(year + 1, mon, day, h, mi, s).getTime();
+    if (next <= nowMs + FUTURE_SLACK_MS) return next;
+  }
   let t = day <= daysIn(year, mon) ? new Date(year, mon, day, h, mi, s).getTime() : NaN;
   // In the future (or "Feb 29" of a common year): last year's, if that year has the day.
   if (!(t <= nowMs + FUTURE_SLACK_MS)) {

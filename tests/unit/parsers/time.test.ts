@@ -63,3 +63,15 @@ describe('ProFTPD local date-times (the second is remembered between lines)', ()
     expect(parseLocalDateTime(text)).toEqual(want);
   });
 });
+
+describe('year-less syslog dates around New Year', () => {
+  test("a January line read just before midnight on New Year's Eve is minutes old, not a year", () => {
+    // The scan's "now" is taken when it starts; lines appended while it reads can be a little ahead of it.
+    const ev = parseSshd(line('Jan  1 00:00:05'), { nowMs: new Date(2026, 11, 31, 23, 59, 50).getTime() });
+    expect(ev!.timeMs).toBe(new Date(2027, 0, 1, 0, 0, 5).getTime());
+  });
+  test('a January line more than the slack ahead of a December now stays this January', () => {
+    const ev = parseSshd(line('Jan  5 00:00:05'), { nowMs: new Date(2026, 11, 31, 23, 59, 50).getTime() });
+    expect(ev!.timeMs).toBe(new Date(2026, 0, 5, 0, 0, 5).getTime());
+  });
+});
