@@ -11,6 +11,8 @@ function daysIn(year: number, mon: number): number {
 
 /** Lines a little ahead of `now` (clock steps, NTP) still count as this year. */
 const FUTURE_SLACK_MS = 86_400_000;
+/** How far ahead of `now` a January line read in December may be to count as next year's. */
+const NEXT_YEAR_SLACK_MS = 3_600_000;
 
 /** Parses "Nov 26 16:12:20" (local time) to epoch ms, or NaN. */
 export function parseSyslogTime(text: string, nowMs: number): number {
@@ -27,9 +29,10 @@ export function parseSyslogTime(text: string, nowMs: number): number {
   // A January line read in December is next year's when that is at most the slack ahead: a line written just
   // after midnight on New Year's Eve, read by a scan whose "now" was taken just before it, is minutes old, not
   // a year (it would fall outside every window and never count).
+  // Only within the hour: a year-old "Jan  1" line of a long-kept log read on Dec 31 stays a year old.
   if (mon === 0 && nowDate.getMonth() === 11) {
     const next = new Date(year + 1, mon, day, h, mi, s).getTime();
-    if (next <= nowMs + FUTURE_SLACK_MS) return next;
+    if (next <= nowMs + NEXT_YEAR_SLACK_MS) return next;
   }
   let t = day <= daysIn(year, mon) ? new Date(year, mon, day, h, mi, s).getTime() : NaN;
   // In the future (or "Feb 29" of a common year): last year's, if that year has the day.

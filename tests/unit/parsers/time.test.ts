@@ -70,8 +70,10 @@ describe('year-less syslog dates around New Year', () => {
     const ev = parseSshd(line('Jan  1 00:00:05'), { nowMs: new Date(2026, 11, 31, 23, 59, 50).getTime() });
     expect(ev!.timeMs).toBe(new Date(2027, 0, 1, 0, 0, 5).getTime());
   });
-  test('a January line more than the slack ahead of a December now stays this January', () => {
+  test('a January line more than an hour ahead of a December now stays this January', () => {
     const ev = parseSshd(line('Jan  5 00:00:05'), { nowMs: new Date(2026, 11, 31, 23, 59, 50).getTime() });
     expect(ev!.timeMs).toBe(new Date(2026, 0, 5, 0, 0, 5).getTime());
+    const old = parseSshd(line('Jan  1 05:00:00'), { nowMs: new Date(2026, 11, 31, 10, 0, 0).getTime() });
+    expect(old!.timeMs).toBe(new Date(2026, 0, 1, 5, 0, 0).getTime());
   });
 });
