@@ -14,15 +14,24 @@ const FUTURE_SLACK_MS = 86_400_000;
 /** How far ahead of `now` a January line read in December may be to count as next year's. */
 const NEXT_YEAR_SLACK_MS = 3_600_000;
 
+/** The decimal digit at text[i], or NaN. */
+function digit(text: string, i: number): number {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+}
+
 /** Parses "Nov 26 16:12:20" (local time) to epoch ms, or NaN. */
 export function parseSyslogTime(text: string, nowMs: number): number {
   // text is exactly 15 characters: "Mmm dd hh:mm:ss" (day space-padded).
   const mon = MONTHS[text.slice(0, 3)];
   if (mon === undefined || text.charCodeAt(3) !== 32 || text.charCodeAt(6) !== 32) return NaN;
-  const day = Number(text.slice(4, 6).trim());
-  const h = Number(text.slice(7, 9));
-  const mi = Number(text.slice(10, 12));
-  const s = Number(text.slice(13, 15));
+  if (text.length !== 15 || text.charCodeAt(9) !== 58 || text.charCodeAt(12) !== 58) return NaN;
+  // Digits only (Number() would take "-1", "1." or " 1" and roll "-1:-1:-1" into the day before).
+  const d1 = text.charCodeAt(4);
+  const day = (d1 === 32 ? 0 : digit(text, 4) * 10) + digit(text, 5);
+  const h = digit(text, 7) * 10 + digit(text, 8);
+  const mi = digit(text, 10) * 10 + digit(text, 11);
+  const s = digit(text, 13) * 10 + digit(text, 14);
   if (!(day >= 1 && day <= 31 && h <= 23 && mi <= 59 && s <= 60)) return NaN;
   const nowDate = new Date(nowMs);
   let year = nowDate.getFullYear();

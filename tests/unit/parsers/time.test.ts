@@ -77,3 +77,12 @@ describe('year-less syslog dates around New Year', () => {
     expect(old!.timeMs).toBe(new Date(2026, 0, 1, 5, 0, 0).getTime());
   });
 });
+
+test('a syslog time with anything but digits in its fields is no time', () => {
+  const now = { nowMs: new Date(2026, 11, 4).getTime() };
+  for (const stamp of ['Nov 26 -1:-1:-1', 'Nov 26 16x12x20', 'Nov 2. 1.:1.:1.', 'Nov -6 16:12:20', 'Nov 26 +1:12:20', 'Nov 26 16:12: 0', 'Nov  x 16:12:20']) {
+    expect([stamp, parseSshd(line(stamp), now)]).toEqual([stamp, null]);
+  }
+  expect(parseSshd(line('Nov  6 16:12:20'), now)!.timeMs).toBe(new Date(2026, 10, 6, 16, 12, 20).getTime());
+  expect(parseSshd(line('Nov 06 16:12:20'), now)!.timeMs).toBe(new Date(2026, 10, 6, 16, 12, 20).getTime());
+});
