@@ -23,6 +23,9 @@ export function parseProftpdMessage(msg: string): Msg | null {
     if (msg.endsWith(': Login successful.') || msg.endsWith(': Login successful')) {
       return { outcome: 'success', kind: 'success', user: msg.slice(5, msg.lastIndexOf(': Login successful')), evidence: 'attempt' };
     }
+    // "USER bob: Authenticated without password" is a login that succeeded (anonymous, .tlslogin): a name
+    // such as "x (Login failed): y" must not make it a failure.
+    if (msg.endsWith(': Authenticated without password')) return null;
     const ns = msg.lastIndexOf(': no such user found from ');
     if (ns >= 0 && /^: no such user found from \S+ \[[^\]\s]+\] to \S+$/.test(msg.slice(ns))) {
       return { outcome: 'failure', kind: 'invalid_user', user: msg.slice(5, ns), evidence: 'attempt' };

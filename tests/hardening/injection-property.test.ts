@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import { parseSshd } from '../../lib/parsers/sshd';
 import { parseProftpd } from '../../lib/parsers/proftpd';
 import { parseIp } from '../../lib/ip';
+import { EVENT, FALLBACK, NONE, newByteEvent } from '../../lib/parsers/bytes';
+import { proftpdBytes } from '../../lib/parsers/proftpd-bytes';
 
 const ctx = { nowMs: Date.parse('2026-11-27T00:00:00Z') };
 const REAL = '192.0.2.10';
@@ -84,9 +86,57 @@ test.each(PROFTPD_FORMATS.map((f, i) => [i, f] as const))('proftpd format %i: a 
   );
 });
 
+/** Lines ProFTPD writes with the USER argument in them that are not failures, whatever the name says. */
+const PROFTPD_NOT_FAILURES: ((u: string) => string)[] = [
+  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): USER ${u}: Login successful.`,
+  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): USER ${u}: Authenticated without password`,
+  (u) => `Nov 22 01:32:05 host proftpd[1]: 127.0.0.1 (client[${REAL}]) - USER ${u}: Authenticated without password`,
+];
+
+/** Names that try to end the real message early or start a new one: ProFTPD logs the USER argument as sent. */
+const forging = fc
+  .tuple(
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom(' (Login failed): ', ' (Login failed): Incorrect password', ': no such user found from a [198.51.100.1] to b:21', ') (client[198.51.100.1]): ', ']): USER y', ': Login successful.', '\r', '\t', '\u00e9', '\udc80', '\u0000'),
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom(' (Login failed): Incorrect password', ' (Login failed): No such user found', ': ', ']', ')', ''),
+  )
+  .map(([a, b, c, d]) => `${a}${b}${c}${d}`.replace(/\n/g, ' '));
+
+test.each(PROFTPD_NOT_FAILURES.map((f, i) => [i, f] as const))('proftpd non-failure %i: no name makes it a failure', (_i, format) => {
+  fc.assert(
+    fc.property(fc.oneof(user, forging), (u) => {
+      const ev = parseProftpd(format(u), ctx);
+      return ev === null || (ev.outcome === 'success' && ev.ip === REAL);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test.each([...PROFTPD_FORMATS, ...PROFTPD_NOT_FAILURES].map((f, i) => [i, f] as const))('proftpd format %i: the byte path agrees with the reference parser whatever the name', (_i, format) => {
+  fc.assert(
+    fc.property(fc.oneof(user, forging), (u) => {
+      // The scan reads bytes: the reference parser sees the line as decoded from them.
+      const b = Buffer.from(`${format(u)}\n`);
+      const line = b.toString('utf8', 0, b.length - 1);
+      const ref = parseProftpd(line, ctx);
+      const ev = newByteEvent();
+      const r = proftpdBytes(b, 0, b.length - 1, ev);
+      if (r === FALLBACK) return true;
+      if (r === NONE) return ref === null;
+      expect(r).toBe(EVENT);
+      const got = { ip: b.toString('latin1', ev.ipFrom, ev.ipTo), user: b.toString('utf8', ev.userFrom, ev.userTo), outcome: ev.outcome, kind: ev.kind, timeMs: ev.timeMs, conn: ev.conn };
+      expect([line, got]).toEqual([line, ref && { ip: ref.ip, user: ref.user, outcome: ref.outcome, kind: ref.kind, timeMs: ref.timeMs, conn: ref.conn }]);
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('the planted shapes are recognised in ordinary names (the formats above really are parsed)', () => {
   for (const f of [...SSHD_FORMATS]) expect(parseSshd(f('bob'), ctx)?.ip).toBe(REAL);
   for (const f of [...PROFTPD_FORMATS]) expect(parseProftpd(f('bob'), ctx)?.ip).toBe(REAL);
+  expect(parseProftpd(PROFTPD_NOT_FAILURES[0]!('bob'), ctx)?.outcome).toBe('success');
 });
 
 test('an address at the very end of a line is captured whole', () => {
