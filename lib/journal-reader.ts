@@ -50,13 +50,17 @@ function field(o: Record<string, unknown>, name: string): string {
 export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => void): Promise<string | undefined> {
   const args = ['-o', 'json', '--no-pager', '-q'];
   if (opts.directory) args.push('--directory', opts.directory);
-  if (opts.cursor) args.push('--after-cursor', opts.cursor);
+  // --cursor, not --after-cursor: journalctl seeks to the saved entry, or to the next one when the saved entry
+  // is gone (vacuumed, or a volatile journal after a reboot), and --after-cursor then skips one entry blindly,
+  // losing a line. The saved entry itself is dropped below by its cursor.
+  if (opts.cursor) args.push('--cursor', opts.cursor);
   else if (opts.sinceSec !== undefined) args.push('--since', `@${Math.max(0, Math.floor(opts.sinceSec))}`);
   args.push(...opts.match);
   const cmd = opts.journalctl ?? 'journalctl';
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let cursor = opts.cursor;
+    let first = true;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString();
@@ -72,7 +76,14 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
       } catch {
         return;
       }
-      if (typeof o.__CURSOR === 'string') cursor = o.__CURSOR;
+      if (typeof o.__CURSOR === 'string') {
+        if (first && o.__CURSOR === opts.cursor) {
+          first = false;
+          return; // read last time
+        }
+        cursor = o.__CURSOR;
+      }
+      first = false;
       const message = text(o.MESSAGE);
       const usec = Number(o.__REALTIME_TIMESTAMP);
       if (message === null || !Number.isFinite(usec) || typeof o._COMM !== 'string') return;

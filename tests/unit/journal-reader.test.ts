@@ -1,0 +1,48 @@
+/**
+ * The cursor handling of lib/journal-reader.ts against a stand-in journalctl that seeks as systemd's
+ * journalctl.c does: sd_journal_seek_cursor lands on the saved entry or, when it is gone (vacuumed, a
+ * volatile journal after a reboot), on the next one; then `--cursor` starts there and `--after-cursor`
+ * skips one entry (sd_journal_next_skip(j, 1 + !!arg_after_cursor)), whichever entry that is.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readJournal } from '../../lib/journal-reader';
+import { tmpdir } from '../helpers/tmpdir';
+
+const FAKE = `#!/usr/bin/env node
+const entries = ['c2', 'c3', 'c4'].map((c, i) => ({ __CURSOR: c, __REALTIME_TIMESTAMP: String(1795311410000000 + i), MESSAGE: 'm' + c, _COMM: 'sshd', _UID: '0', _PID: '7' }));
+const a = process.argv.slice(2);
+let at = 0;
+for (const opt of ['--cursor', '--after-cursor']) {
+  const i = a.indexOf(opt);
+  if (i < 0) continue;
+  const start = entries.findIndex((e) => e.__CURSOR >= a[i + 1]);
+  at = (start < 0 ? entries.length : start) + (opt === '--after-cursor' ? 1 : 0);
+}
+for (const e of entries.slice(at)) console.log(JSON.stringify(e));
+`;
+
+function fake(): string {
+  const dir = tmpdir();
+  const file = path.join(dir, 'journalctl');
+  fs.writeFileSync(file, FAKE, { mode: 0o755 });
+  return file;
+}
+
+async function read(cursor: string): Promise<{ messages: string[]; cursor: string | undefined }> {
+  const messages: string[] = [];
+  const next = await readJournal({ match: [], cursor, journalctl: fake() }, (e) => messages.push(e.message));
+  return { messages, cursor: next };
+}
+
+test('the entry the cursor names is not read again', async () => {
+  expect(await read('c2')).toEqual({ messages: ['mc3', 'mc4'], cursor: 'c4' });
+});
+
+test('when the entry the cursor names is gone (vacuumed, rebooted volatile journal), the next one is not lost', async () => {
+  expect(await read('c1')).toEqual({ messages: ['mc2', 'mc3', 'mc4'], cursor: 'c4' });
+});
+
+test('nothing new: the cursor stays', async () => {
+  expect(await read('c4')).toEqual({ messages: [], cursor: 'c4' });
+});
