@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ini from 'ini';
 import { parseBanDuration, parseDuration } from './duration';
-import { ConfigError } from './errors';
+import { AppError, ConfigError, ExitCode } from './errors';
 import type { RuleSet } from './types';
 import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
 import { expandLogGlob } from './glob';
@@ -470,7 +470,28 @@ export function loadConfig(file: string, overrides?: ConfigOverrides): Config {
   const deny = denyFileProblem(cfg.denyFile);
   if (deny) problems.push(`${file}: [DEFAULT] deny_file: ${deny}`);
   if (problems.length) throw new ConfigError(problems);
+  // A whitelist that is there but cannot be read must stop the run: read as empty, it would let scan ban
+  // the addresses it lists. Exit 66 (NoInput), like an unreadable deny file or ban database.
+  if (cfg.whitelistFile) {
+    const why = unreadableFile(cfg.whitelistFile);
+    if (why) throw new AppError(ExitCode.NoInput, `cannot read whitelist ${cfg.whitelistFile}: ${why}`);
+  }
   return cfg;
+}
+
+/** Why an existing file cannot be read (permission, a directory), else null; a missing file is null. */
+function unreadableFile(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : (e as Error).message;
+  }
+  try {
+    return fs.fstatSync(fd).isDirectory() ? 'it is a directory' : null;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Why deny_file cannot be written (its directory is missing or not a directory, or it is one), else null. */

@@ -122,3 +122,18 @@ test('a deny_file whose parent is not a directory is a config error (78) naming 
   expect(r.code).toBe(78);
   expect(configErrors(r.stderr)).toEqual([`${e.file}: [DEFAULT] deny_file: ${e.dir}/hosts.deny/sub is not a directory (a part of the path is a file)`]);
 });
+
+test('a whitelist that exists but cannot be read stops the command with exit 66 before anything is banned or written', () => {
+  const e = env('[sshd]\nlog = auth.log\n');
+  // A directory cannot be read as a file, also by root (a file with mode 000 can).
+  fs.rmSync(path.join(e.dir, 'whitelist.txt'));
+  fs.mkdirSync(path.join(e.dir, 'whitelist.txt'));
+  e.write('auth.log', [1, 2, 3, 4, 5, 6].map((i) => `Nov 22 09:00:0${i} host sshd[${1000 + i}]: Failed password for bob from 192.0.2.7 port 4000${i} ssh2\n`).join(''));
+  for (const args of [['scan'], ['run', '--no-jitter'], ['ban', '198.51.100.9'], ['check-config']]) {
+    const r = cli([...args, ...e.cfg, '--now', '2026-11-22T09:05:00Z']);
+    expect(r.code).toBe(66);
+    expect(r.stderr).toContain(`autoban: cannot read whitelist ${e.dir}/whitelist.txt: `);
+  }
+  expect(e.read('hosts.deny')).toBe('');
+  expect(fs.existsSync(path.join(e.dir, 'state'))).toBe(false);
+});
