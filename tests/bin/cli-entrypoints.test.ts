@@ -82,3 +82,16 @@ test('usage errors of a one-command entrypoint: one line, exit 64', () => {
     expect(r.code).toBe(64);
   }
 });
+
+test('--help lists the exit codes of errors.ts and the README table, each with what it covers', () => {
+  const { ExitCode } = jest.requireActual('../../lib/errors') as typeof import('../../lib/errors');
+  const codes = Object.values(ExitCode).sort((a, b) => a - b);
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('## Exit codes'), readme.indexOf('## Configuration'));
+  expect([...table.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]))).toEqual(codes);
+  const epilogue = cli(['--help']).stdout.split(/^Exit codes:/m)[1]!.replace(/\s+/g, ' ');
+  expect([...epilogue.matchAll(/\b(\d+) [a-z]/g)].map((m) => Number(m[1]))).toEqual(codes);
+  // 65 and 66 cover more than one case: the help says so, not only the first.
+  expect(epilogue).toContain('65 refused (damaged deny-file markers, ban of a whitelisted address)');
+  expect(epilogue).toContain('66 input missing or unreadable (log file, journalctl, deny file, ban database, whitelist)');
+});
