@@ -365,7 +365,7 @@ export function parseConfig(
     for (const k of Object.keys(values)) {
       if (SOURCE_KEYS[k]) continue;
       const spec = KEYS[k];
-      if (!spec) bad(name, k, `unknown key (a source section takes log, parser, enabled and the threshold keys)`);
+      if (!spec) bad(name, k, `unknown key (a source section takes ${[...Object.keys(SOURCE_KEYS), ...Object.keys(KEYS).filter((key) => KEYS[key]!.perSource)].join(', ')})`);
       else if (!spec.perSource) bad(name, k, 'can only be set in [DEFAULT]');
     }
     let enabled = true;

@@ -137,3 +137,14 @@ test('a whitelist that exists but cannot be read stops the command with exit 66 
   expect(e.read('hosts.deny')).toBe('');
   expect(fs.existsSync(path.join(e.dir, 'state'))).toBe(false);
 });
+
+test('an unknown key in a source section is answered with every key a source takes', () => {
+  const e = env('[sshd]\nlog = auth.log\nthreshold = 3\n');
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(78);
+  expect(configErrors(r.stderr)).toEqual([
+    `${e.file}: [sshd] threshold: unknown key (a source section takes log, parser, enabled, journal, journal_match, journal_directory, ` +
+      'suspicious_users, suspicious_users_attempts_threshold, suspicious_users_period, login_attempts_threshold, login_attempts_period, ' +
+      'invalid_user_attempts_threshold, slow_attempts_threshold, slow_attempts_period, ban_duration, ban_duration_max, ipv6_prefix)',
+  ]);
+});
