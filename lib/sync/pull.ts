@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Context } from '../context';
 import { reportApplied, withState } from '../state';
 import { writeFileAtomic } from '../atomic-write';
+import { ensureStateDir } from '../lock';
 import { parseWhitelist } from '../whitelist';
 import { parseTarget } from '../ip';
 import type { Ban } from '../types';
@@ -186,9 +187,16 @@ function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
     s.ctx.log.info(`${s.step}: would update ${file} from ${name} (${wl.entries.length} entries)`);
     return;
   }
-  const text = renderWhitelist(wl.entries, s.ctx.config.nodeId, `Copy of ${name}, written by autoban sync-pull.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`);
-  writeFileAtomic(file, text, { mode: 0o644, keepOwner: true });
+  writeWhitelistCopy(s.ctx, file, wl.entries, name, 'autoban sync-pull');
   s.ctx.log.info(`${s.step}: updated ${file} from ${name} (${wl.entries.length} entries)`);
+}
+
+/** Writes `file`, this node's copy of the shared whitelist `name`, with `entries`. */
+export function writeWhitelistCopy(ctx: Context, file: string, entries: readonly string[], name: string, by: string): void {
+  const text = renderWhitelist(entries, ctx.config.nodeId, `Copy of ${name}, written by ${by}.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`);
+  // With no whitelist key the copy lives in state_dir, which a fresh node's first pull or edit comes before.
+  if (path.dirname(file) === path.resolve(ctx.config.stateDir)) ensureStateDir(ctx.config.stateDir);
+  writeFileAtomic(file, text, { mode: 0o644, keepOwner: true });
 }
 
 /** sync-pull. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */

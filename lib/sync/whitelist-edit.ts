@@ -15,7 +15,7 @@ import { compareTargets } from '../bans';
 import { updateState } from '../state';
 import { parseWhitelist } from '../whitelist';
 import { type SharedWhitelist, renderWhitelist } from './legacy';
-import { whitelistVerdict } from './pull';
+import { whitelistVerdict, writeWhitelistCopy } from './pull';
 import { readVerified, withRetries } from './retry';
 import { type SyncDeps, closeSession, openSession, reasonOf, syncFailure } from './session';
 
@@ -119,7 +119,7 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
         if (!confirmed || !current) throw new Error(`${name}: another edit kept overwriting this one; try again`);
         result = { location: name, entries: current.entries, changed: true, message: `${op === 'add' ? 'added' : 'removed'} ${entry} ${op === 'add' ? 'to' : 'from'} ${name}` };
         if (ctx.config.whitelistFile) {
-          writeFileAtomic(ctx.config.whitelistFile, renderWhitelist(current.entries, ctx.config.nodeId, `Copy of ${name}, written by autoban.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`), { mode: 0o644, keepOwner: true });
+          writeWhitelistCopy(ctx, ctx.config.whitelistFile, current.entries, name, 'autoban');
         }
       }
     } catch (e) {

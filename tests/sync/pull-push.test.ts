@@ -144,6 +144,20 @@ describe.each(['aws', 'local'] as const)('sync over %s', (kind) => {
     }
   });
 
+  test('a fresh node keeping the whitelist in state_dir (no whitelist key): its first pull creates state_dir', async () => {
+    const c = cluster(kind, 1, '203.0.113.0/24\n');
+    const b = makeNode('web9', c.target);
+    try {
+      await syncPush((c.nodes[0] as TestNode).ctx()); // the shared whitelist, from web1's local file
+      fs.writeFileSync(b.cfgFile, fs.readFileSync(b.cfgFile, 'utf8').replace('whitelist = ./whitelist.txt\n', ''));
+      await syncPull(b.ctx());
+      expect(fs.readFileSync(path.join(b.dir, 'state', 'whitelist.txt'), 'utf8')).toContain('203.0.113.0/24\n');
+    } finally {
+      b.cleanup();
+      c.cleanup();
+    }
+  });
+
   test('an empty (0-byte) shared whitelist is refused with one warning and the whitelist kept; a comment-only one clears it', async () => {
     const c = cluster(kind, 2, '203.0.113.0/24\n198.51.100.7\n');
     try {
