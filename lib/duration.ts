@@ -10,7 +10,8 @@ export const MAX_DURATION_SEC = 100 * 365 * 86400;
 /** Parses "300", "10m", "1d" to seconds; null when malformed or longer than MAX_DURATION_SEC. */
 export function parseDuration(text: string): number | null {
   const m = /^\s*(\d{1,9})\s*([smhdw]?)\s*$/i.exec(text);
-  if (!m) return null;
+  // "1M" is a month to many readers, and a minute here would be a short ban no one meant: refused.
+  if (!m || m[2] === 'M') return null;
   const sec = Number(m[1]) * (UNITS[(m[2] || 's').toLowerCase()] ?? 1);
   return sec > MAX_DURATION_SEC ? null : sec;
 }
@@ -25,7 +26,7 @@ export function parseBanDuration(text: string): number | null | undefined {
 
 const FORMAT_UNITS = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const;
 
-/** Formats seconds compactly for humans: 90061 → "1d1h1m". */
+/** Formats seconds compactly for humans, in at most two units: 90061 → "1d1h", 86400 → "1d". */
 export function formatDuration(sec: number): string {
   if (sec < 1) return '0s';
   const rest = Math.round(sec);
@@ -34,5 +35,6 @@ export function formatDuration(sec: number): string {
   const [u1, s1] = FORMAT_UNITS[i]!;
   const first = Math.floor(rest / s1);
   const next = FORMAT_UNITS[i + 1];
-  return next ? `${first}${u1}${Math.floor((rest - first * s1) / next[1])}${next[0]}` : `${first}${u1}`;
+  const second = next ? Math.floor((rest - first * s1) / next[1]) : 0;
+  return second > 0 ? `${first}${u1}${second}${(next as (typeof FORMAT_UNITS)[number])[0]}` : `${first}${u1}`;
 }

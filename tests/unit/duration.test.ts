@@ -10,7 +10,7 @@ test.each([
   [' 2D ', 172800],
 ])('parseDuration(%j) = %i', (t, s) => expect(parseDuration(t)).toBe(s));
 
-test.each(['', 'ten', '1y', '-5', '1.5h', '10 minutes'])('parseDuration(%j) is null', (t) => expect(parseDuration(t)).toBeNull());
+test.each(['', 'ten', '1y', '-5', '1.5h', '10 minutes', '1M'])('parseDuration(%j) is null', (t) => expect(parseDuration(t)).toBeNull());
 
 test('ban durations: 0 and permanent mean no expiry', () => {
   expect(parseBanDuration('0')).toBeNull();
@@ -21,7 +21,9 @@ test('ban durations: 0 and permanent mean no expiry', () => {
 
 test('formatDuration', () => {
   expect(formatDuration(90061)).toBe('1d1h');
-  expect(formatDuration(82805)).toBe('23h0m');
+  expect(formatDuration(82805)).toBe('23h');
+  expect(formatDuration(86400)).toBe('1d'); // check-config printed ban_duration=1d0h
+  expect(formatDuration(5400)).toBe('1h30m');
   expect(formatDuration(59)).toBe('59s');
 });
 
