@@ -109,7 +109,8 @@ const settings = (ctx: Context): string =>
 
 /**
  * Only the deny file can be trusted to still hold what was written; a firewall backend is reconciled on every
- * run (someone may have flushed the rules), so with one configured there is no shortcut.
+ * run (someone may have flushed the rules), so with one configured there is no shortcut. The stamp is still
+ * written then: it is the record of the last commit's targets (committedTargets).
  */
 const shortcutAllowed = (ctx: Context): boolean => !ctx.dryRun && ctx.config.backends.every((b) => b === 'hostsdeny' || b === 'none');
 
@@ -162,9 +163,18 @@ function saveStamp(ctx: Context, head: HeadFields, body: Buffer, n: { active: nu
   }
 }
 
-/** Records a finished full commit (called last, once the database, deny file and backends are written). */
+/**
+ * Records a finished full commit (called last, once the database, deny file and backends are written). With
+ * firewall backends only it is written too: readStamp refuses the shortcut then, but runTx reads the targets
+ * back (committedTargets) to tell what the next commit bans and lifts. With a firewall backend and hostsdeny
+ * the deny file is that record, so none is kept (an old one would mislead a later firewall-only config).
+ */
 export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: string[], nowMs: number): void {
-  if (!shortcutAllowed(ctx)) return;
+  if (ctx.dryRun) return;
+  if (!shortcutAllowed(ctx) && ctx.config.backends.includes('hostsdeny')) {
+    fs.rmSync(stampFile(ctx), { force: true });
+    return;
+  }
   fs.rmSync(legacyStampFile(ctx), { force: true });
   const activeSet = new Set(active);
   const counts = new Map<string, number>();
@@ -229,6 +239,29 @@ export function readStamp(ctx: Context, dbFile: string, nowMs: number): ValidSta
   const f = s.files;
   if (!f || now.db !== f.db || now.journal !== f.journal || now.deny !== f.deny || now.whitelist !== f.whitelist) return null;
   return { head: s, body: text.subarray(nl + 1) };
+}
+
+/**
+ * The active targets of the last commit that wrote a stamp, whatever changed since (no fingerprint or
+ * settings check: this is a record of what was in force, not a shortcut); null when there is no stamp or it
+ * is damaged. Call with the state lock held.
+ */
+export function committedTargets(ctx: Context): string[] | null {
+  let text: Buffer;
+  try {
+    text = fs.readFileSync(stampFile(ctx));
+  } catch {
+    return null;
+  }
+  const nl = text.indexOf(10);
+  let head: StampHead;
+  try {
+    head = JSON.parse(text.toString('utf8', 0, nl)) as StampHead;
+  } catch {
+    return null;
+  }
+  if (!head || head.version !== VERSION) return null;
+  return parseBody({ head, body: text.subarray(nl + 1) })?.active ?? null;
 }
 
 /** The stamp's body, parsed once; null when it is damaged (then the full path runs). */

@@ -17,7 +17,7 @@ import { ensureStateDir, withLock } from './lock';
 import { AppError, ExitCode } from './errors';
 import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
 import { applyBackends } from './backends-apply';
-import { type ValidStamp, readStamp, writeStamp } from './stamp';
+import { type ValidStamp, committedTargets, readStamp, writeStamp } from './stamp';
 
 export interface StateTx {
   db: BanDb;
@@ -207,7 +207,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
     }
     if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
   }
-  const before = new Set(deny.parsed ? deny.parsed.managed : []);
+  const before = previousTargets(ctx, deny.parsed, db, now, whitelist);
   const out = await fn({ db, whitelist, now });
   const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
   const active = activeBans(newDb, now, whitelist);
@@ -233,8 +233,26 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   }
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
-  if (!applied.backendErrors.length) writeStamp(ctx, dbFile(ctx), newDb, targets, nowMs);
+  // Also after a backend failure: no shortcut is taken with a firewall backend (lib/stamp.ts), and a
+  // firewall-only commit must be compared against these targets, not against the ones before this commit.
+  writeStamp(ctx, dbFile(ctx), newDb, targets, nowMs);
   return { result: out.result, applied };
+}
+
+/**
+ * The targets the last commit put in force, against which this one's are reported as banned and lifted
+ * (`expire: N bans lifted`, sync-pull's lines). With the hostsdeny backend, the deny file's managed block: it
+ * is what is enforced, and it outlives a lost stamp or database. Without it the deny file is never written
+ * (its block is empty, or stale from an earlier configuration) and the firewall is no record either (an admin
+ * may have flushed it; re-blocking is no new ban, and the backends report it themselves), so the stamp's
+ * targets. With no stamp (deleted, torn, the first run of this version) the database's own active set at
+ * `now`: only what the command changes is reported, bans whose time ran out since go unreported, once, rather
+ * than every ban being reported as new.
+ */
+function previousTargets(ctx: Context, deny: DenyFile | null, db: BanDb, now: Date, whitelist: Whitelist): Set<string> {
+  if (ctx.config.backends.includes('hostsdeny')) return new Set(deny ? deny.managed : []);
+  const recorded = committedTargets(ctx);
+  return new Set(recorded ?? activeBans(db, now, whitelist).map((b) => b.ip));
 }
 
 /**

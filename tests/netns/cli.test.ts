@@ -37,7 +37,7 @@ describe(label, () => {
   }, 30_000);
 
   /** Writes a fresh config + empty state for one backend and returns a function running the CLI with it. */
-  function setup(backend: BackendName) {
+  function setup(backend: BackendName, backends = `hostsdeny, ${backend}`) {
     const base = join(dir, backend);
     rmSync(base, { recursive: true, force: true });
     mkdirSync(join(base, 'state'), { recursive: true });
@@ -51,7 +51,7 @@ describe(label, () => {
         `deny_file = ${join(base, 'hosts.deny')}`,
         `state_dir = ${join(base, 'state')}`,
         `whitelist = ${join(base, 'whitelist.txt')}`,
-        `backend = hostsdeny, ${backend}`,
+        `backend = ${backends}`,
         '',
       ].join('\n'),
     );
@@ -114,6 +114,36 @@ describe(label, () => {
     },
     60_000,
   );
+
+  test('backend = nftables alone: expire reports the bans it lifts, and a hand flush is re-blocked, not re-banned', async () => {
+    if (why) return;
+    const { autoban, denyFile } = setup('nftables', 'nftables');
+    const at = (hhmm: string) => ['--now', `2026-11-22T${hhmm}:00Z`];
+    expect((await autoban(['ban', CLIENT_V4, '--duration', '1h', ...at('02:00')])).code).toBe(0);
+    expect((await autoban(['ban', CLIENT_V6, '--duration', '1d', ...at('02:00')])).code).toBe(0);
+    expect(await lab.connect(SERVER_V4)).toBe('timeout');
+
+    // The admin flushes the firewall by hand: the next run puts the rules back, but no ban is new or lifted.
+    await lab.sh('nft', 'delete', 'table', 'inet', 'autoban');
+    const refill = await autoban(['expire', ...at('02:30')]);
+    expect(refill.code).toBe(0);
+    expect(refill.stderr).toContain(`nftables: blocked ${CLIENT_V4}`);
+    expect(refill.stderr).toContain('expire: 0 bans lifted');
+    expect(refill.stderr).not.toContain('expired:');
+
+    const r = await autoban(['expire', ...at('04:00')]);
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
+    expect(r.stderr).toContain(`nftables: unblocked ${CLIENT_V4}`);
+    expect(r.stderr).toContain(`expired: ${CLIENT_V4}`);
+    expect(r.stderr).toContain('expire: 1 ban lifted');
+    expect(r.stderr).not.toContain(`expired: ${CLIENT_V6}`);
+    expect(await lab.connect(SERVER_V4)).toBe('open');
+    expect(await lab.connect(SERVER_V6)).toBe('timeout');
+    expect((await autoban(['expire', ...at('04:05')])).stderr).toContain('expire: 0 bans lifted');
+    // Never written without the hostsdeny backend.
+    expect(denyFile()).toBe("# the admin's own line\nsshd: 203.0.113.5\n");
+    expect((await autoban(['flush'])).code).toBe(0);
+  }, 60_000);
 
   test('with the firewall tool missing, the deny file is still written and the error names the command', async () => {
     if (why) return;

@@ -1,0 +1,62 @@
+/**
+ * sync-pull's "banned"/"unbanned" lines and its "+N -M" count on a node whose deny file is not a backend
+ * (`backend = none` here; firewall-only nodes take the same path): a peer's ban is reported by the pull that
+ * brings it, not again by every later pull, and a peer's unban by the pull that lifts it. Shared directory.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runBan, runUnban } from '../../lib/commands/ban';
+import { syncPull } from '../../lib/sync/pull';
+import { syncPush } from '../../lib/sync/push';
+import { type TestNode, makeNode } from './helpers/node';
+
+const nodes: TestNode[] = [];
+const shares: string[] = [];
+afterAll(() => {
+  for (const n of nodes.splice(0)) n.cleanup();
+  for (const d of shares.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function pair(defaultsExtra: string): [TestNode, TestNode] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-share-'));
+  shares.push(dir);
+  const made = ['web1', 'web2'].map((id) => makeNode(id, { kind: 'local', dir }, { defaultsExtra })) as [TestNode, TestNode];
+  nodes.push(...made);
+  return made;
+}
+
+const pulled = (lines: string[]) => lines.filter((l) => /^sync-pull: (banned|unbanned) /.test(l));
+
+test.each(['backend = none', 'backend = hostsdeny'])('%s: a peer ban is reported by the pull that brings it, and only by it', async (backend) => {
+  const [a, b] = pair(backend);
+  await runBan(a.ctx(), { ip: '192.0.2.7', reason: 'test' });
+  await syncPush(a.ctx());
+
+  const first = b.ctx();
+  const r1 = await syncPull(first);
+  expect(pulled(first.log.lines)).toEqual(['sync-pull: banned 192.0.2.7 (from node web1: test)']);
+  expect(r1.message).toMatch(/; deny file \+1 -0$/);
+
+  const second = b.ctx();
+  const r2 = await syncPull(second);
+  expect(pulled(second.log.lines)).toEqual([]);
+  expect(r2.message).toMatch(/; deny file unchanged$/);
+
+  await runUnban(a.ctx(), { ip: '192.0.2.7' });
+  await syncPush(a.ctx());
+  const third = b.ctx();
+  await syncPull(third);
+  expect(pulled(third.log.lines)).toEqual(['sync-pull: unbanned 192.0.2.7']);
+});
+
+test('backend = none: with the stamp gone, a pull does not report bans it already had as new', async () => {
+  const [a, b] = pair('backend = none');
+  await runBan(a.ctx(), { ip: '192.0.2.7', reason: 'test' });
+  await syncPush(a.ctx());
+  await syncPull(b.ctx());
+  fs.rmSync(path.join(b.dir, 'state', 'stamp.txt'));
+  const again = b.ctx();
+  await syncPull(again);
+  expect(pulled(again.log.lines)).toEqual([]);
+});
