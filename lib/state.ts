@@ -198,13 +198,18 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
     // managed block is the best record of who was banned.
     // Only from a deny file autoban writes: one it never rewrites would keep its lines, and bring every
     // unbanned address back at the next commit.
+    // One ban per address however often the file names it (the old tool could write a line twice, and an
+    // address can be both in the block and on a plain line): the deny file and status show it once, and so
+    // must the database. The managed block first: it is autoban's own record of the address.
     const adopt: Ban[] = [];
-    if (cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) if (!activeIps.has(ip)) adopt.push(adoptedBan(ctx, ip, now, 'adopted'));
-    if (loaded.recovered) for (const ip of deny.parsed.managed) if (!activeIps.has(ip)) adopt.push(adoptedBan(ctx, ip, now, 'recovered'));
-    for (const b of adopt) {
-      activeIps.add(b.ip);
-      ctx.log.info(`adopted ${b.ip} from ${cfg.denyFile} (${b.rule})`);
-    }
+    const take = (ip: string, rule: string) => {
+      if (activeIps.has(ip)) return;
+      activeIps.add(ip);
+      adopt.push(adoptedBan(ctx, ip, now, rule));
+      ctx.log.info(`adopted ${ip} from ${cfg.denyFile} (${rule})`);
+    };
+    if (loaded.recovered) for (const ip of deny.parsed.managed) take(ip, 'recovered');
+    if (cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) take(ip, 'adopted');
     if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
   }
   const before = previousTargets(ctx, deny.parsed, db, now, whitelist);
@@ -327,7 +332,7 @@ export function readState(ctx: Context): BanDb {
   if (!deny) return loaded.db;
   const now = ctx.clock.now();
   const active = new Set(activeBans(loaded.db, now).map((b) => b.ip));
-  const rebuilt = deny.managed.filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered'));
+  const rebuilt = [...new Set(deny.managed)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered'));
   return rebuilt.length ? { bans: [...loaded.db.bans, ...rebuilt], unbans: loaded.db.unbans } : loaded.db;
 }
 

@@ -28,3 +28,30 @@ test('with the hostsdeny backend, plain lines are still adopted and moved inside
   await runBan(env.ctx('2026-11-22T02:03:00.000Z'), { ip: '198.51.100.10' });
   expect(env.denyTargets()).toEqual(['198.51.100.10', '198.51.100.9']);
 });
+
+test('an address on two plain lines (the old tool wrote it twice) is adopted as one ban', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  env.write('hosts.deny', '# sshd rules\nALL: 192.0.2.7\nALL:192.0.2.7\nin.telnetd: ALL\nALL: 192.0.2.7\n');
+  const ctx = env.ctx('2026-11-22T02:01:00.000Z');
+  await runBan(ctx, { ip: '198.51.100.9' });
+  expect(ctx.log.lines.filter((l) => l.startsWith('adopted '))).toEqual([expect.stringMatching(/^adopted 192\.0\.2\.7 from /)]);
+  expect(readState(ctx).bans.map((b) => `${b.ip} ${b.origin}`).sort()).toEqual(['192.0.2.7 adopted', '198.51.100.9 manual']);
+  expect(env.read('hosts.deny')).toBe(
+    '# sshd rules\nin.telnetd: ALL\n# BEGIN autoban -- managed by autoban, edits between these markers are overwritten\nALL: 192.0.2.7\nALL: 198.51.100.9\n# END autoban\n',
+  );
+  await runUnban(env.ctx('2026-11-22T02:02:00.000Z'), { ip: '192.0.2.7' });
+  expect(env.denyTargets()).toEqual(['198.51.100.9']);
+});
+
+test('after a database loss, an address both in the managed block and on a plain line is rebuilt as one ban', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  await runBan(env.ctx('2026-11-22T02:00:00.000Z'), { ip: '192.0.2.7' });
+  // The old tool, still in cron, appends the same address; then bans.json is damaged (no good copy).
+  env.append('hosts.deny', 'ALL: 192.0.2.7\nALL: 203.0.113.5\n');
+  env.write('state/bans.json', '{ damaged');
+  const ctx = env.ctx('2026-11-22T02:10:00.000Z');
+  expect(readState(ctx).bans.map((b) => b.ip)).toEqual(['192.0.2.7']);
+  await runBan(ctx, { ip: '198.51.100.9' });
+  expect(readState(ctx).bans.map((b) => `${b.ip} ${b.rule}`).sort()).toEqual(['192.0.2.7 recovered', '198.51.100.9 manual', '203.0.113.5 adopted']);
+  expect(env.denyTargets()).toEqual(['192.0.2.7', '198.51.100.9', '203.0.113.5']);
+});
