@@ -58,7 +58,7 @@ export function loadWhitelist(ctx: Context): Whitelist {
  * that, by what the deny file shows: autoban keeps protecting instead of refusing to run. A damaged journal
  * line is reported (naming the file) and ignored. `journal` says a journal exists (a full commit folds it in).
  */
-export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; journal: boolean } {
+export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; missing: boolean; journal: boolean } {
   const file = dbFile(ctx);
   // The journal first: a lock-free reader racing a full commit then sees either the old bans.json with the
   // journal or the new one that holds the journal's entries, never neither.
@@ -84,7 +84,10 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; journal: 
     return db;
   };
   try {
-    return { db: withJournal(tryLoad(file) ?? emptyDb()), recovered: false, journal: journal !== null };
+    const db = tryLoad(file);
+    // Missing (a fresh machine; or a state_dir lost or moved while the deny file kept its bans): the caller
+    // rebuilds from what was last put in force, when there is any.
+    return { db: withJournal(db ?? emptyDb()), recovered: false, missing: db === null, journal: journal !== null };
   } catch (e) {
     if (e instanceof AppError) throw e;
     ctx.log.error(`${(e as Error).message}`);
@@ -92,13 +95,13 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; journal: 
       const bak = tryLoad(`${file}.bak`);
       if (bak) {
         ctx.log.warn(`recovered the ban database from the last good copy ${file}.bak`);
-        return { db: withJournal(bak), recovered: true, journal: journal !== null };
+        return { db: withJournal(bak), recovered: true, missing: false, journal: journal !== null };
       }
     } catch (e2) {
       ctx.log.error(`${(e2 as Error).message}`);
     }
     ctx.log.warn(`rebuilding the ban database from ${ctx.config.denyFile}`);
-    return { db: withJournal(emptyDb()), recovered: true, journal: journal !== null };
+    return { db: withJournal(emptyDb()), recovered: true, missing: false, journal: journal !== null };
   }
 }
 
@@ -202,14 +205,18 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
     // address can be both in the block and on a plain line): the deny file and status show it once, and so
     // must the database. The managed block first: it is autoban's own record of the address.
     const adopt: Ban[] = [];
-    const take = (ip: string, rule: string) => {
+    const take = (ip: string, rule: string, from: string) => {
       if (activeIps.has(ip)) return;
       activeIps.add(ip);
       adopt.push(adoptedBan(ctx, ip, now, rule));
-      ctx.log.info(`adopted ${ip} from ${cfg.denyFile} (${rule})`);
+      ctx.log.info(`adopted ${ip} from ${from} (${rule})`);
     };
-    if (loaded.recovered) for (const ip of deny.parsed.managed) take(ip, 'recovered');
-    if (cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) take(ip, 'adopted');
+    if (loaded.recovered || loaded.missing) {
+      const lost = lostTargets(ctx, deny.parsed);
+      if (loaded.missing && lost.ips.length) ctx.log.warn(`${dbFile(ctx)} is missing; rebuilding the ban database from ${lost.from} (${lost.ips.length} bans)`);
+      for (const ip of lost.ips) take(ip, 'recovered', lost.from);
+    }
+    if (cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) take(ip, 'adopted', cfg.denyFile);
     if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
   }
   const before = previousTargets(ctx, deny.parsed, db, now, whitelist);
@@ -242,6 +249,19 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   // firewall-only commit must be compared against these targets, not against the ones before this commit.
   writeStamp(ctx, dbFile(ctx), newDb, targets, nowMs);
   return { result: out.result, applied };
+}
+
+/**
+ * After a database loss (bans.json damaged with no good copy, or missing while a commit had been made): what
+ * was last put in force, to rebuild as bans, so that no reported ban disappears. The deny file's managed
+ * block when autoban writes it; else the last commit's stamp (firewall-only: the deny file is not written),
+ * or a managed block left from an earlier configuration.
+ */
+function lostTargets(ctx: Context, deny: DenyFile | null): { ips: string[]; from: string } {
+  const block = { ips: deny ? deny.managed : [], from: ctx.config.denyFile };
+  if (ctx.config.backends.includes('hostsdeny')) return block;
+  const recorded = committedTargets(ctx);
+  return recorded?.length ? { ips: recorded, from: `the last commit's record in ${ctx.config.stateDir}` } : block;
 }
 
 /**
@@ -327,12 +347,12 @@ function keepLastGood(file: string): void {
  */
 export function readState(ctx: Context): BanDb {
   const loaded = loadDb(ctx);
-  if (!loaded.recovered) return loaded.db;
+  if (!loaded.recovered && !loaded.missing) return loaded.db;
   const deny = readDenyFile(ctx).parsed;
   if (!deny) return loaded.db;
   const now = ctx.clock.now();
   const active = new Set(activeBans(loaded.db, now).map((b) => b.ip));
-  const rebuilt = [...new Set(deny.managed)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered'));
+  const rebuilt = [...new Set(lostTargets(ctx, deny).ips)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered'));
   return rebuilt.length ? { bans: [...loaded.db.bans, ...rebuilt], unbans: loaded.db.unbans } : loaded.db;
 }
 
