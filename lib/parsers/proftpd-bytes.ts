@@ -1,8 +1,8 @@
 /**
  * The ProFTPD fast path (see bytes.ts for the contract): SystemLog lines
- * "2026-11-22 01:32:05,187 host proftpd[15120] server (name[IP]): USER bob (Login failed): Incorrect password"
- * and the other messages of such a session, recognised on bytes. Mirrors proftpd.ts parseProftpd; every
- * other layout (syslog, ExtendedLog) and message is FALLBACK.
+ * "2026-11-22 01:32:05,187 host proftpd[15120] server (name[IP]): USER bob (Login failed): Incorrect password",
+ * "… ANON ftp (Login failed): Limit access denies login" and the other messages of such a session, recognised
+ * on bytes. Mirrors proftpd.ts parseProftpd; every other layout (syslog, ExtendedLog) and message is FALLBACK.
  */
 import { type ByteEvent, EVENT, FALLBACK, LocalTimeCache, NONE, ascii, endsWith, hasAt, pidBytes, v4Bytes } from './bytes';
 
@@ -10,6 +10,10 @@ const PROFTPD = ascii('proftpd[');
 const PASS = ascii('PASS ');
 const USER = ascii('USER ');
 const WRONG_PASSWORD = ascii(' (Login failed): Incorrect password');
+const ANON = ascii('ANON ');
+const ANON_AUTH = ascii('ANON AUTH: ');
+const ANON_LIMIT = ascii(' (Login failed): Limit access denies login');
+const ANON_LIMIT_DOT = ascii(' (Login failed): Limit access denies login.');
 const SECURITY = ascii('SECURITY VIOLATION: ');
 const MAXIMUM = ascii('Maximum login attempts');
 
@@ -79,10 +83,19 @@ export function proftpdBytes(b: Buffer, p: number, e: number, ev: ByteEvent): nu
   else return NONE;
   // proftpd.ts parseProftpdMessage. A message ending in "(Login failed): Incorrect password" cannot also end
   // in "Login successful" or match its "no such user found … to HOST" form, so the user is all before it.
+  let kind: ByteEvent['kind'] = 'password';
   if (hasAt(b, ms, USER, e)) {
     if (!endsWith(b, WRONG_PASSWORD, ms, e)) return FALLBACK;
     ev.userFrom = ms + 5;
     ev.userTo = Math.max(e - WRONG_PASSWORD.length, ms + 5);
+  } else if (hasAt(b, ms, ANON, e)) {
+    // "ANON ftp (Login failed): Limit access denies login[.]": as above, the user is all before it; the
+    // reason names no password and no unknown user, so it is "refused". "ANON AUTH: …" is left to proftpd.ts.
+    const tail = endsWith(b, ANON_LIMIT, ms, e) ? ANON_LIMIT.length : endsWith(b, ANON_LIMIT_DOT, ms, e) ? ANON_LIMIT_DOT.length : -1;
+    if (tail < 0 || hasAt(b, ms, ANON_AUTH, e)) return FALLBACK;
+    ev.userFrom = ms + 5;
+    ev.userTo = Math.max(e - tail, ms + 5);
+    kind = 'refused';
   } else {
     return hasAt(b, ms, SECURITY, e) || hasAt(b, ms, MAXIMUM, e) ? FALLBACK : NONE;
   }
@@ -92,7 +105,7 @@ export function proftpdBytes(b: Buffer, p: number, e: number, ev: ByteEvent): nu
   ev.v4 = v4;
   ev.timeMs = t;
   ev.outcome = 'failure';
-  ev.kind = 'password';
+  ev.kind = kind;
   ev.evidence = 'attempt';
   ev.count = 1;
   return EVENT;

@@ -14,6 +14,19 @@ const PROFTPD = ['proftpd'];
 
 type Msg = Pick<LoginEvent, 'outcome' | 'kind' | 'user' | 'evidence'>;
 
+/**
+ * "USER bob (Login failed): <reason>" or "ANON ftp (Login failed): <reason>": the last "(Login failed)" is the
+ * server's (the name comes before it). Null when there is none.
+ */
+function loginFailed(msg: string): Msg | null {
+  const lf = msg.lastIndexOf(' (Login failed): ');
+  if (lf < 0) return null;
+  const reason = msg.slice(lf + 17);
+  const user = msg.slice(5, lf);
+  const kind = /^(?:No such user|Invalid user|User .* not found)/i.test(reason) ? 'invalid_user' : /password/i.test(reason) ? 'password' : 'refused';
+  return { outcome: 'failure', kind, user, evidence: 'attempt' };
+}
+
 /** Classifies the message after the session prefix. */
 export function parseProftpdMessage(msg: string): Msg | null {
   if (msg.startsWith('USER ')) {
@@ -30,14 +43,15 @@ export function parseProftpdMessage(msg: string): Msg | null {
     if (ns >= 0 && /^: no such user found from \S+ \[[^\]\s]+\] to \S+$/.test(msg.slice(ns))) {
       return { outcome: 'failure', kind: 'invalid_user', user: msg.slice(5, ns), evidence: 'attempt' };
     }
-    const lf = msg.lastIndexOf(' (Login failed): ');
-    if (lf >= 0) {
-      const reason = msg.slice(lf + 17);
-      const user = msg.slice(5, lf);
-      const kind = /^(?:No such user|Invalid user|User .* not found)/i.test(reason) ? 'invalid_user' : /password/i.test(reason) ? 'password' : 'refused';
-      return { outcome: 'failure', kind, user, evidence: 'attempt' };
-    }
-    return null;
+    return loginFailed(msg);
+  }
+  if (msg.startsWith('ANON ')) {
+    // "ANON ftp (Login failed): Limit access denies login" (mod_auth.c; older releases end it "login."): an
+    // <Anonymous> login refused. The name is the USER argument as sent. "ANON AUTH: User ftp, authenticating
+    // using alias <name>" and "ANON <name>: AnonRejectPasswords denies login" end in client text or are not
+    // "(Login failed)" messages, so a name must not make either one a failure.
+    if (msg.startsWith('ANON AUTH: ') || msg.endsWith(': AnonRejectPasswords denies login')) return null;
+    return loginFailed(msg);
   }
   if (msg.startsWith('SECURITY VIOLATION: ') && /root login attempted/i.test(msg)) {
     return { outcome: 'failure', kind: 'refused', user: 'root', evidence: 'connection' };

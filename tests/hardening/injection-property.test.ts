@@ -63,6 +63,9 @@ const PROFTPD_FORMATS: ((u: string) => string)[] = [
   (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): USER ${u}: Login successful.`,
   (u) => `Nov 22 01:32:05 host proftpd[1]: 127.0.0.1 (client[${REAL}]) - USER ${u} (Login failed): Incorrect password`,
   (u) => `[22/Nov/2026:01:32:05 +0000] ${REAL} PASS 530 ${u}`,
+  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON ${u} (Login failed): Limit access denies login`,
+  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON ${u} (Login failed): Limit access denies login.`,
+  (u) => `Nov 22 01:32:05 host proftpd[1]: 127.0.0.1 (client[${REAL}]) - ANON ${u} (Login failed): Limit access denies login`,
 ];
 
 test.each(SSHD_FORMATS.map((f, i) => [i, f] as const))('sshd format %i: a planted address never replaces the client', (_i, format) => {
@@ -91,15 +94,17 @@ const PROFTPD_NOT_FAILURES: ((u: string) => string)[] = [
   (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): USER ${u}: Login successful.`,
   (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): USER ${u}: Authenticated without password`,
   (u) => `Nov 22 01:32:05 host proftpd[1]: 127.0.0.1 (client[${REAL}]) - USER ${u}: Authenticated without password`,
+  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON AUTH: User ftp, authenticating using alias ${u}`,
+  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON ${u}: AnonRejectPasswords denies login`,
 ];
 
 /** Names that try to end the real message early or start a new one: ProFTPD logs the USER argument as sent. */
 const forging = fc
   .tuple(
     fc.string({ maxLength: 4 }),
-    fc.constantFrom(' (Login failed): ', ' (Login failed): Incorrect password', ': no such user found from a [198.51.100.1] to b:21', ') (client[198.51.100.1]): ', ']): USER y', ': Login successful.', '\r', '\t', '\u00e9', '\udc80', '\u0000'),
+    fc.constantFrom(' (Login failed): ', ' (Login failed): Incorrect password', ' (Login failed): Limit access denies login', 'ANON AUTH: ', ': AnonRejectPasswords denies login', ': no such user found from a [198.51.100.1] to b:21', ') (client[198.51.100.1]): ', ']): USER y', ': Login successful.', '\r', '\t', '\u00e9', '\udc80', '\u0000'),
     fc.string({ maxLength: 4 }),
-    fc.constantFrom(' (Login failed): Incorrect password', ' (Login failed): No such user found', ': ', ']', ')', ''),
+    fc.constantFrom(' (Login failed): Incorrect password', ' (Login failed): No such user found', ' (Login failed): Limit access denies login', ' (Login failed): Limit access denies login.', ': ', ']', ')', ''),
   )
   .map(([a, b, c, d]) => `${a}${b}${c}${d}`.replace(/\n/g, ' '));
 
