@@ -33,6 +33,17 @@ export interface JournalOptions {
   journalctl?: string;
 }
 
+/**
+ * journalctl could not seek to the saved cursor (it is not a cursor at all: positions.json was damaged or
+ * edited). Still exit 66 for a caller that does not handle it; the scan reads again without the cursor.
+ */
+export class JournalCursorError extends AppError {
+  constructor(message: string) {
+    super(ExitCode.NoInput, message);
+    this.name = 'JournalCursorError';
+  }
+}
+
 /** Decodes MESSAGE, which journald exports as an array of bytes when it is not valid UTF-8. */
 function text(v: unknown): string | null {
   if (typeof v === 'string') return v;
@@ -46,7 +57,10 @@ function field(o: Record<string, unknown>, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** Streams entries to `onEntry`; resolves with the cursor of the last entry seen (or the old one). */
+/**
+ * Streams entries to `onEntry`; resolves with the cursor of the last entry seen (or the old one). Rejects with
+ * JournalCursorError, before any entry, when journalctl refuses opts.cursor.
+ */
 export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => void): Promise<string | undefined> {
   const args = ['-o', 'json', '--no-pager', '-q'];
   if (opts.directory) args.push('--directory', opts.directory);
@@ -61,6 +75,7 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let cursor = opts.cursor;
     let first = true;
+    let lines = 0;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString();
@@ -70,6 +85,7 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
     });
     const rl = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
     rl.on('line', (line) => {
+      lines++;
       let o: Record<string, unknown>;
       try {
         o = JSON.parse(line) as Record<string, unknown>;
@@ -93,7 +109,10 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
       rl.close();
       // journalctl exits 1 for "no entries" in some versions; a real failure says so on stderr.
       if (code !== 0 && stderr.trim() && !/No entries|-- No entries --/.test(stderr)) {
-        reject(new AppError(ExitCode.NoInput, `journalctl ${args.join(' ')}: ${stderr.trim().split('\n')[0]}`));
+        const msg = `journalctl ${args.join(' ')}: ${stderr.trim().split('\n')[0]}`;
+        // "Failed to seek to cursor: Invalid argument" (systemd's journalctl.c), printed before any entry.
+        const badCursor = opts.cursor !== undefined && lines === 0 && /Failed to seek to cursor/.test(stderr);
+        reject(badCursor ? new JournalCursorError(msg) : new AppError(ExitCode.NoInput, msg));
       } else resolve(cursor);
     });
   });

@@ -95,16 +95,25 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
   const since = firstRunStartMs(src, run);
   // Loaded here: only journal sources need it (and child_process); a cron run over files does not.
-  const { readJournal } = await import('../journal-reader');
-  const cursor = await readJournal(
-    { match: journal.match, directory: journal.directory, cursor: run.st.cursors[src.name], sinceSec: since === undefined ? undefined : since / 1000 },
-    (e) => {
+  const { readJournal, JournalCursorError } = await import('../journal-reader');
+  const read = (saved: string | undefined) =>
+    readJournal({ match: journal.match, directory: journal.directory, cursor: saved, sinceSec: since === undefined ? undefined : since / 1000 }, (e) => {
       h.stats.lines++;
       if (!isTrustedEntry(e, src.parser)) return; // not provably sshd/proftpd, whatever SYSLOG_IDENTIFIER says (lib/journal-trust.ts)
       const ev = parse(e.message, e.timeMs, pidNumber(e.pid));
       if (ev) h.handleEvent(ev);
-    },
-  );
+    });
+  let cursor: string | undefined;
+  try {
+    cursor = await read(run.st.cursors[src.name]);
+  } catch (e) {
+    if (!(e instanceof JournalCursorError)) throw e;
+    // A damaged positions.json entry would fail every later scan of this source: read as a first run does
+    // (same start time) and save the cursor that read ends on.
+    ctx.log.warn(`scan: journal [${src.name}]: the saved journal cursor is not valid (journalctl cannot seek to it); reading again from the first-run start`);
+    delete run.st.cursors[src.name];
+    cursor = await read(undefined);
+  }
   if (cursor) run.st.cursors[src.name] = cursor;
   addStats(run.res, h.stats);
   ctx.log.debug(`scan: journal [${src.name}]: ${h.stats.lines} entries, ${h.stats.events} events`);

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readJournal } from '../../lib/journal-reader';
+import { JournalCursorError, readJournal } from '../../lib/journal-reader';
+import { ExitCode } from '../../lib/errors';
 import { tmpdir } from '../helpers/tmpdir';
 
 const FAKE = `#!/usr/bin/env node
@@ -16,6 +17,11 @@ let at = 0;
 for (const opt of ['--cursor', '--after-cursor']) {
   const i = a.indexOf(opt);
   if (i < 0) continue;
+  if (!/^c\\d+$/.test(a[i + 1])) {
+    // journalctl.c: sd_journal_seek_cursor fails on text that is not a cursor.
+    console.error('Failed to seek to cursor: Invalid argument');
+    process.exit(1);
+  }
   const start = entries.findIndex((e) => e.__CURSOR >= a[i + 1]);
   at = (start < 0 ? entries.length : start) + (opt === '--after-cursor' ? 1 : 0);
 }
@@ -45,4 +51,15 @@ test('when the entry the cursor names is gone (vacuumed, rebooted volatile journ
 
 test('nothing new: the cursor stays', async () => {
   expect(await read('c4')).toEqual({ messages: [], cursor: 'c4' });
+});
+
+test('a saved cursor journalctl cannot seek to is a JournalCursorError (exit 66 unless the caller reads again)', async () => {
+  const err = await read('garbage text').catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(JournalCursorError);
+  expect((err as JournalCursorError).code).toBe(ExitCode.NoInput);
+  expect((err as Error).message).toMatch(/Failed to seek to cursor/);
+  // Without a cursor the same journal reads from the start (or from sinceSec).
+  const messages: string[] = [];
+  expect(await readJournal({ match: [], journalctl: fake() }, (e) => messages.push(e.message))).toBe('c4');
+  expect(messages).toEqual(['mc2', 'mc3', 'mc4']);
 });
