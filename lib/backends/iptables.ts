@@ -33,10 +33,14 @@ export function parseIptablesChain(text: string): IptablesChainState {
   return state;
 }
 
-/** iptables-restore --noflush input that deletes and appends DROP rules in autoban's chain, in one commit. */
-export function buildIptablesRestore(add: readonly string[], remove: readonly string[]): string {
-  if (add.length === 0 && remove.length === 0) return '';
+/**
+ * iptables-restore --noflush input that deletes and appends DROP rules in autoban's chain, in one commit.
+ * With `flush`, it first empties the chain inside that same commit, so the kernel never holds it empty.
+ */
+export function buildIptablesRestore(add: readonly string[], remove: readonly string[], flush = false): string {
+  if (!flush && add.length === 0 && remove.length === 0) return '';
   const lines = ['*filter'];
+  if (flush) lines.push(`-F ${IPT_CHAIN}`);
   for (const k of remove) lines.push(`-D ${IPT_CHAIN} -s ${k} -j DROP`);
   for (const k of add) lines.push(`-A ${IPT_CHAIN} -s ${k} -j DROP`);
   lines.push('COMMIT');
@@ -67,14 +71,12 @@ export function makeIptablesBackend(run: Runner, opts: BackendOptions = {}): Fir
         const { cmd, restore } = XT[fam];
         const state = await read(fam);
         if (!state.exists) await runChecked(run, cmd, [...WAIT, '-N', IPT_CHAIN]);
-        let current = state.drops;
-        if (state.foreign.length > 0 || new Set(current).size !== current.length) {
-          // Our chain holds something we did not write: start it over rather than guess.
-          await runChecked(run, cmd, [...WAIT, '-F', IPT_CHAIN]);
-          current = [];
-        }
-        const d = diffTargets(desired[fam], current);
-        const script = buildIptablesRestore(d.add, d.remove);
+        // Our chain holds something we did not write: start it over rather than guess. The flush and the refill
+        // are one restore commit: flushed on its own first, the chain would let every banned address through
+        // until the refill landed.
+        const rebuild = state.foreign.length > 0 || new Set(state.drops).size !== state.drops.length;
+        const d = diffTargets(desired[fam], rebuild ? [] : state.drops);
+        const script = buildIptablesRestore(d.add, d.remove, rebuild);
         if (script) await runChecked(run, restore, [...WAIT, '--noflush'], script);
         errors.push(...(await syncParentRules(run, cmd, chains, JUMP)));
         const seen = diffTargets(desired[fam], [...new Set(state.drops)]); // what a user would notice changed

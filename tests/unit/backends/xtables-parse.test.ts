@@ -19,6 +19,9 @@ test('parses iptables -S autoban (v4 and v6), keeping foreign rules apart', () =
 test('iptables-restore script deletes then appends inside autoban only', () => {
   expect(buildIptablesRestore([], [])).toBe('');
   expect(buildIptablesRestore(['192.0.2.9'], ['192.0.2.8'])).toBe('*filter\n-D autoban -s 192.0.2.8 -j DROP\n-A autoban -s 192.0.2.9 -j DROP\nCOMMIT\n');
+  // Rebuilding the chain: the flush is inside the same commit as the refill, also when nothing is left to ban.
+  expect(buildIptablesRestore(['192.0.2.9'], [], true)).toBe('*filter\n-F autoban\n-A autoban -s 192.0.2.9 -j DROP\nCOMMIT\n');
+  expect(buildIptablesRestore([], [], true)).toBe('*filter\n-F autoban\nCOMMIT\n');
 });
 
 test('parses ipset save', () => {
