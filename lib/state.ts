@@ -44,7 +44,9 @@ export function loadWhitelist(ctx: Context): Whitelist {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') ctx.log.warn(`whitelist ${file}: ${(e as Error).message}`);
+    // Read as empty, an unreadable whitelist would let a scan ban the addresses it lists (loadConfig checks
+    // this at start; this is the same rule for a file that changed since).
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read whitelist ${file}: ${(e as Error).message}`);
     return emptyWhitelist;
   }
   const { whitelist, errors } = parseWhitelist(text, file);

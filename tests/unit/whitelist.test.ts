@@ -1,3 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runScan } from '../../lib/commands/scan';
+import { makeEnv, sshdFail } from '../helpers/context';
 import { isWhitelisted, parseWhitelist } from '../../lib/whitelist';
 
 const text = `# office\n192.0.2.0/24\n\n2001:db8:42::/48   # VPN\n203.0.113.9\nnot-an-ip\n`;
@@ -27,4 +31,13 @@ test('a network written with host bits set is refused with the network it names'
   const { badTargetMessage } = require('../../lib/ip') as typeof import('../../lib/ip');
   expect(badTargetMessage('198.51.100.7/24')).toBe("'198.51.100.7/24' is a network with host bits set; write 198.51.100.0/24");
   expect(badTargetMessage('host.example.com')).toMatch(/^not an IP address or network/);
+});
+
+test('a whitelist that cannot be read (here a directory) stops the scan with exit 66, banning nobody', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  env.write('auth.log', sshdFail('01:00:01', '192.0.2.7', 'root') + sshdFail('01:00:02', '192.0.2.7', 'root'));
+  fs.rmSync(path.join(env.dir, 'whitelist.txt'));
+  fs.mkdirSync(path.join(env.dir, 'whitelist.txt'));
+  await expect(runScan(env.ctx('2026-11-22T01:05:00'))).rejects.toMatchObject({ code: 66, message: expect.stringContaining('cannot read whitelist') });
+  expect(env.denyTargets()).toEqual([]);
 });
