@@ -214,20 +214,17 @@ function notRecordedYet(ctx: Context, found: Found[], bans: readonly Ban[]): Fou
   return fresh;
 }
 
-/** Sorts new bans into the result (active, or expired on arrival) with one log line each. */
-function reportNewBans(ctx: Context, res: ScanResult, newBans: Ban[], now: Date): void {
-  const nowMs = now.getTime();
+/** Sorts new bans into the result: active, or expired on arrival. */
+function sortNewBans(res: ScanResult, newBans: Ban[], nowMs: number): void {
+  for (const b of newBans) (b.expiresAt && b.expiresAt.getTime() <= nowMs ? res.expiredOnArrival : res.banned).push(b);
+}
+
+/** One log line per new ban, once they are committed (a commit that fails must not have reported them). */
+function logNewBans(ctx: Context, res: ScanResult, now: Date): void {
   const verb = ctx.dryRun ? 'would ban' : 'banned';
   logBatch(() => {
-    for (const b of newBans) {
-      if (b.expiresAt && b.expiresAt.getTime() <= nowMs) {
-        res.expiredOnArrival.push(b);
-        ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${isoTime(b.bannedAt)}: its ban would already have expired; remembered for repeat offenders only`);
-      } else {
-        res.banned.push(b);
-        ctx.log.info(`${verb} ${describeBan(b, now)}`);
-      }
-    }
+    for (const b of res.expiredOnArrival) ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${isoTime(b.bannedAt)}: its ban would already have expired; remembered for repeat offenders only`);
+    for (const b of res.banned) ctx.log.info(`${verb} ${describeBan(b, now)}`);
   });
 }
 
@@ -235,6 +232,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
   const cfg = ctx.config;
   const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [] };
   const fromStart = !!opts.fromStart;
+  let committedAt: Date | null = null;
   const applied = await withStateLock(ctx, async () => {
     const st = loadScanState(cfg.stateDir, ctx.log);
     if (fromStart) {
@@ -269,7 +267,8 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         // notRecordedYet). New lines of a returning attacker are newer than the commit and stay on this path.
         const committedMs = quick.head.committedAtMs;
         if (!newBans.some((b) => b.bannedAt.getTime() <= committedMs && contents.counts.has(b.ip))) {
-          reportNewBans(ctx, res, newBans, now);
+          sortNewBans(res, newBans, now.getTime());
+          committedAt = now;
           return commitNewBans(ctx, q, newBans, whitelist, () => saveScanState(cfg.stateDir, st));
         }
       }
@@ -288,7 +287,8 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       found = notRecordedYet(ctx, found, t.db.bans);
       const counts = found.length ? banCounts(t.db) : null;
       const newBans = found.map(({ off, src }) => banForOffense(off, src, counts?.get(off.ip) ?? 0, cfg.nodeId));
-      reportNewBans(ctx, res, newBans, now);
+      sortNewBans(res, newBans, nowMs);
+      committedAt = now;
       return {
         db: newBans.length ? { bans: [...t.db.bans, ...newBans], unbans: t.db.unbans } : t.db,
         result: undefined,
@@ -297,6 +297,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     });
     return tx.applied;
   });
+  if (committedAt) logNewBans(ctx, res, committedAt);
   if (applied) reportApplied(ctx, applied, 'expired');
   ctx.log.info(`scan: ${res.lines} new lines, ${res.failures} failed logins, ${res.banned.length} new bans${res.alreadyBanned ? ` (${res.alreadyBanned} more lines about addresses already banned)` : ''}`);
   if (res.missing.length) {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 /** Detection rules and windows, end to end through real files: scan → ban database → deny file. */
 import { runScan } from '../../lib/commands/scan';
 import { runExpire } from '../../lib/commands/expire';
@@ -167,4 +169,20 @@ test('lines read again (--from-start, twice) do not record an old offense again 
   env.append('auth.log', sshdFail('01:30:00', '192.0.2.77', 'root') + sshdFail('01:30:05', '192.0.2.77', 'root'));
   const next = await runScan(env.ctx(local('01:31:00')));
   expect(next.banned.map((b) => [b.banCount, (b.expiresAt!.getTime() - b.bannedAt.getTime()) / 86_400_000])).toEqual([[2, 2]]);
+});
+
+test('a scan whose commit fails (the deny file is a dangling symlink) reports no ban it did not make', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  env.write('auth.log', sshdFail('01:00:01', '192.0.2.7', 'root') + sshdFail('01:00:02', '192.0.2.7', 'root'));
+  fs.rmSync(path.join(env.dir, 'hosts.deny'));
+  fs.symlinkSync(path.join(env.dir, 'gone', 'hosts.deny'), path.join(env.dir, 'hosts.deny'));
+  const ctx = env.ctx('2026-11-22T01:05:00');
+  await expect(runScan(ctx)).rejects.toMatchObject({ code: 73 });
+  expect(ctx.log.lines.filter((l) => /banned/.test(l))).toEqual([]);
+  // Fixed, the next run bans, and says so.
+  fs.rmSync(path.join(env.dir, 'hosts.deny'));
+  fs.writeFileSync(path.join(env.dir, 'hosts.deny'), '');
+  const next = env.ctx('2026-11-22T01:06:00');
+  await runScan(next);
+  expect(next.log.lines.filter((l) => l.startsWith('banned 192.0.2.7'))).toHaveLength(1);
 });
