@@ -229,7 +229,7 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
     const message =
       `sync-pull: read ${fetched.docs.length} node document(s): ${m.addedBans.length} new ban(s), ${m.addedUnbans.length} new unban(s)` +
       (result.adopted.length ? `, ${result.adopted.length} adopted from ${hdName}` : '') +
-      `; deny file ${applied.added.length || applied.removed.length ? `+${applied.added.length} -${applied.removed.length}` : 'unchanged'}`;
+      `; ${ctx.config.backends.includes('hostsdeny') ? 'deny file' : 'banned set'} ${applied.added.length || applied.removed.length ? `+${applied.added.length} -${applied.removed.length}` : 'unchanged'}`;
     if (fetched.failure) ctx.log.info(message);
     if (applied.backendErrors.length) {
       // A firewall failure (exit 71) outranks a sync failure: local protection is what matters most.
