@@ -71,21 +71,20 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
   const { result, applied } = await withState(ctx, async (tx) => {
     const nowMs = tx.now.getTime();
     // An unban cancels the bans that started at or before it. A peer whose clock runs ahead dates its bans in
-    // our future, so an unban dated now would leave them in force (on every node, once their time comes):
-    // date it at the latest such ban instead, so that it lifts everything known to be banned.
-    const ahead = tx.db.bans.filter(
-      (b) => b.ip === ip && b.bannedAt.getTime() > nowMs && (b.expiresAt === null || b.expiresAt.getTime() > nowMs) && !tx.db.unbans.some((u) => u.ip === ip && u.at.getTime() >= b.bannedAt.getTime()),
-    );
+    // our future, so this unban leaves them in force (on every node, once their time comes). Dating it at such
+    // a ban instead would cancel every ban of this address made here until then, reported but never enforced:
+    // say so, and leave fixing the clock to the admin.
+    const ahead = tx.db.bans.filter((b) => b.ip === ip && b.bannedAt.getTime() > nowMs && (b.expiresAt === null || b.expiresAt.getTime() > nowMs));
     const latest = ahead.reduce<Ban | null>((m, b) => (!m || b.bannedAt > m.bannedAt ? b : m), null);
-    const wasBanned = latest !== null || activeBans(tx.db, tx.now).some((b) => b.ip === ip);
+    const wasBanned = activeBans(tx.db, tx.now).some((b) => b.ip === ip);
     // The tombstone is recorded even when this node has no ban: another node may have one (sync spreads it).
-    return { db: addUnban(tx.db, ip, latest ? latest.bannedAt : tx.now, ctx.config.nodeId), result: { wasBanned, latest, nowMs } };
+    return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: { wasBanned, latest, nowMs } };
   });
   const { latest } = result;
   if (latest) {
     const min = Math.round((latest.bannedAt.getTime() - result.nowMs) / 60_000);
     ctx.log.warn(
-      `unban: ${ip} was banned by ${latest.node} at ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock; the unban is dated then, so that it lifts that ban (it also lifts bans of ${ip} made before then; check the clocks)`,
+      `unban: ${ip} has a ban by ${latest.node} dated ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock, which this unban cannot lift: unban ${ip} again after that time, and fix the clock of ${latest.node} (or of this node)`,
     );
   }
   if (result.wasBanned) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
