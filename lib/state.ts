@@ -198,29 +198,28 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   const deny = readDenyFile(ctx);
   const nowMs = now.getTime();
   const activeIps = new Set(activeBans(db, now).map((b) => b.ip));
-  if (deny.parsed) {
-    // Plain "ALL: ip" lines from the old tool or an admin become bans; after a database loss the
-    // managed block is the best record of who was banned.
-    // Only from a deny file autoban writes: one it never rewrites would keep its lines, and bring every
-    // unbanned address back at the next commit.
-    // One ban per address however often the file names it (the old tool could write a line twice, and an
-    // address can be both in the block and on a plain line): the deny file and status show it once, and so
-    // must the database. The managed block first: it is autoban's own record of the address.
-    const adopt: Ban[] = [];
-    const take = (ip: string, rule: string, from: string) => {
-      if (activeIps.has(ip)) return;
-      activeIps.add(ip);
-      adopt.push(adoptedBan(ctx, ip, now, rule));
-      ctx.log.info(`adopted ${ip} from ${from} (${rule})`);
-    };
-    if (loaded.recovered || loaded.missing) {
-      const lost = lostTargets(ctx, deny.parsed);
-      if (loaded.missing && lost.ips.length) ctx.log.warn(`${dbFile(ctx)} is missing; rebuilding the ban database from ${lost.from} (${lost.ips.length} bans)`);
-      for (const ip of lost.ips) take(ip, 'recovered', lost.from);
-    }
-    if (cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) take(ip, 'adopted', cfg.denyFile);
-    if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
+  // Plain "ALL: ip" lines from the old tool or an admin become bans; after a database loss the managed
+  // block (firewall-only: the stamp) is the best record of who was banned.
+  // Only from a deny file autoban writes: one it never rewrites would keep its lines, and bring every
+  // unbanned address back at the next commit.
+  // One ban per address however often the file names it (the old tool could write a line twice, and an
+  // address can be both in the block and on a plain line): the deny file and status show it once, and so
+  // must the database. The managed block first: it is autoban's own record of the address.
+  // A deny file with damaged markers (deny.parsed null) still lets a firewall-only rebuild use the stamp.
+  const adopt: Ban[] = [];
+  const take = (ip: string, rule: string, from: string) => {
+    if (activeIps.has(ip)) return;
+    activeIps.add(ip);
+    adopt.push(adoptedBan(ctx, ip, now, rule));
+    ctx.log.info(`adopted ${ip} from ${from} (${rule})`);
+  };
+  if (loaded.recovered || loaded.missing) {
+    const lost = lostTargets(ctx, deny.parsed);
+    if (loaded.missing && lost.ips.length) ctx.log.warn(`${dbFile(ctx)} is missing; rebuilding the ban database from ${lost.from} (${lost.ips.length} bans)`);
+    for (const ip of lost.ips) take(ip, 'recovered', lost.from);
   }
+  if (deny.parsed && cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) take(ip, 'adopted', cfg.denyFile);
+  if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
   const before = previousTargets(ctx, deny.parsed, db, now, whitelist);
   const out = await fn({ db, whitelist, now });
   const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
@@ -351,7 +350,6 @@ export function readState(ctx: Context): BanDb {
   const loaded = loadDb(ctx);
   if (!loaded.recovered && !loaded.missing) return loaded.db;
   const deny = readDenyFile(ctx).parsed;
-  if (!deny) return loaded.db;
   const now = ctx.clock.now();
   const active = new Set(activeBans(loaded.db, now).map((b) => b.ip));
   const rebuilt = [...new Set(lostTargets(ctx, deny).ips)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered'));

@@ -44,3 +44,16 @@ test('backend = none, bans.json damaged with no good copy: rebuilt from the last
   expect(ctx.log.lines).toContain('expire: 0 bans lifted');
   expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => b.ip)).toEqual(['192.0.2.7', '198.51.100.9']);
 });
+
+test('backend = none, bans.json missing and a deny file (not written here) with damaged markers: still rebuilt from the last commit’s record', async () => {
+  const env = makeEnv('', { defaults: 'backend = none' });
+  await runBan(env.ctx(T0), { ip: '192.0.2.7' });
+  // A deny file left from an earlier configuration, its markers damaged by hand: autoban does not write it now.
+  env.write('hosts.deny', '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten\nALL: 198.51.100.1\n');
+  fs.rmSync(path.join(env.dir, 'state', 'bans.json'));
+  const ctx = env.ctx(T1);
+  expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => b.ip)).toEqual(['192.0.2.7']); // status
+  await runExpire(ctx);
+  expect(ctx.log.lines).toContain('expire: 0 bans lifted');
+  expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => b.ip)).toEqual(['192.0.2.7']);
+});
