@@ -220,33 +220,19 @@ export function writeStampAfterBans(ctx: Context, prev: ValidStamp, ins: Inserti
  */
 export function readStamp(ctx: Context, dbFile: string, nowMs: number): ValidStamp | null {
   if (!shortcutAllowed(ctx)) return null;
-  let text: Buffer;
-  try {
-    text = fs.readFileSync(stampFile(ctx));
-  } catch {
-    return null;
-  }
-  const nl = text.indexOf(10);
-  let s: StampHead;
-  try {
-    s = JSON.parse(text.toString('utf8', 0, nl)) as StampHead;
-  } catch {
-    return null;
-  }
-  if (!s || s.version !== VERSION || s.settings !== settings(ctx)) return null;
+  const stamp = readStampFile(ctx);
+  if (!stamp) return null;
+  const s = stamp.head;
+  if (s.settings !== settings(ctx)) return null;
   if (!(nowMs >= s.committedAtMs) || (s.nextChangeMs !== null && !(nowMs < s.nextChangeMs))) return null;
   const now = files(ctx, dbFile);
   const f = s.files;
   if (!f || now.db !== f.db || now.journal !== f.journal || now.deny !== f.deny || now.whitelist !== f.whitelist) return null;
-  return { head: s, body: text.subarray(nl + 1) };
+  return stamp;
 }
 
-/**
- * The active targets of the last commit that wrote a stamp, whatever changed since (no fingerprint or
- * settings check: this is a record of what was in force, not a shortcut); null when there is no stamp or it
- * is damaged. Call with the state lock held.
- */
-export function committedTargets(ctx: Context): string[] | null {
+/** The stamp file split into its header (this version's) and body; null when missing or unreadable. */
+function readStampFile(ctx: Context): ValidStamp | null {
   let text: Buffer;
   try {
     text = fs.readFileSync(stampFile(ctx));
@@ -261,7 +247,17 @@ export function committedTargets(ctx: Context): string[] | null {
     return null;
   }
   if (!head || head.version !== VERSION) return null;
-  return parseBody({ head, body: text.subarray(nl + 1) })?.active ?? null;
+  return { head, body: text.subarray(nl + 1) };
+}
+
+/**
+ * The active targets of the last commit that wrote a stamp, whatever changed since (no fingerprint or
+ * settings check: this is a record of what was in force, not a shortcut); null when there is no stamp or it
+ * is damaged. Call with the state lock held.
+ */
+export function committedTargets(ctx: Context): string[] | null {
+  const stamp = readStampFile(ctx);
+  return stamp ? (parseBody(stamp)?.active ?? null) : null;
 }
 
 /** The stamp's body, parsed once; null when it is damaged (then the full path runs). */
