@@ -140,13 +140,14 @@ function readDenyFile(ctx: Context): { parsed: DenyFile | null; damaged: string 
   }
 }
 
-function adoptedBan(ctx: Context, ip: string, now: Date, rule: string): Ban {
+/** A ban taken from the deny file (`adopted`, `recovered`), or after a firewall-only database loss from the stamp. */
+function adoptedBan(ctx: Context, ip: string, now: Date, rule: string, fromStamp = false): Ban {
   return {
     ip,
     rule,
-    reason: rule === 'adopted' ? `found in ${path.basename(ctx.config.denyFile)}` : 'rebuilt from the deny file',
+    reason: rule === 'adopted' ? `found in ${path.basename(ctx.config.denyFile)}` : fromStamp ? "rebuilt from the last commit's stamp" : 'rebuilt from the deny file',
     failures: 0,
-    source: 'hosts.deny',
+    source: fromStamp ? 'stamp' : 'hosts.deny',
     origin: 'adopted',
     node: ctx.config.nodeId,
     bannedAt: now,
@@ -207,16 +208,16 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   // must the database. The managed block first: it is autoban's own record of the address.
   // A deny file with damaged markers (deny.parsed null) still lets a firewall-only rebuild use the stamp.
   const adopt: Ban[] = [];
-  const take = (ip: string, rule: string, from: string) => {
+  const take = (ip: string, rule: string, from: string, fromStamp = false) => {
     if (activeIps.has(ip)) return;
     activeIps.add(ip);
-    adopt.push(adoptedBan(ctx, ip, now, rule));
+    adopt.push(adoptedBan(ctx, ip, now, rule, fromStamp));
     ctx.log.info(`adopted ${ip} from ${from} (${rule})`);
   };
   if (loaded.recovered || loaded.missing) {
     const lost = lostTargets(ctx, deny.parsed);
     if (loaded.missing && lost.ips.length) ctx.log.warn(`${dbFile(ctx)} is missing; rebuilding the ban database from ${lost.from} (${lost.ips.length} bans)`);
-    for (const ip of lost.ips) take(ip, 'recovered', lost.from);
+    for (const ip of lost.ips) take(ip, 'recovered', lost.from, lost.fromStamp);
   }
   if (deny.parsed && cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) take(ip, 'adopted', cfg.denyFile);
   if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
@@ -258,11 +259,11 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
  * block when autoban writes it; else the last commit's stamp (firewall-only: the deny file is not written),
  * or a managed block left from an earlier configuration.
  */
-function lostTargets(ctx: Context, deny: DenyFile | null): { ips: string[]; from: string } {
-  const block = { ips: deny ? deny.managed : [], from: ctx.config.denyFile };
+function lostTargets(ctx: Context, deny: DenyFile | null): { ips: string[]; from: string; fromStamp: boolean } {
+  const block = { ips: deny ? deny.managed : [], from: ctx.config.denyFile, fromStamp: false };
   if (ctx.config.backends.includes('hostsdeny')) return block;
   const recorded = committedTargets(ctx);
-  return recorded?.length ? { ips: recorded, from: `the last commit's record in ${ctx.config.stateDir}` } : block;
+  return recorded?.length ? { ips: recorded, from: `the last commit's record in ${ctx.config.stateDir}`, fromStamp: true } : block;
 }
 
 /**
@@ -352,7 +353,8 @@ export function readState(ctx: Context): BanDb {
   const deny = readDenyFile(ctx).parsed;
   const now = ctx.clock.now();
   const active = new Set(activeBans(loaded.db, now).map((b) => b.ip));
-  const rebuilt = [...new Set(lostTargets(ctx, deny).ips)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered'));
+  const lost = lostTargets(ctx, deny);
+  const rebuilt = [...new Set(lost.ips)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered', lost.fromStamp));
   return rebuilt.length ? { bans: [...loaded.db.bans, ...rebuilt], unbans: loaded.db.unbans } : loaded.db;
 }
 

@@ -42,7 +42,10 @@ test('backend = none, bans.json damaged with no good copy: rebuilt from the last
   const ctx = env.ctx(T1);
   await runExpire(ctx);
   expect(ctx.log.lines).toContain('expire: 0 bans lifted');
-  expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => b.ip)).toEqual(['192.0.2.7', '198.51.100.9']);
+  expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => [b.ip, b.reason, b.source])).toEqual([
+    ['192.0.2.7', "rebuilt from the last commit's stamp", 'stamp'],
+    ['198.51.100.9', "rebuilt from the last commit's stamp", 'stamp'],
+  ]);
 });
 
 test('backend = none, bans.json missing and a deny file (not written here) with damaged markers: still rebuilt from the last commit’s record', async () => {
