@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../context';
-import { reportApplied, withState } from '../state';
+import { loadWhitelist, reportApplied, withState } from '../state';
 import { writeFileAtomic } from '../atomic-write';
 import { ensureStateDir } from '../lock';
 import { parseWhitelist } from '../whitelist';
@@ -68,17 +68,10 @@ function reportSkip(s: Session, object: string, r: ReadResult<unknown>, what: st
 
 /**
  * The entries of the local copy of the shared whitelist (the last one pulled, or this node's own before the
- * first pull); [] when there is none.
+ * first pull); [] when there is none. One that cannot be read is exit 66 (loadWhitelist), not "none": that
+ * would let a blank shared copy through.
  */
-export function lastKnownWhitelist(ctx: Context): string[] {
-  const file = ctx.config.whitelistFile;
-  if (!file) return [];
-  try {
-    return parseWhitelist(fs.readFileSync(file, 'utf8'), file).whitelist.entries;
-  } catch {
-    return [];
-  }
-}
+export const lastKnownWhitelist = (ctx: Context): string[] => loadWhitelist(ctx).entries;
 
 /** Why a blank shared whitelist is not applied: it looks like damage, and applying it would unprotect every node. */
 export function blankWhitelistWarning(name: string, bytes: number, kept: number): string {
