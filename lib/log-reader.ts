@@ -517,6 +517,7 @@ function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (li
  */
 export async function readNewLines(file: string, pos: FilePosition | undefined, onChunk: OnChunk, opts: ReadOptions = {}): Promise<ReadResult | null> {
   // Before the open: a rotated file modified after this was written to after this read began (FilePosition.emptyAt).
+  // The real clock, not the injected one: it is compared with file modification times, which the kernel sets.
   const startedAt = Date.now();
   // Synchronous open and close: fs.promises alone costs a cron run several ms of module loading.
   let fd: number;
