@@ -215,7 +215,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
     ctx.log.info(`adopted ${ip} from ${from} (${rule})`);
   };
   if (loaded.recovered || loaded.missing) {
-    const lost = lostTargets(ctx, deny.parsed);
+    const lost = lostTargets(ctx, deny.parsed, loaded);
     if (loaded.missing && lost.ips.length) ctx.log.warn(`${dbFile(ctx)} is missing; rebuilding the ban database from ${lost.from} (${lost.ips.length} bans)`);
     for (const ip of lost.ips) take(ip, 'recovered', lost.from, lost.fromStamp);
   }
@@ -259,11 +259,16 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
  * block when autoban writes it; else the last commit's stamp (firewall-only: the deny file is not written),
  * or a managed block left from an earlier configuration.
  */
-function lostTargets(ctx: Context, deny: DenyFile | null): { ips: string[]; from: string; fromStamp: boolean } {
+function lostTargets(ctx: Context, deny: DenyFile | null, loaded: { db: BanDb; missing: boolean }): { ips: string[]; from: string; fromStamp: boolean } {
   const block = { ips: deny ? deny.managed : [], from: ctx.config.denyFile, fromStamp: false };
-  if (ctx.config.backends.includes('hostsdeny')) return block;
-  const recorded = committedTargets(ctx);
-  return recorded?.length ? { ips: recorded, from: `the last commit's record in ${ctx.config.stateDir}`, fromStamp: true } : block;
+  const recorded = ctx.config.backends.includes('hostsdeny') ? null : committedTargets(ctx);
+  const lost = recorded?.length ? { ips: recorded, from: `the last commit's record in ${ctx.config.stateDir}`, fromStamp: true } : block;
+  if (!loaded.missing) return lost;
+  // bans.json not written yet while the journal holds the bans (a fresh node whose first bans took the
+  // quick path): an address the journal knows is no loss, even once its ban expired — rebuilding it would
+  // turn a 1-day ban into a permanent one.
+  const known = new Set(loaded.db.bans.map((b) => b.ip));
+  return { ...lost, ips: lost.ips.filter((ip) => !known.has(ip)) };
 }
 
 /**
@@ -353,7 +358,7 @@ export function readState(ctx: Context): BanDb {
   const deny = readDenyFile(ctx).parsed;
   const now = ctx.clock.now();
   const active = new Set(activeBans(loaded.db, now).map((b) => b.ip));
-  const lost = lostTargets(ctx, deny);
+  const lost = lostTargets(ctx, deny, loaded);
   const rebuilt = [...new Set(lost.ips)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered', lost.fromStamp));
   return rebuilt.length ? { bans: [...loaded.db.bans, ...rebuilt], unbans: loaded.db.unbans } : loaded.db;
 }

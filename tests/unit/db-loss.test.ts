@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runBan } from '../../lib/commands/ban';
 import { runExpire } from '../../lib/commands/expire';
+import { runScan } from '../../lib/commands/scan';
 import { readState } from '../../lib/state';
 import { activeBans } from '../../lib/bans';
-import { makeEnv } from '../helpers/context';
+import { makeEnv, sshdFail } from '../helpers/context';
 
 const T0 = '2026-11-22T02:00:00.000Z';
 const T1 = '2026-11-22T03:00:00.000Z';
@@ -59,4 +60,22 @@ test('backend = none, bans.json missing and a deny file (not written here) with 
   await runExpire(ctx);
   expect(ctx.log.lines).toContain('expire: 0 bans lifted');
   expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => b.ip)).toEqual(['192.0.2.7']);
+});
+
+test('a fresh node whose first bans went only to the journal (no bans.json yet): no rebuild, and the ban still expires', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  env.write('auth.log', sshdFail('01:00:00', '192.0.2.7', 'root') + sshdFail('01:00:05', '192.0.2.7', 'root'));
+  await runExpire(env.ctx(T0)); // an earlier commit (run's sync-pull) left a stamp: the scan takes the quick path
+  await runScan(env.ctx(T0), {});
+  expect(fs.existsSync(path.join(env.dir, 'state', 'bans.json'))).toBe(false);
+  expect(fs.existsSync(path.join(env.dir, 'state', 'bans.journal'))).toBe(true);
+  const next = env.ctx(T1);
+  await runExpire(next);
+  expect(next.log.lines.filter((l) => /missing|adopted/.test(l))).toEqual([]);
+  const later = env.ctx('2026-11-25T03:00:00.000Z'); // the 1-day ban is over
+  expect(readState(later).bans.filter((b) => b.rule === 'recovered')).toEqual([]);
+  await runExpire(later);
+  expect(later.log.lines.filter((l) => /missing|adopted/.test(l))).toEqual([]);
+  expect(env.denyTargets()).toEqual([]);
+  expect(activeBans(readState(later), later.clock.now())).toEqual([]);
 });
