@@ -30,13 +30,18 @@ export async function runAll(ctx: Context, deps: RunDeps, opts: { jitter: boolea
   ];
   let code: ExitCodeValue = ExitCode.Ok;
   const errors: string[] = [];
+  // One line per failure: damaged deny-file markers (or an unreadable database) fail every step that
+  // commits with the same message, which cron's log need not repeat.
+  const reported = new Set<string>();
   for (const [name, step] of steps) {
     try {
       await step();
     } catch (e) {
       // A busy lock or a broken config affects every later step the same way: stop there.
       const c = e instanceof AppError ? e.code : ExitCode.Internal;
-      ctx.log.error(`${e instanceof AppError ? e.message : `${name}: ${(e as Error).stack ?? e}`}`);
+      const line = e instanceof AppError ? e.message : `${name}: ${(e as Error).stack ?? e}`;
+      if (!reported.has(line)) ctx.log.error(line);
+      reported.add(line);
       errors.push(`${name}: ${(e as Error).message}`);
       if (code === ExitCode.Ok) code = c;
       if (c === ExitCode.LockBusy || c === ExitCode.Config) break;
