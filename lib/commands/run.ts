@@ -31,7 +31,8 @@ export async function runAll(ctx: Context, deps: RunDeps, opts: { jitter: boolea
   let code: ExitCodeValue = ExitCode.Ok;
   const errors: string[] = [];
   // One line per failure: damaged deny-file markers (or an unreadable database) fail every step that
-  // commits with the same message, which cron's log need not repeat.
+  // commits with the same message, and a store that cannot be reached fails both sync steps with the same
+  // reason (`sync-pull: …` then `sync-push: …`); cron's log need not repeat it.
   const reported = new Set<string>();
   for (const [name, step] of steps) {
     try {
@@ -40,8 +41,9 @@ export async function runAll(ctx: Context, deps: RunDeps, opts: { jitter: boolea
       // A busy lock or a broken config affects every later step the same way: stop there.
       const c = e instanceof AppError ? e.code : ExitCode.Internal;
       const line = e instanceof AppError ? e.message : `${name}: ${(e as Error).stack ?? e}`;
-      if (!reported.has(line)) ctx.log.error(line);
-      reported.add(line);
+      const reason = line.startsWith(`${name}: `) ? line.slice(name.length + 2) : line;
+      if (!reported.has(reason)) ctx.log.error(line);
+      reported.add(reason);
       errors.push(`${name}: ${(e as Error).message}`);
       if (code === ExitCode.Ok) code = c;
       if (c === ExitCode.LockBusy || c === ExitCode.Config) break;

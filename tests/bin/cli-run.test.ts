@@ -21,3 +21,16 @@ test('damaged deny-file markers: exit 65 with one error line, and sync-push stil
   expect(fs.existsSync(path.join(e.dir, 'shared', 'nodes', 'test1.json'))).toBe(true);
   expect(e.read('hosts.deny')).toBe(`${BEGIN}ALL: 198.51.100.1\n`);
 });
+
+test('shared_dir missing (share not mounted): exit 69 with a one-line reason; scan, expire and the deny file still work', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n[sync]\ncontext = local\nshared_dir = not-mounted\n');
+  e.write('auth.log', sshdFail('01:00:00', '192.0.2.7', 'root') + sshdFail('01:00:05', '192.0.2.7', 'root'));
+  const r = cli(['run', '--no-jitter', '--config', path.join(e.dir, 'autoban.cfg'), ...NOW]);
+  expect(r.code).toBe(69);
+  expect(r.stdout).toBe('');
+  const errors = r.stderr.split('\n').filter((l) => / error: /.test(l));
+  expect(errors).toEqual([expect.stringMatching(/error: sync-pull: shared_dir \S+not-mounted does not exist \(is the share mounted\?\)$/)]);
+  expect(r.stderr).toMatch(/banned 192\.0\.2\.7 /);
+  expect(r.stderr).toContain('expire: 0 bans lifted');
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
+});
