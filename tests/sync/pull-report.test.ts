@@ -10,6 +10,7 @@ import { runBan, runUnban } from '../../lib/commands/ban';
 import { syncPull } from '../../lib/sync/pull';
 import { syncPush } from '../../lib/sync/push';
 import { type TestNode, makeNode } from './helpers/node';
+import { fixedClock } from '../../lib/clock';
 
 const nodes: TestNode[] = [];
 const shares: string[] = [];
@@ -60,4 +61,15 @@ test('backend = none: with the stamp gone, a pull does not report bans it alread
   const again = b.ctx();
   await syncPull(again);
   expect(pulled(again.log.lines)).toEqual([]);
+});
+
+test('a pull that lifts a ban whose time ran out says expired, not unbanned (in `run` the pull comes before expire)', async () => {
+  const [a, b] = pair('backend = hostsdeny');
+  await runBan(a.ctx(), { ip: '192.0.2.7', reason: 'test', duration: '1h' });
+  await syncPush(a.ctx());
+  await syncPull(b.ctx());
+  const later = { ...b.ctx(), clock: fixedClock(new Date(Date.now() + 2 * 3600_000)) };
+  const r = await syncPull(later);
+  expect(later.log.lines.filter((l) => /^sync-pull: \S+ 192\.0\.2\.7/.test(l))).toEqual(['sync-pull: lifted 192.0.2.7 (expired)']);
+  expect(r.message).toContain('0 new unban(s)');
 });
