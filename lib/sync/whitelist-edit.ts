@@ -92,13 +92,14 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
         throw new Error(`${name}: ${r.reason}`);
       };
       let current = await read();
-      const local = () => (ctx.config.whitelistFile ? editLocal(ctx, 'list', null).entries : []);
+      // Read once: this edit writes the local copy only at its end.
+      const local = ctx.config.whitelistFile ? editLocal(ctx, 'list', null).entries : [];
       // A blank shared copy (truncated upload, full disk) is not what anyone meant: sync-pull keeps the
       // last-known whitelist, and an edit starts from it too instead of wiping it on every node.
-      const damaged = () => current !== null && current.blank && local().length > 0;
-      if (damaged()) s.warn(`${name} is blank (no entry, no comment line: a truncated upload or a full disk?); starting from the last-known whitelist (${local().length} entries)`);
+      const damaged = () => current !== null && current.blank && local.length > 0;
+      if (damaged()) s.warn(`${name} is blank (no entry, no comment line: a truncated upload or a full disk?); starting from the last-known whitelist (${local.length} entries)`);
       // No shared whitelist yet: it starts as this node's local one.
-      const base = () => (current && !damaged() ? current.entries : local());
+      const base = () => (current && !damaged() ? current.entries : local);
       if (op === 'list' || entry === null) {
         const note = !current ? ' (not created yet: showing the local whitelist)' : damaged() ? ' (the shared copy is blank: showing the last-known whitelist)' : '';
         result = { location: name, entries: base(), changed: false, message: `${base().length} entries in ${name}${note}` };
