@@ -429,11 +429,11 @@ async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<{
   }
 }
 
-/** Rotated siblings of `file` modified after `ms` (see FilePosition.emptyAt), oldest first. */
-const rotatedAfter = (file: string, ms: number): Rotated[] => rotatedSiblings(file).filter((r) => r.st.mtimeMs > ms);
+/** The rotated files of `list` modified after `ms` (see FilePosition.emptyAt), in the same order. */
+const modifiedAfter = (list: Rotated[], ms: number): Rotated[] => list.filter((r) => r.st.mtimeMs > ms);
 
 /** True when a log whose position is `pos` has a rotated sibling with lines not read yet (see FilePosition.emptyAt). */
-export const rotatedSinceEmpty = (file: string, pos: FilePosition): boolean => pos.offset === 0 && pos.emptyAt !== undefined && rotatedAfter(file, pos.emptyAt).length > 0;
+export const rotatedSinceEmpty = (file: string, pos: FilePosition): boolean => pos.offset === 0 && pos.emptyAt !== undefined && modifiedAfter(rotatedSiblings(file), pos.emptyAt).length > 0;
 
 export interface ReadResult {
   position: FilePosition;
@@ -540,7 +540,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     if (own) {
       start = (pos as FilePosition).offset;
       // Empty at the last run, then written to and rotated by copytruncate: those lines are in the copy.
-      if (wasEmpty) rotated = { list: rotatedAfter(file, pos.emptyAt as number), from: 0 };
+      if (wasEmpty) rotated = { list: modifiedAfter(rotatedSiblings(file), pos.emptyAt as number), from: 0 };
     } else if (adopted) {
       start = adopted.offset;
       result.adopted = true;
@@ -558,7 +558,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       }
       if (idx >= 0) rotated = { list: siblings.slice(idx), from: pos.offset };
       // Empty at the last run, then written to and rotated with immediate compression: no inode to follow.
-      else if (wasEmpty) rotated = { list: siblings.filter((r) => r.st.mtimeMs > (pos.emptyAt as number)), from: 0 };
+      else if (wasEmpty) rotated = { list: modifiedAfter(siblings, pos.emptyAt as number), from: 0 };
     } else if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {
       start = seekByTime(fd, st.size, opts.notBeforeMs, opts.lineTime);
       if (start > 0) result.seekedTo = start;
