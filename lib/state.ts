@@ -36,8 +36,37 @@ export interface Applied {
 
 export const dbFile = (ctx: Context) => path.join(ctx.config.stateDir, 'bans.json');
 
+/**
+ * What a dry run's commits would have left behind: the database and the targets put in force (and the
+ * whitelist copy sync-pull would have written). A dry run writes nothing, so without this each later step
+ * of a dry `run` would start again from the files and report the same would-be change (a ban whose time ran
+ * out: lifted by sync-pull, then again by scan and expire); with it, the step that would make a change is
+ * the one that reports it, as in the real run. Kept per Context: one command line, one dry run.
+ */
+interface DryState {
+  db?: BanDb;
+  targets?: ReadonlySet<string>;
+  whitelist?: Whitelist;
+}
+const dryStates = new WeakMap<Context, DryState>();
+
+function dryState(ctx: Context): DryState | null {
+  if (!ctx.dryRun) return null;
+  let d = dryStates.get(ctx);
+  if (!d) dryStates.set(ctx, (d = {}));
+  return d;
+}
+
+/** In a dry run: the whitelist that later steps see, as if `entries` had been written to the local copy. */
+export function setDryWhitelist(ctx: Context, entries: readonly string[]): void {
+  const d = dryState(ctx);
+  if (d) d.whitelist = parseWhitelist(entries.join('\n'), ctx.config.whitelistFile ?? '(whitelist)').whitelist;
+}
+
 /** Loads the whitelist; bad lines are warned about and skipped, a missing file means an empty list. */
 export function loadWhitelist(ctx: Context): Whitelist {
+  const dry = dryState(ctx)?.whitelist;
+  if (dry) return dry;
   const file = ctx.config.whitelistFile;
   if (!file) return emptyWhitelist;
   let text: string;
@@ -194,6 +223,12 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   const cfg = ctx.config;
   const now = ctx.clock.now();
   const whitelist = loadWhitelist(ctx);
+  const dry = dryState(ctx);
+  if (dry?.db && dry.targets) {
+    // A later step of a dry run: start from what the earlier ones would have committed.
+    const out = await fn({ db: dry.db, whitelist, now });
+    return { result: out.result, applied: dryCommit(ctx, dry, dry.targets, out.db, now, whitelist) };
+  }
   const loaded = loadDb(ctx);
   let db = loaded.db;
   const deny = readDenyFile(ctx);
@@ -223,17 +258,11 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
   const before = previousTargets(ctx, deny.parsed, db, now, whitelist);
   const out = await fn({ db, whitelist, now });
+  if (dry) return { result: out.result, applied: dryCommit(ctx, dry, before, out.db, now, whitelist) };
   const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
   const active = activeBans(newDb, now, whitelist);
   const targets = active.map((b) => b.ip);
-  const targetSet = new Set(targets);
-  const applied: Applied = {
-    added: active.filter((b) => !before.has(b.ip)),
-    removed: [...before].filter((ip) => !targetSet.has(ip)),
-    denyFileChanged: false,
-    backendErrors: [],
-  };
-  if (ctx.dryRun) return { result: out.result, applied };
+  const applied = diffTargets(active, before);
 
   // A deny file that cannot be written (damaged markers, a symlink out of its directory) refuses the whole
   // change before anything is saved: a refused `ban` must not leave a ban in the database that the deny file
@@ -251,6 +280,26 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   // firewall-only commit must be compared against these targets, not against the ones before this commit.
   writeStamp(ctx, dbFile(ctx), newDb, targets, nowMs);
   return { result: out.result, applied };
+}
+
+/** What a commit putting `active` in force changes against the targets `before` it. */
+function diffTargets(active: readonly Ban[], before: ReadonlySet<string>): Applied {
+  const targetSet = new Set(active.map((b) => b.ip));
+  return {
+    added: active.filter((b) => !before.has(b.ip)),
+    removed: [...before].filter((ip) => !targetSet.has(ip)),
+    denyFileChanged: false,
+    backendErrors: [],
+  };
+}
+
+/** A dry run's commit: reports what would change and remembers the result for the run's later steps (DryState). */
+function dryCommit(ctx: Context, dry: DryState, before: ReadonlySet<string>, db: BanDb, now: Date, whitelist: Whitelist): Applied {
+  const newDb = pruneDb(db, now, ctx.config.historyRetentionSec);
+  const active = activeBans(newDb, now, whitelist);
+  dry.db = newDb;
+  dry.targets = new Set(active.map((b) => b.ip));
+  return diffTargets(active, before);
 }
 
 /**
@@ -353,6 +402,8 @@ function keepLastGood(file: string): void {
  * After a database loss it shows what the next commit will rebuild: the deny file's managed block.
  */
 export function readState(ctx: Context): BanDb {
+  const dry = dryState(ctx)?.db;
+  if (dry) return dry;
   const loaded = loadDb(ctx);
   if (!loaded.recovered && !loaded.missing) return loaded.db;
   const deny = readDenyFile(ctx).parsed;

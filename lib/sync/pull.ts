@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../context';
-import { loadWhitelist, reportApplied, withState } from '../state';
+import { loadWhitelist, reportApplied, setDryWhitelist, withState } from '../state';
 import { writeFileAtomic } from '../atomic-write';
 import { ensureStateDir } from '../lock';
 import { isWhitelisted, parseWhitelist } from '../whitelist';
@@ -178,6 +178,8 @@ function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
   }
   if (s.ctx.dryRun) {
     s.ctx.log.info(`${s.step}: would update ${file} from ${name} (${wl.entries.length} entries)`);
+    // The commit below and the later steps of a dry run see the whitelist as the real run would have it.
+    setDryWhitelist(s.ctx, wl.entries);
     return;
   }
   writeWhitelistCopy(s.ctx, file, wl.entries, name, 'autoban sync-pull');

@@ -34,3 +34,54 @@ test('shared_dir missing (share not mounted): exit 69 with a one-line reason; sc
   expect(r.stderr).toContain('expire: 0 bans lifted');
   expect(e.denyTargets()).toEqual(['192.0.2.7']);
 });
+
+test('run --dry-run reports each would-be change once: a ban whose time ran out is lifted by sync-pull only, as in the real run', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n[sync]\ncontext = local\nshared_dir = shared\n');
+  fs.mkdirSync(path.join(e.dir, 'shared'));
+  e.write('auth.log', '');
+  const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
+  expect(cli(['ban', '192.0.2.7', '--duration', '1h', ...cfg, '--now', '2026-11-22T01:00:00Z']).code).toBe(0);
+  expect(cli(['run', '--no-jitter', ...cfg, '--now', '2026-11-22T01:10:00Z']).code).toBe(0);
+  const dry = cli(['run', '--no-jitter', '--dry-run', ...cfg, '--now', '2026-11-22T03:00:00Z']);
+  expect(dry.code).toBe(0);
+  const mentions = dry.stderr.split('\n').filter((l) => l.includes('192.0.2.7'));
+  expect(mentions).toEqual([expect.stringMatching(/sync-pull: would lift 192\.0\.2\.7 \(expired\)$/)]);
+  expect(dry.stderr).toContain('expire: would lift 0 bans (dry run, nothing changed)');
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
+  // The real run says the same, without "would".
+  const real = cli(['run', '--no-jitter', ...cfg, '--now', '2026-11-22T03:00:00Z']);
+  expect(real.stderr.split('\n').filter((l) => l.includes('192.0.2.7'))).toEqual([expect.stringMatching(/sync-pull: lifted 192\.0\.2\.7 \(expired\)$/)]);
+  expect(e.denyTargets()).toEqual([]);
+});
+
+test('run --dry-run: a ban the scan would make is what sync-push would publish', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n[sync]\ncontext = local\nshared_dir = shared\n');
+  fs.mkdirSync(path.join(e.dir, 'shared'));
+  e.write('auth.log', '');
+  const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
+  expect(cli(['run', '--no-jitter', ...cfg, ...NOW]).code).toBe(0);
+  e.write('auth.log', sshdFail('01:00:00', '192.0.2.9', 'root') + sshdFail('01:00:05', '192.0.2.9', 'root'));
+  const dry = cli(['run', '--no-jitter', '--dry-run', ...cfg, ...NOW]);
+  expect(dry.code).toBe(0);
+  expect(dry.stderr).toMatch(/would ban 192\.0\.2\.9 /);
+  expect(dry.stderr).toMatch(/sync-push: would publish \S+test1\.json \(1 ban\(s\), 0 unban\(s\)\)/);
+  expect(dry.stderr).toMatch(/sync-push: would rewrite \S+hosts\.deny \(1 bans\)/);
+  expect(e.denyTargets()).toEqual([]);
+});
+
+
+test('run --dry-run: a banned address the shared whitelist now lists would be lifted by sync-pull, once', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n[sync]\ncontext = local\nshared_dir = shared\n');
+  fs.mkdirSync(path.join(e.dir, 'shared'));
+  e.write('auth.log', '');
+  const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
+  expect(cli(['ban', '192.0.2.20', ...cfg, ...NOW]).code).toBe(0);
+  expect(cli(['run', '--no-jitter', ...cfg, ...NOW]).code).toBe(0);
+  e.write('shared/whitelist.txt', '192.0.2.20\n'); // edited by hand on the share
+  const dry = cli(['run', '--no-jitter', '--dry-run', ...cfg, ...NOW]);
+  expect(dry.code).toBe(0);
+  expect(dry.stderr.split('\n').filter((l) => l.includes('192.0.2.20'))).toEqual([expect.stringMatching(/sync-pull: would lift 192\.0\.2\.20 \(whitelisted\)$/)]);
+  expect(dry.stderr).toMatch(/sync-push: would rewrite \S+hosts\.deny \(0 bans\)/);
+  expect(e.read('whitelist.txt')).toBe('');
+  expect(e.denyTargets()).toEqual(['192.0.2.20']);
+});
