@@ -58,12 +58,16 @@ export function reportCapped(s: Session, object: string, problems: string[], wha
   if (problems.length > max) s.warn(`${object}: ${problems.length - max} more ${what === 'names' ? 'files not named <node_id>.json' : `bad ${what}`} ignored`);
 }
 
+/** Why `object` was skipped (store messages name the object too: say it once); null when it was not. */
+function skipReason(object: string, r: ReadResult<unknown>): string | null {
+  if (r.status !== 'rejected' && r.status !== 'unreadable') return null;
+  return r.reason.replace(new RegExp(`^(reading )?${object.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '');
+}
+
 function reportSkip(s: Session, object: string, r: ReadResult<unknown>, what: string): void {
-  if (r.status !== 'rejected' && r.status !== 'unreadable') return;
-  // Store messages name the object too; say it once.
-  const reason = r.reason.replace(new RegExp(`^(reading )?${object.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '');
+  const reason = skipReason(object, r);
   // Poisoned and torn objects read the same to the operator: skipped this time, read again next run.
-  s.warn(`skipped ${object} for this run: ${reason}; ${what}`);
+  if (reason !== null) s.warn(`skipped ${object} for this run: ${reason}; ${what}`);
 }
 
 /**
@@ -103,10 +107,19 @@ async function fetchAll(s: Session): Promise<Fetched> {
       if (known.length) s.warn(blankWhitelistWarning(wlName, wl.bytes.length, known.length));
       else out.whitelist = wl.value;
     } else if (wl.status === 'absent') out.whitelistAbsent = true;
-    else reportSkip(s, wlName, wl, 'keeping the local whitelist');
 
     const prefix = layout.nodes.prefix;
-    const keys = await withRetries(`listing ${layout.nodes.store.describe(prefix)}`, (t) => layout.nodes.store.list(prefix, { timeoutMs: t }), policy, deadline);
+    let keys: string[];
+    try {
+      keys = await withRetries(`listing ${layout.nodes.store.describe(prefix)}`, (t) => layout.nodes.store.list(prefix, { timeoutMs: t }), policy, deadline);
+    } catch (e) {
+      // A store that cannot be reached fails the listing for the reason the whitelist was skipped: the
+      // step's error line says it, once.
+      const wlReason = skipReason(wlName, wl);
+      if (wlReason !== null && !reasonOf(e).endsWith(`: ${wlReason}`)) reportSkip(s, wlName, wl, 'keeping the local whitelist');
+      throw e;
+    }
+    reportSkip(s, wlName, wl, 'keeping the local whitelist');
     const docKeys: { key: string; node: string }[] = [];
     const badNames: string[] = [];
     for (const key of keys) {
@@ -231,7 +244,9 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
       `sync-pull: read ${fetched.docs.length} node document(s): ${m.addedBans.length} new ban(s), ${m.addedUnbans.length} new unban(s)` +
       (result.adopted.length ? `, ${result.adopted.length} adopted from ${hdName}` : '') +
       `; ${ctx.config.backends.includes('hostsdeny') ? 'deny file' : 'banned set'} ${applied.added.length || applied.removed.length ? `+${applied.added.length} -${applied.removed.length}` : 'unchanged'}`;
-    if (fetched.failure) ctx.log.info(message);
+    // A store that failed before any node document was read did no work to sum up: its error line is the
+    // step's only line (the bans the commit lifted or added are logged above all the same).
+    if (fetched.failure && fetched.docs.length) ctx.log.info(message);
     if (applied.backendErrors.length) {
       // A firewall failure (exit 71) outranks a sync failure: local protection is what matters most.
       if (fetched.failure) ctx.log.error(`sync-pull: ${fetched.failure}`);

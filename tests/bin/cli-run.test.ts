@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cli } from '../helpers/cli';
 import { makeEnv, sshdFail } from '../helpers/context';
+import { S3_TEST_ENV } from '../sync/helpers/s3rver';
 
 const NOW = ['--now', new Date('2026-11-22T02:00:00').toISOString()];
 const BEGIN = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten\n';
@@ -85,3 +86,19 @@ test('run --dry-run: a banned address the shared whitelist now lists would be li
   expect(e.read('whitelist.txt')).toBe('');
   expect(e.denyTargets()).toEqual(['192.0.2.20']);
 });
+
+test.each([
+  ['a missing shared_dir', '[sync]\ncontext = local\nshared_dir = not-mounted\n', /sync-pull: shared_dir \S+not-mounted does not exist/],
+  ['an S3 endpoint on a closed port', '[sync]\ncontext = aws\ns3_hostsdeny = s3://bucket/etc/\ns3_whitelist = s3://bucket/etc/ban/\ns3_endpoint = http://127.0.0.1:9\ns3_region = us-east-1\ntimeout = 1s\ndeadline = 3s\n', /sync-pull: (listing |reading )?s3:\/\/bucket\/etc\/\S*: connection failed/],
+])('a sync-pull that cannot reach the store (%s) logs its error line only, no summary of reads that did not happen', (_what, sync, reason) => {
+  const e = makeEnv(`[sshd]\nlog = auth.log\n${sync}`);
+  e.write('auth.log', '');
+  const r = cli(['sync-pull', '--config', path.join(e.dir, 'autoban.cfg'), ...NOW], { env: S3_TEST_ENV });
+  expect(r.code).toBe(69);
+  expect(r.stderr).not.toContain('node document(s)');
+  expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(reason)]);
+  const run = cli(['run', '--no-jitter', '--config', path.join(e.dir, 'autoban.cfg'), ...NOW], { env: S3_TEST_ENV });
+  expect(run.code).toBe(69);
+  expect(run.stderr.split('\n').filter((l) => l.includes('sync-pull'))).toEqual([expect.stringMatching(reason)]);
+}, 30000);
+
