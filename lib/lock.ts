@@ -10,8 +10,11 @@ import { AppError, ExitCode } from './errors';
 
 const STALE_MS = 15_000;
 
-/** Runs `fn` holding the state lock; waits up to `timeoutSec`, then fails with exit code 75. */
-export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` holding the state lock; waits up to `timeoutSec`, then fails with exit code 75. `onWait` is
+ * called once, with the lock's path, when the lock is busy and the wait begins.
+ */
+export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () => Promise<T>, onWait?: (lockPath: string) => void): Promise<T> {
   const target = path.join(stateDir, 'autoban');
   const lockPath = `${target}.lock`;
   let compromised: Error | null = null;
@@ -32,6 +35,10 @@ export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () =
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') {
         throw new AppError(ExitCode.CantCreate, `cannot create lock ${lockPath}: ${(e as Error).message}`);
+      }
+      if (onWait) {
+        onWait(lockPath);
+        onWait = undefined;
       }
       if (Date.now() >= deadline) {
         throw new AppError(ExitCode.LockBusy, `another autoban is running (lock ${lockPath} held for more than ${timeoutSec}s); try again later`);

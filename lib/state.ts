@@ -14,6 +14,7 @@ import { type JournalRead, journalFile, readJournal, removeJournal } from './ban
 import { DamagedMarkersError, parseDenyFile, renderDenyFile, type DenyFile } from './deny-file';
 import { writeFileAtomic } from './atomic-write';
 import { ensureStateDir, withLock } from './lock';
+import { formatDuration } from './duration';
 import { AppError, ExitCode } from './errors';
 import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
 import { applyBackends } from './backends-apply';
@@ -212,7 +213,9 @@ export async function withStateLock<T>(ctx: Context, fn: () => Promise<T>): Prom
     // Nothing to lock yet in a dry run on a fresh machine: work on an empty state.
     return fn();
   }
-  return withLock(cfg.stateDir, cfg.lockTimeoutSec, fn);
+  // A run started by hand while cron's holds the lock would otherwise pause without a word.
+  const onWait = (lock: string) => ctx.log.info(`waiting for the lock ${lock} (another autoban is running; giving up after lock_timeout = ${formatDuration(cfg.lockTimeoutSec)})`);
+  return withLock(cfg.stateDir, cfg.lockTimeoutSec, fn, onWait);
 }
 
 /** The last commit's stamp, if it shows nothing changed since (see lib/stamp.ts); lock held. */

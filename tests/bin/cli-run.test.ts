@@ -102,3 +102,19 @@ test.each([
   expect(run.stderr.split('\n').filter((l) => l.includes('sync-pull'))).toEqual([expect.stringMatching(reason)]);
 }, 30000);
 
+
+test('a run waiting for the lock another run holds says so once, naming the lock; a free lock says nothing', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'lock_timeout = 1s\n' });
+  e.write('auth.log', '');
+  const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
+  const free = cli(['ban', '192.0.2.1', ...cfg]);
+  expect(free.code).toBe(0);
+  expect(free.stderr).not.toMatch(/lock/);
+  const lock = path.join(e.dir, 'state', 'autoban.lock');
+  fs.mkdirSync(lock); // held by a live process (fresh mtime)
+  const r = cli(['run', '--no-jitter', ...cfg]);
+  expect(r.code).toBe(75);
+  const waits = r.stderr.split('\n').filter((l) => l.includes('waiting'));
+  expect(waits).toEqual([expect.stringMatching(new RegExp(`autoban\\[\\d+\\]: waiting for the lock ${lock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(another autoban is running`))]);
+  expect(waits[0]).not.toMatch(/ (warning|error): /);
+});
