@@ -222,19 +222,38 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
   return withCmds.demandCommand(1, 'name a command (autoban --help lists them)');
 }
 
+/**
+ * `--` ends the options, as in every Unix tool (`autoban ban -- 192.0.2.7`). yargs keeps the words after it
+ * out of the positionals ("Not enough non-option arguments"), so the marker is dropped and each later word
+ * that looks like an option is replaced by a stand-in yargs takes as a positional (a private-use character
+ * and a number: no `-`, and yargs quotes it unescaped in its messages), put back once parsed.
+ */
+export function endOfOptions(args: string[]): { args: string[]; restore: (text: string) => string } {
+  const at = args.indexOf('--');
+  if (at < 0) return { args, restore: (t) => t };
+  const words: string[] = [];
+  const out = [...args.slice(0, at), ...args.slice(at + 1).map((a) => (a.startsWith('-') ? `\uE000${words.push(a) - 1}\uE000` : a))];
+  return { args: out, restore: (t) => t.replace(/\uE000(\d+)\uE000/g, (_m, i: string) => words[Number(i)] ?? '') };
+}
+
 /** Entry point of every bin: the only place that decides the process's exit code. */
-export async function main(args: string[], only?: string): Promise<void> {
+export async function main(rawArgs: string[], only?: string): Promise<void> {
   let job: Job | null = null;
   let code: ExitCodeValue = ExitCode.Ok;
+  const { args, restore } = endOfOptions(rawArgs);
   try {
-    const argv = (await buildCli(args, (j) => (job = j), only).parseAsync()) as Record<string, unknown>;
+    const parsed = (await buildCli(args, (j) => (job = j), only).parseAsync()) as Record<string, unknown>;
+    const argv = Object.fromEntries(
+      Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? restore(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? restore(x) : x)) : v]),
+    );
     if (job) code = ((await (job as Job)(argv)) as ExitCodeValue | undefined) ?? ExitCode.Ok;
   } catch (e) {
     if (e instanceof ConfigError) {
       for (const p of e.problems) process.stderr.write(`autoban: config error: ${p}\n`);
       code = e.code;
     } else if (e instanceof AppError) {
-      process.stderr.write(`autoban: ${e.message}\n`);
+      // A usage error may quote a word given after `--` (see endOfOptions).
+      process.stderr.write(`autoban: ${restore(e.message)}\n`);
       code = e.code;
     } else {
       process.stderr.write(`autoban: internal error: ${(e as Error)?.stack ?? e}\n`);

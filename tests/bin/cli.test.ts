@@ -217,3 +217,32 @@ test('whitelist add/list/remove edits the local file and takes effect at once', 
   expect(cli(['whitelist', 'list', ...e.cfg]).stdout).toBe('');
   expect(cli(['ban', '198.51.100.45', ...e.cfg]).code).toBe(0);
 });
+
+test('`--` ends the options: ban, unban, whitelist add/remove and test take what follows as their arguments, never as options', () => {
+  const e = env('[sshd]\nlog = auth.log\n');
+  const r = cli(['ban', ...e.cfg, '--reason', 'scanner', '--', '192.0.2.7']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/banned 192\.0\.2\.7 /);
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
+  expect(cli(['unban', ...e.cfg, '--', '192.0.2.7']).code).toBe(0);
+  expect(e.denyTargets()).toEqual([]);
+  expect(cli([...e.cfg, '--', '198.51.100.9'], { bin: 'ban' }).code).toBe(0);
+  expect(e.denyTargets()).toEqual(['198.51.100.9']);
+  expect(cli(['whitelist', 'add', ...e.cfg, '--', '203.0.113.5']).code).toBe(0);
+  expect(cli(['whitelist', ...e.cfg, '--', 'add', '203.0.113.6']).code).toBe(0);
+  expect(e.read('whitelist.txt')).toMatch(/^203\.0\.113\.5$[\s\S]*^203\.0\.113\.6$/m);
+  expect(cli(['whitelist', 'remove', ...e.cfg, '--', '203.0.113.5']).code).toBe(0);
+  expect(e.read('whitelist.txt')).not.toMatch(/^203\.0\.113\.5$/m);
+  e.write('-odd.log', sshdFail('01:00:00', '192.0.2.3', 'root'));
+  const t = cli(['test', '--parser', 'sshd', '--', '-odd.log'], { cwd: e.dir });
+  expect(t.code).toBe(0);
+  expect(t.stdout).toContain('192.0.2.3');
+  // After `--` an option-like word is an argument: named in the error, and never acted on.
+  const dash = cli(['ban', ...e.cfg, '--', '--dry-run']);
+  expect(dash.code).toBe(64);
+  expect(dash.stderr.trim()).toBe("autoban: not an IP address or network: '--dry-run' (networks wider than /8 for IPv4 or /16 for IPv6 are refused)");
+  const op = cli(['whitelist', ...e.cfg, '--', '-x', '192.0.2.9']);
+  expect(op.code).toBe(64);
+  expect(op.stderr).toContain('Given: "-x"');
+  expect(e.denyTargets()).toEqual(['198.51.100.9']);
+});
