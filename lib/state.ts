@@ -196,6 +196,11 @@ export interface TxOutcome<T> {
   result: T;
   /** Runs after the database and deny file are written, still under the lock (saving log positions). */
   afterCommit?: () => void;
+  /**
+   * Runs once the database and the deny file are written (a dry run: once the change is worked out), before
+   * the firewall backends: the command's line about the change then comes before the backends' lines.
+   */
+  onSaved?: () => void;
 }
 
 export async function withState<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
@@ -230,7 +235,9 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (dry?.db && dry.targets) {
     // A later step of a dry run: start from what the earlier ones would have committed.
     const out = await fn({ db: dry.db, whitelist, now });
-    return { result: out.result, applied: dryCommit(ctx, dry, dry.targets, out.db, now, whitelist) };
+    const applied = dryCommit(ctx, dry, dry.targets, out.db, now, whitelist);
+    out.onSaved?.();
+    return { result: out.result, applied };
   }
   const loaded = loadDb(ctx);
   let db = loaded.db;
@@ -261,7 +268,11 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (adopt.length) db = { bans: [...db.bans, ...adopt], unbans: db.unbans };
   const before = previousTargets(ctx, deny.parsed, db, now, whitelist);
   const out = await fn({ db, whitelist, now });
-  if (dry) return { result: out.result, applied: dryCommit(ctx, dry, before, out.db, now, whitelist) };
+  if (dry) {
+    const applied = dryCommit(ctx, dry, before, out.db, now, whitelist);
+    out.onSaved?.();
+    return { result: out.result, applied };
+  }
   const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
   const active = activeBans(newDb, now, whitelist);
   const targets = active.map((b) => b.ip);
@@ -277,6 +288,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (denyPath !== null && deny.parsed) {
     applied.denyFileChanged = writeFileAtomic(denyPath, Buffer.from(renderDenyFile(deny.parsed, targets, { sorted: true }), 'latin1'), { mode: 0o644, keepOwner: true });
   }
+  out.onSaved?.();
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
   // Also after a backend failure: no shortcut is taken with a firewall backend (lib/stamp.ts), and a

@@ -42,8 +42,13 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
     // Banning an address that is banned already is no new offence: without --duration nothing changes (the
     // command can be repeated safely); with one, a ban of that length is added with the same count (the
     // longest-lasting ban is the one in force: to shorten a ban, unban first).
+    // Reported once committed, before the firewall backends' lines (their result comes after the ban).
+    const report = (r: { ban: Ban; already: boolean }) => () => {
+      if (r.already) ctx.log.info(`${r.ban.ip} is already banned: ${describeBan(r.ban, ctx.clock.now())} (give --duration to change its length)`);
+      else ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(r.ban, ctx.clock.now())}`);
+    };
     const current = activeBans(tx.db, tx.now).find((b) => b.ip === ip);
-    if (current && durationSec === undefined) return { db: tx.db, result: { ban: current, already: true } };
+    if (current && durationSec === undefined) return { db: tx.db, result: { ban: current, already: true }, onSaved: report({ ban: current, already: true }) };
     const banCount = current ? current.banCount : previousBanCount(tx.db, ip) + 1;
     const len = durationSec !== undefined ? durationSec : banLengthSec(d.banDurationSec, d.banDurationMaxSec, banCount);
     const ban: Ban = {
@@ -58,10 +63,8 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
       expiresAt: len === null ? null : new Date(tx.now.getTime() + len * 1000),
       banCount,
     };
-    return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result: { ban, already: false } };
+    return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result: { ban, already: false }, onSaved: report({ ban, already: false }) };
   });
-  if (result.already) ctx.log.info(`${result.ban.ip} is already banned: ${describeBan(result.ban, ctx.clock.now())} (give --duration to change its length)`);
-  else ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(result.ban, ctx.clock.now())}`);
   reportApplied(ctx, applied);
   return result.ban;
 }
@@ -78,17 +81,19 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
     const latest = ahead.reduce<Ban | null>((m, b) => (!m || b.bannedAt > m.bannedAt ? b : m), null);
     const wasBanned = activeBans(tx.db, tx.now).some((b) => b.ip === ip);
     // The tombstone is recorded even when this node has no ban: another node may have one (sync spreads it).
-    return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: { wasBanned, latest, nowMs } };
+    // Reported once committed, before the firewall backends' lines, as for ban.
+    const onSaved = () => {
+      if (latest) {
+        const min = Math.round((latest.bannedAt.getTime() - nowMs) / 60_000);
+        ctx.log.warn(
+          `unban: ${ip} has a ban by ${latest.node} dated ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock, which this unban cannot lift: unban ${ip} again after that time, and fix the clock of ${latest.node} (or of this node)`,
+        );
+      }
+      if (wasBanned) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
+      else ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
+    };
+    return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: { wasBanned }, onSaved };
   });
-  const { latest } = result;
-  if (latest) {
-    const min = Math.round((latest.bannedAt.getTime() - result.nowMs) / 60_000);
-    ctx.log.warn(
-      `unban: ${ip} has a ban by ${latest.node} dated ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock, which this unban cannot lift: unban ${ip} again after that time, and fix the clock of ${latest.node} (or of this node)`,
-    );
-  }
-  if (result.wasBanned) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
-  else ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
   reportApplied(ctx, { ...applied, removed: [] });
   return { wasBanned: result.wasBanned };
 }

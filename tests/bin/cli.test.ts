@@ -246,3 +246,23 @@ test('`--` ends the options: ban, unban, whitelist add/remove and test take what
   expect(op.stderr).toContain('Given: "-x"');
   expect(e.denyTargets()).toEqual(['198.51.100.9']);
 });
+
+test('ban and unban with a failing firewall backend: the committed change is reported first, then the backend error (exit 71)', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'backend = hostsdeny, nftables\n' });
+  const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
+  const lines = (s: string) => s.split('\n').filter((l) => l).map((l) => l.replace(/^\S+ autoban\[\d+\]: /, ''));
+  // No nft on PATH: the backend fails (and no real firewall is touched).
+  const env = { PATH: '/nonexistent-autoban-test' };
+  const b = cli(['ban', '192.0.2.7', ...cfg], { env });
+  expect(b.code).toBe(71);
+  expect(lines(b.stderr)).toEqual([
+    expect.stringMatching(/^banned 192\.0\.2\.7 rule=manual /),
+    'error: nft: command not found (install nftables)',
+    'autoban: firewall backend failed: nft: command not found (install nftables) (the deny file was still updated)',
+  ]);
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
+  const u = cli(['unban', '192.0.2.7', ...cfg], { env });
+  expect(u.code).toBe(71);
+  expect(lines(u.stderr).slice(0, 2)).toEqual(['unbanned 192.0.2.7', 'error: nft: command not found (install nftables)']);
+  expect(e.denyTargets()).toEqual([]);
+});
