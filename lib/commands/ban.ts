@@ -40,15 +40,23 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
       throw new AppError(ExitCode.DataErr, `refusing to ban ${ip}: it is whitelisted in ${ctx.config.whitelistFile} (remove it from the whitelist first)`);
     }
     // Banning an address that is banned already is no new offence: without --duration nothing changes (the
-    // command can be repeated safely); with one, a ban of that length is added with the same count (the
-    // longest-lasting ban is the one in force: to shorten a ban, unban first).
+    // command can be repeated safely); with one, a ban of that length is added with the same count. The
+    // longest-lasting ban is the one in force, so a --duration ending no later than it would change nothing
+    // while its "banned … until" line claimed otherwise: say so instead (to shorten a ban, unban first).
     // Reported once committed, before the firewall backends' lines (their result comes after the ban).
-    const report = (r: { ban: Ban; already: boolean }) => () => {
-      if (r.already) ctx.log.info(`${r.ban.ip} is already banned: ${describeBan(r.ban, ctx.clock.now())} (give --duration to change its length)`);
+    const report = (r: { ban: Ban; already: boolean; notShortened: boolean }) => () => {
+      if (r.notShortened) {
+        ctx.log.warn(`${r.ban.ip} stays banned: ${describeBan(r.ban, ctx.clock.now())}; --duration ${opts.duration} would end sooner, and the longest ban is the one in force (to shorten it: autoban unban ${r.ban.ip}, then ban it again)`);
+      } else if (r.already) ctx.log.info(`${r.ban.ip} is already banned: ${describeBan(r.ban, ctx.clock.now())} (give a longer --duration to extend it)`);
       else ctx.log.info(`${ctx.dryRun ? 'would ban' : 'banned'} ${describeBan(r.ban, ctx.clock.now())}`);
     };
+    const kept = (ban: Ban, notShortened: boolean) => {
+      const result = { ban, already: true, notShortened };
+      return { db: tx.db, result, onSaved: report(result) };
+    };
     const current = activeBans(tx.db, tx.now).find((b) => b.ip === ip);
-    if (current && durationSec === undefined) return { db: tx.db, result: { ban: current, already: true }, onSaved: report({ ban: current, already: true }) };
+    if (current && durationSec === undefined) return kept(current, false);
+    if (current && durationSec !== undefined && (current.expiresAt === null || (durationSec !== null && tx.now.getTime() + durationSec * 1000 <= current.expiresAt.getTime()))) return kept(current, true);
     const banCount = current ? current.banCount : previousBanCount(tx.db, ip) + 1;
     const len = durationSec !== undefined ? durationSec : banLengthSec(d.banDurationSec, d.banDurationMaxSec, banCount);
     const ban: Ban = {
@@ -63,7 +71,8 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
       expiresAt: len === null ? null : new Date(tx.now.getTime() + len * 1000),
       banCount,
     };
-    return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result: { ban, already: false }, onSaved: report({ ban, already: false }) };
+    const result = { ban, already: false, notShortened: false };
+    return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result, onSaved: report(result) };
   });
   reportApplied(ctx, applied);
   return result.ban;

@@ -106,6 +106,26 @@ test('manual ban: duration, reason, IPv6, refusal of whitelisted and invalid tar
   expect(new Date(js[0].expiresAt).getTime() - new Date(js[0].bannedAt).getTime()).toBe(7200e3);
 });
 
+test('ban --duration shorter than the ban in force says the ban stays, and changes nothing; a longer one extends it', () => {
+  const e = env();
+  expect(cli(['ban', '198.51.100.20', '--duration', 'permanent', ...e.cfg, ...NOW]).code).toBe(0);
+  const before = e.read('state/bans.json');
+  const shorter = cli(['ban', '198.51.100.20', '--duration', '1h', ...e.cfg, ...NOW]);
+  expect(shorter.code).toBe(0);
+  // Not "banned … until (1h)": the permanent ban stays in force, and the admin is told how to shorten it.
+  expect(shorter.stderr).not.toMatch(/: banned 198\.51\.100\.20/);
+  expect(shorter.stderr).toMatch(/warning: 198\.51\.100\.20 stays banned: .*until=permanent.*--duration 1h would end sooner.*autoban unban 198\.51\.100\.20, then ban it again/);
+  expect(e.read('state/bans.json')).toBe(before);
+  expect(JSON.parse(cli(['status', '--json', ...e.cfg, ...NOW]).stdout)).toEqual([expect.objectContaining({ ip: '198.51.100.20', expiresAt: null })]);
+  // A 1d ban, then 2h: stays 1d; then 1w: extended.
+  expect(cli(['ban', '198.51.100.21', ...e.cfg, ...NOW]).code).toBe(0);
+  expect(cli(['ban', '198.51.100.21', '--duration', '2h', ...e.cfg, ...NOW]).stderr).toContain('198.51.100.21 stays banned');
+  const expiry = () => JSON.parse(cli(['status', '--json', ...e.cfg, ...NOW]).stdout).find((b: { ip: string }) => b.ip === '198.51.100.21').expiresAt;
+  expect(new Date(expiry()).getTime() - new Date(NOW[1]!).getTime()).toBe(86400e3);
+  expect(cli(['ban', '198.51.100.21', '--duration', '1w', ...e.cfg, ...NOW]).stderr).toMatch(/: banned 198\.51\.100\.21 .*\(7d\)/);
+  expect(new Date(expiry()).getTime() - new Date(NOW[1]!).getTime()).toBe(7 * 86400e3);
+});
+
 test('20 concurrent `autoban ban` processes lose nothing', async () => {
   const e = env();
   const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 100}`);
