@@ -16,6 +16,7 @@ import type { Context } from './context';
 import type { WhitelistOp } from './sync/whitelist-edit';
 import { PARSER_NAMES } from './parsers';
 import { formatDuration } from './duration';
+import { FIREWALL_BACKENDS } from './backends-apply';
 
 export const DEFAULT_CONFIG = '/etc/autoban/autoban.cfg';
 
@@ -207,7 +208,8 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
     flush: [
       'flush',
       'remove every firewall rule and set autoban added',
-      (c) => mutating(c).option('backend', { type: 'string', array: true, describe: 'only these backends' }),
+      // choices: a mistyped name would otherwise match no backend and "flush" nothing with exit 0.
+      (c) => mutating(c).option('backend', { type: 'string', array: true, choices: FIREWALL_BACKENDS, describe: 'only these backends' }),
       async (argv) => void (await (await import('./commands/flush')).runFlush(contextFor(argv), { backends: argv.backend as string[] | undefined })),
     ],
   };

@@ -126,6 +126,14 @@ test('ban --duration shorter than the ban in force says the ban stays, and chang
   expect(new Date(expiry()).getTime() - new Date(NOW[1]!).getTime()).toBe(7 * 86400e3);
 });
 
+test('flush --backend with a name that is no firewall backend is a usage error (64), not a silent no-op', () => {
+  const e = env();
+  const r = cli(['flush', '--backend', 'nftable', ...e.cfg]);
+  expect(r.code).toBe(64);
+  expect(r.stderr).toMatch(/^autoban: Invalid values: Argument: backend, Given: "nftable", Choices: "iptables", "ipset", "nftables"\n$/);
+  expect(cli(['flush', '--backend', 'hostsdeny', ...e.cfg]).code).toBe(64);
+});
+
 test('20 concurrent `autoban ban` processes lose nothing', async () => {
   const e = env();
   const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 100}`);
