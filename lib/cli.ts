@@ -185,7 +185,8 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
           `${c.file}: OK${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} on stderr)` : ''}`,
           `node_id=${c.nodeId} state_dir=${c.stateDir} deny_file=${c.denyFile} whitelist=${c.whitelistFile ?? '(none)'}`,
           `backend=${c.backends.join(',') || 'none'} sync=${c.sync.context} ban_duration=${c.defaults.banDurationSec === null ? 'permanent' : formatDuration(c.defaults.banDurationSec)}`,
-          ...c.sources.map((s) => `source [${s.name}] parser=${s.parser} log=${s.log}`),
+          // A journal source has no log path: show what it reads instead of an empty `log=`.
+          ...c.sources.map((s) => `source [${s.name}] parser=${s.parser} ${s.journal ? `journal=${s.journal.match.join(',')}${s.journal.directory ? ` journal_directory=${s.journal.directory}` : ''}` : `log=${s.log}`}`),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       },

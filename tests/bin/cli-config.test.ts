@@ -99,6 +99,16 @@ test('check-config warns (stderr) about a log that does not exist yet and about 
   expect(ok.stdout.split('\n')[0]).toBe(`${e.file}: OK`);
 });
 
+test('check-config shows what a journal source reads (its matches and directory), not an empty log=', () => {
+  const e = env('[sshd]\njournal = true\n[ftp]\nparser = proftpd\njournal = true\njournal_match = _SYSTEMD_UNIT=proftpd.service\njournal_directory = journal\n');
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stdout.split('\n').filter((l) => l.startsWith('source '))).toEqual([
+    'source [sshd] parser=sshd journal=_COMM=sshd,_COMM=sshd-session,_COMM=sshd-auth',
+    `source [ftp] parser=proftpd journal=_SYSTEMD_UNIT=proftpd.service journal_directory=${e.dir}/journal`,
+  ]);
+});
+
 test('check-config with no sources warns on stderr', () => {
   const e = env('');
   const r = cli(['check-config', ...e.cfg]);
