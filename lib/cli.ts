@@ -81,7 +81,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
     .alias('help', 'h')
     .version(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .epilogue('Exit codes: 0 ok, 1 internal error, 64 usage, 65 refused (damaged deny-file markers, ban of a whitelisted, loopback or multicast address), 66 input missing or unreadable (log file, journalctl, deny file, ban database, whitelist), 69 sync failed, 71 firewall command failed or kernel rules differ, 73 cannot write, 75 lock busy, 78 bad config. See README.md.')
+    .epilogue('Exit codes: 0 ok, 1 internal error, 64 usage, 65 refused (damaged deny-file markers, ban of a whitelisted, loopback, unspecified or multicast address), 66 input missing or unreadable (log file, journalctl, deny file, ban database, whitelist), 69 sync failed, 71 firewall command failed or kernel rules differ, 73 cannot write, 75 lock busy, 78 bad config. See README.md.')
     .fail((msg, err) => {
       // yargs reports its own validation failures as a YError (or only a message): usage errors, exit 64.
       // Anything else thrown while parsing is a bug and keeps its stack.

@@ -92,6 +92,6 @@ test('--help lists the exit codes of errors.ts and the README table, each with w
   const epilogue = cli(['--help']).stdout.split(/^Exit codes:/m)[1]!.replace(/\s+/g, ' ');
   expect([...epilogue.matchAll(/\b(\d+) [a-z]/g)].map((m) => Number(m[1]))).toEqual(codes);
   // 65 and 66 cover more than one case: the help says so, not only the first.
-  expect(epilogue).toContain('65 refused (damaged deny-file markers, ban of a whitelisted, loopback or multicast address)');
+  expect(epilogue).toContain('65 refused (damaged deny-file markers, ban of a whitelisted, loopback, unspecified or multicast address)');
   expect(epilogue).toContain('66 input missing or unreadable (log file, journalctl, deny file, ban database, whitelist)');
 });

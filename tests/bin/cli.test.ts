@@ -16,7 +16,7 @@ function env(extra = '[sshd]\nlog = auth.log\n') {
 test('--help lists the commands; every entrypoint answers --help', () => {
   const r = cli(['--help']);
   expect(r.code).toBe(0);
-  for (const c of ['run', 'scan', 'expire', 'sync-pull', 'sync-push', 'ban', 'unban', 'status', 'test', 'check-config']) expect(r.stdout).toContain(`autoban ${c}`);
+  for (const c of ['run', 'scan', 'expire', 'sync-pull', 'sync-push', 'ban', 'unban', 'status', 'test', 'check-config', 'whitelist', 'flush']) expect(r.stdout).toContain(`autoban ${c}`);
   for (const bin of ['scan', 'expire', 'sync-pull', 'sync-push', 'run', 'ban', 'unban', 'status', 'test']) {
     expect(cli(['--help'], { bin }).code).toBe(0);
   }
