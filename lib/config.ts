@@ -513,7 +513,24 @@ function denyFileProblem(denyFile: string): string | null {
 
 /** What check-config warns about but scan tolerates (a log not there yet, whitelist lines scan ignores): likely mistakes. */
 export function configWarnings(cfg: Config): string[] {
-  return [...cfg.sources.flatMap((s) => missingLogWarning(cfg.file, s)), ...(cfg.whitelistFile ? whitelistWarnings(cfg.whitelistFile) : [])];
+  return [...cfg.sources.flatMap((s) => missingLogWarning(cfg.file, s)), ...stateDirWarning(cfg), ...(cfg.whitelistFile ? whitelistWarnings(cfg.whitelistFile) : [])];
+}
+
+/**
+ * A state_dir that can never be created (it, or the nearest part of its path that exists, is a file): every
+ * command would exit 73. A missing state_dir is fine (the first run creates it), so this is only a warning.
+ */
+function stateDirWarning(cfg: Config): string[] {
+  for (let dir = cfg.stateDir; ; dir = path.dirname(dir)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(dir, { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // ENOTDIR: a part above is a file; the walk up finds it
+    }
+    if (st) return st.isDirectory() ? [] : [`${cfg.file}: [DEFAULT] state_dir: ${dir} is not a directory, so ${cfg.stateDir} cannot be created (scan, ban and the other commands that change something exit 73)`];
+    if (path.dirname(dir) === dir) return [];
+  }
 }
 
 /** A source whose log (or glob) names no file: scan reports it, exit 66, until the daemon creates it. */

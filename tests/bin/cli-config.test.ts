@@ -109,6 +109,19 @@ test('check-config shows what a journal source reads (its matches and directory)
   ]);
 });
 
+test('check-config warns when state_dir lies under a file (every run would exit 73), and not when it is only missing', () => {
+  const e = env('[sshd]\nlog = auth.log\n');
+  e.write('auth.log', '');
+  e.write('notadir', '');
+  fs.writeFileSync(e.file, `deny_file = hosts.deny\nstate_dir = notadir/state\n[sshd]\nlog = auth.log\n`);
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toBe(`autoban: warning: ${e.file}: [DEFAULT] state_dir: ${e.dir}/notadir is not a directory, so ${e.dir}/notadir/state cannot be created (scan, ban and the other commands that change something exit 73)\n`);
+  expect(cli(['ban', '192.0.2.9', ...e.cfg]).code).toBe(73); // what the warning foretells
+  fs.writeFileSync(e.file, `deny_file = hosts.deny\nstate_dir = new/state\n[sshd]\nlog = auth.log\n`);
+  expect(cli(['check-config', ...e.cfg]).stderr).toBe('');
+});
+
 test('check-config with no sources warns on stderr', () => {
   const e = env('');
   const r = cli(['check-config', ...e.cfg]);
