@@ -200,7 +200,7 @@ export interface TxOutcome<T> {
    * Runs once the database and the deny file are written (a dry run: once the change is worked out), before
    * the firewall backends: the command's line about the change then comes before the backends' lines.
    */
-  onSaved?: () => void;
+  onSaved?: (applied: Applied) => void;
 }
 
 export async function withState<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutcome<T>>): Promise<{ result: T; applied: Applied }> {
@@ -236,7 +236,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
     // A later step of a dry run: start from what the earlier ones would have committed.
     const out = await fn({ db: dry.db, whitelist, now });
     const applied = dryCommit(ctx, dry, dry.targets, out.db, now, whitelist);
-    out.onSaved?.();
+    out.onSaved?.(applied);
     return { result: out.result, applied };
   }
   const loaded = loadDb(ctx);
@@ -270,7 +270,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   const out = await fn({ db, whitelist, now });
   if (dry) {
     const applied = dryCommit(ctx, dry, before, out.db, now, whitelist);
-    out.onSaved?.();
+    out.onSaved?.(applied);
     return { result: out.result, applied };
   }
   const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
@@ -288,7 +288,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   if (denyPath !== null && deny.parsed) {
     applied.denyFileChanged = writeFileAtomic(denyPath, Buffer.from(renderDenyFile(deny.parsed, targets, { sorted: true }), 'latin1'), { mode: 0o644, keepOwner: true });
   }
-  out.onSaved?.();
+  out.onSaved?.(applied);
   applied.backendErrors = await applyBackends(ctx, targets);
   out.afterCommit?.();
   // Also after a backend failure: no shortcut is taken with a firewall backend (lib/stamp.ts), and a

@@ -288,11 +288,12 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       const counts = found.length ? banCounts(t.db) : null;
       const newBans = found.map(({ off, src }) => banForOffense(off, src, counts?.get(off.ip) ?? 0, cfg.nodeId));
       sortNewBans(res, newBans, nowMs);
-      committedAt = now;
       return {
         db: newBans.length ? { bans: [...t.db.bans, ...newBans], unbans: t.db.unbans } : t.db,
         result: undefined,
         afterCommit: () => saveScanState(cfg.stateDir, st),
+        // Before the firewall backends' lines, as for ban: a backend error then follows the bans it failed to enforce.
+        onSaved: () => logNewBans(ctx, res, now),
       };
     });
     return tx.applied;

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../context';
-import { loadWhitelist, reportApplied, setDryWhitelist, withState } from '../state';
+import { type Applied, loadWhitelist, reportApplied, setDryWhitelist, withState } from '../state';
 import { writeFileAtomic } from '../atomic-write';
 import { ensureStateDir } from '../lock';
 import { isWhitelisted, parseWhitelist } from '../whitelist';
@@ -223,17 +223,20 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
         adopted = adoptSharedLines(merged.db, fetched.hostsDeny.foreign, { localNode: ctx.config.nodeId, now: tx.now, object: path.basename(s.layout.hostsDeny.key), whitelist: tx.whitelist });
       }
       const db = adopted.length ? { bans: [...merged.db.bans, ...adopted], unbans: merged.db.unbans } : merged.db;
-      return { db, result: { merged, adopted, whitelist: tx.whitelist } };
+      // Logged once saved and before the firewall backends' lines, so a backend error follows the bans it failed to enforce.
+      const onSaved = (done: Applied) => {
+        for (const b of adopted) ctx.log.info(`sync-pull: adopted ${b.ip} from ${hdName}`);
+        for (const b of done.added) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would ban' : 'banned'} ${b.ip} (from node ${b.node}: ${b.reason})`);
+        // The commit also lifts the bans whose time ran out (in `run`, before expire gets to them): those are
+        // no unban, and saying "unbanned" would send the operator looking for who lifted them.
+        const unbanned = new Set(merged.addedUnbans.map((u) => u.ip));
+        for (const ip of done.removed) {
+          if (unbanned.has(ip)) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
+          else ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would lift' : 'lifted'} ${ip} (${isWhitelisted(ip, tx.whitelist) ? 'whitelisted' : 'expired'})`);
+        }
+      };
+      return { db, result: { merged, adopted }, onSaved };
     });
-    for (const b of result.adopted) ctx.log.info(`sync-pull: adopted ${b.ip} from ${hdName}`);
-    for (const b of applied.added) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would ban' : 'banned'} ${b.ip} (from node ${b.node}: ${b.reason})`);
-    // The commit also lifts the bans whose time ran out (in `run`, before expire gets to them): those are
-    // no unban, and saying "unbanned" would send the operator looking for who lifted them.
-    const unbanned = new Set(result.merged.addedUnbans.map((u) => u.ip));
-    for (const ip of applied.removed) {
-      if (unbanned.has(ip)) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
-      else ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would lift' : 'lifted'} ${ip} (${isWhitelisted(ip, result.whitelist) ? 'whitelisted' : 'expired'})`);
-    }
     if (!ctx.dryRun) {
       const wlObject = s.layout.whitelist.store.describe(s.layout.whitelist.key);
       if (fetched.whitelist) updateSyncState(ctx.config.stateDir, { whitelistShared: { object: wlObject } });

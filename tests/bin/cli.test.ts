@@ -294,3 +294,16 @@ test('ban and unban with a failing firewall backend: the committed change is rep
   expect(lines(u.stderr).slice(0, 2)).toEqual(['unbanned 192.0.2.7', 'error: nft: command not found (install nftables)']);
   expect(e.denyTargets()).toEqual([]);
 });
+
+test('scan with a failing firewall backend: each "banned" line comes before the backend error (exit 71)', () => {
+  const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'backend = hostsdeny, nftables\n' });
+  e.write('auth.log', sshdFail('01:00:00', '192.0.2.7', 'root') + sshdFail('01:00:05', '192.0.2.7', 'root'));
+  const lines = (s: string) => s.split('\n').filter((l) => l).map((l) => l.replace(/^\S+ autoban\[\d+\]: /, ''));
+  const r = cli(['scan', '--config', path.join(e.dir, 'autoban.cfg'), ...NOW], { env: { PATH: '/nonexistent-autoban-test' } });
+  expect(r.code).toBe(71);
+  const out = lines(r.stderr);
+  const banned = out.findIndex((l) => /^banned 192\.0\.2\.7 rule=/.test(l));
+  const failed = out.indexOf('error: nft: command not found (install nftables)');
+  expect({ banned: banned >= 0, failed: failed >= 0, order: banned < failed }).toEqual({ banned: true, failed: true, order: true });
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
+});
