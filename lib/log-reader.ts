@@ -1,15 +1,17 @@
 /**
  * Incremental, rotation-aware log reading. A position is tied to the file's identity (device + inode and
  * its first line), so a cron run reads only what was appended since the last run, and after logrotate it
- * first finishes the rotated file (`log.1`, `log.2.gz`, `log-20261122`) before starting the new one. On a
- * first run over a big log it seeks to the first line that can still matter. Lines are streamed
- * in 1 MiB chunks: memory does not grow with the log.
+ * first finishes the rotated file (`log.1`, `log.2.gz`, `log-20261122`, also `.xz`, `.zst`, `.bz2`) before
+ * starting the new one. On a first run over a big log it seeks to the first line that can still matter.
+ * Lines are streamed in 1 MiB chunks: memory does not grow with the log.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { isAscii } from 'node:buffer';
 import type { createHash as CreateHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { tierUpForLongRead } from './tiering';
 import { AppError, ExitCode } from './errors';
 
@@ -280,12 +282,35 @@ async function readRange(fd: number, start: number, limit: number, onChunk: OnCh
   return offset;
 }
 
-/** A rotated sibling of the log: `log.1`, `log.2.gz`, `log-20261122`, `log-20261122.gz`. */
+/**
+ * How a rotated sibling is compressed, told by the extension logrotate gives it (`compressext`). gzip is read
+ * with Node's zlib; the others by the standard decompressor, spawned only when such a file must be read.
+ */
+interface Codec {
+  /** For messages ("not valid xz yet"). */
+  name: string;
+  ext: string;
+  /** The decompressor and the Debian package that has it; none for gzip. */
+  program?: string;
+  pkg?: string;
+}
+
+const CODECS: Codec[] = [
+  { name: 'gzip', ext: '.gz' },
+  { name: 'xz', ext: '.xz', program: 'xz', pkg: 'xz-utils' },
+  { name: 'zstd', ext: '.zst', program: 'zstd', pkg: 'zstd' },
+  { name: 'bzip2', ext: '.bz2', program: 'bzip2', pkg: 'bzip2' },
+];
+
+/** A rotated sibling of the log: `log.1`, `log.2.gz`, `log-20261122`, `log-20261122.xz`. */
 interface Rotated {
   file: string;
-  gz: boolean;
+  /** Null: not compressed. */
+  codec: Codec | null;
   st: fs.Stats;
 }
+
+const ROTATED_SUFFIX = new RegExp(`^(?:\\.\\d{1,3}|-\\d{8,10})(${CODECS.map((c) => c.ext.replace('.', '\\.')).join('|')})?$`);
 
 /** Rotated siblings of `file`, oldest first. */
 function rotatedSiblings(file: string): Rotated[] {
@@ -300,10 +325,10 @@ function rotatedSiblings(file: string): Rotated[] {
   const out: Rotated[] = [];
   for (const n of names) {
     if (!n.startsWith(base) || n === base) continue;
-    const suffix = n.slice(base.length);
-    if (!/^(?:\.\d{1,3}|-\d{8,10})(?:\.gz)?$/.test(suffix)) continue;
+    const m = ROTATED_SUFFIX.exec(n.slice(base.length));
+    if (!m) continue;
     try {
-      out.push({ file: path.join(dir, n), gz: suffix.endsWith('.gz'), st: fs.statSync(path.join(dir, n)) });
+      out.push({ file: path.join(dir, n), codec: CODECS.find((c) => c.ext === m[1]) ?? null, st: fs.statSync(path.join(dir, n)) });
     } catch {
       // removed while we looked
     }
@@ -311,20 +336,85 @@ function rotatedSiblings(file: string): Rotated[] {
   return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
 }
 
+/** The compressed data is damaged or cut short (the bytes before the damage were delivered). */
+class NotValid extends Error {}
+
+/** The decompressor a rotated file needs is not installed: nothing of it can be read. */
+class DecompressorMissing extends Error {
+  constructor(readonly codec: Codec) {
+    super(`${codec.program} not found`);
+  }
+}
+
 /**
- * Of a gzip file: the head fingerprint, and the tail fingerprint at `offset` (uncompressed), decompressing
+ * The uncompressed bytes of a compressed file, streamed. Throws NotValid at damage (after the bytes before it)
+ * and DecompressorMissing when the program is not installed. Stopping early ends the decompressor.
+ */
+async function* decompressed(file: string, codec: Codec): AsyncGenerator<Buffer> {
+  if (!codec.program) {
+    const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new NotValid((e as Error).message);
+      throw e;
+    } finally {
+      stream.destroy();
+    }
+    return;
+  }
+  // Loaded here: a cron run whose logs have no such rotated file to read never needs child_process.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  // The file as standard input, an argument vector and no shell: a file name is never parsed by anyone.
+  const fd = fs.openSync(file, 'r');
+  let child: ChildProcess;
+  try {
+    child = spawn(codec.program, ['-dc'], { stdio: [fd, 'pipe', 'pipe'] });
+  } finally {
+    fs.closeSync(fd); // the child has its own copy once spawn returns
+  }
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  exited.catch(() => undefined); // awaited below unless the reader stops early
+  let stderr = '';
+  const stdout = child.stdout as Readable;
+  (child.stderr as Readable).on('data', (d: Buffer) => {
+    if (stderr.length < 1000) stderr += d.toString();
+  });
+  let whole = false;
+  try {
+    for await (const chunk of stdout) yield chunk as Buffer;
+    whole = true;
+  } finally {
+    if (!whole) {
+      stdout.destroy();
+      child.kill();
+    }
+  }
+  let code: number | null;
+  try {
+    code = await exited;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DecompressorMissing(codec);
+    throw e;
+  }
+  if (code !== 0) throw new NotValid(stderr.trim().split('\n')[0] ?? `${codec.program} exited with ${code}`);
+}
+
+/**
+ * Of a compressed file: the head fingerprint, and the tail fingerprint at `offset` (uncompressed), decompressing
  * no further than needed; null when it cannot be read or is shorter than `offset`.
  */
-async function gzFingerprints(file: string, offset: number): Promise<{ head: string; tail: Buffer } | null> {
+async function compressedFingerprints(file: string, codec: Codec, offset: number): Promise<{ head: string; tail: Buffer } | null> {
   const from = Math.max(0, offset - TAIL_BYTES);
   let head: string | null = null;
   let first = Buffer.alloc(0);
   const tail: Buffer[] = [];
   let at = 0; // uncompressed bytes seen
-  const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
   try {
-    for await (const raw of stream) {
-      const chunk = raw as Buffer;
+    for await (const chunk of decompressed(file, codec)) {
       if (head === null) {
         first = Buffer.concat([first, chunk.subarray(0, HEAD_BYTES)]);
         if (first.length >= HEAD_BYTES || first.indexOf(10) >= 0) head = headOf(first, first.length);
@@ -335,30 +425,28 @@ async function gzFingerprints(file: string, offset: number): Promise<{ head: str
       at += chunk.length;
       if (at >= offset && head !== null) break;
     }
-  } catch {
+  } catch (e) {
+    if (e instanceof DecompressorMissing) throw e;
     return null;
-  } finally {
-    stream.destroy();
   }
   if (at < offset) return null;
   return { head: head ?? headOf(first, first.length), tail: Buffer.concat(tail) };
 }
 
-/** A rotated .gz modified more recently than this is taken to be still being written, not damaged. */
-const GZ_SETTLE_MS = 60_000;
+/** A rotated compressed file modified more recently than this is taken to be still being written, not damaged. */
+const COMPRESSED_SETTLE_MS = 60_000;
 
 /**
- * Streams complete lines of a gzip file from uncompressed byte `start`. False when the file is damaged or cut
- * short (disk full while compressing): the lines before the damage were delivered, and a scan goes on with the
- * newer files rather than fail on this one at every run.
+ * Streams complete lines of a compressed file from uncompressed byte `start`. False when the file is damaged or
+ * cut short (disk full while compressing): the lines before the damage were delivered, and a scan goes on with
+ * the newer files rather than fail on this one at every run.
  */
-async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promise<boolean> {
+async function readCompressedFrom(file: string, codec: Codec, start: number, onChunk: OnChunk): Promise<boolean> {
   let skip = start;
   let carry: Buffer = Buffer.alloc(0);
-  const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
   try {
-    for await (const raw of stream) {
-      let chunk = raw as Buffer;
+    for await (const raw of decompressed(file, codec)) {
+      let chunk = raw;
       if (skip > 0) {
         if (chunk.length <= skip) {
           skip -= chunk.length;
@@ -377,16 +465,36 @@ async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promis
       carry = Buffer.from(buf.subarray(last + 1));
     }
   } catch (e) {
-    if (!(e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw e;
+    if (!(e instanceof NotValid)) throw e;
     // Written moments ago, it is more likely still being compressed by logrotate than damaged: fail this run
     // (positions are not saved) and read it whole at the next one.
     const ageMs = Date.now() - fs.statSync(file).mtimeMs;
-    if (ageMs < GZ_SETTLE_MS) throw new AppError(ExitCode.NoInput, `${file}: not valid gzip yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?); the next run reads it`);
+    if (ageMs < COMPRESSED_SETTLE_MS) throw new AppError(ExitCode.NoInput, `${file}: not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?); the next run reads it`);
     return false;
-  } finally {
-    stream.destroy();
   }
   return true;
+}
+
+/** A rotated file that could not be read because its decompressor is not installed (see ReadResult.unreadable). */
+export interface Unreadable {
+  file: string;
+  program: string;
+  pkg: string;
+}
+
+/**
+ * Runs `fn` on rotated file `r` unless it needs a decompressor already found missing in this read. Records a
+ * missing one once (one warning, not one per generation) and answers `dflt` instead.
+ */
+async function unlessMissing<T>(r: Rotated, missing: Unreadable[], dflt: T, fn: () => Promise<T>): Promise<T> {
+  if (r.codec?.program && missing.some((m) => m.program === r.codec?.program)) return dflt;
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof DecompressorMissing)) throw e;
+    missing.push({ file: r.file, program: e.codec.program as string, pkg: e.codec.pkg as string });
+    return dflt;
+  }
 }
 
 /**
@@ -394,12 +502,15 @@ async function readGzFrom(file: string, start: number, onChunk: OnChunk): Promis
  * (copytruncate, compression) recognised by its first line and the bytes before the offset; a position at 0
  * says nothing about content, so only the same inode holds it.
  */
-async function holdsPosition(r: Rotated, pos: FilePosition): Promise<boolean> {
-  if (!r.gz && r.st.dev === pos.dev && r.st.ino === pos.ino) return withFd(r.file, (fd) => positionHolds(fd, r.st, pos));
+async function holdsPosition(r: Rotated, pos: FilePosition, missing: Unreadable[]): Promise<boolean> {
+  const codec = r.codec;
+  if (!codec && r.st.dev === pos.dev && r.st.ino === pos.ino) return withFd(r.file, (fd) => positionHolds(fd, r.st, pos));
   if (pos.offset === 0 || (!pos.head && pos.tail === undefined)) return false;
-  if (r.gz) {
-    const fp = await gzFingerprints(r.file, pos.offset);
-    return !!fp && fp.head === pos.head && (pos.tail === undefined || tailMatches(fp.tail, pos.tail));
+  if (codec) {
+    return unlessMissing(r, missing, false, async () => {
+      const fp = await compressedFingerprints(r.file, codec, pos.offset);
+      return !!fp && fp.head === pos.head && (pos.tail === undefined || tailMatches(fp.tail, pos.tail));
+    });
   }
   if (r.st.size < pos.offset) return false;
   return withFd(r.file, (fd) => contentHolds(fd, pos));
@@ -415,15 +526,17 @@ function withFd<T>(file: string, fn: (fd: number) => T): T {
 }
 
 /**
- * Reads rotated file `r` from `start`. `intact` false: a damaged .gz, read up to the damage (see readGzFrom);
- * `reached`: for an uncompressed file, where reading stopped.
+ * Reads rotated file `r` from `start`. `intact` false: a damaged compressed file, read up to the damage (see
+ * readCompressedFrom); `read` false: its decompressor is missing (recorded in `missing`); `reached`: for an
+ * uncompressed file, where reading stopped.
  */
-async function readWhole(r: Rotated, start: number, onChunk: OnChunk): Promise<{ intact: boolean; reached?: FilePosition }> {
-  if (r.gz) return { intact: await readGzFrom(r.file, start, onChunk) };
+async function readWhole(r: Rotated, start: number, onChunk: OnChunk, missing: Unreadable[]): Promise<{ intact: boolean; read: boolean; reached?: FilePosition }> {
+  const codec = r.codec;
+  if (codec) return unlessMissing<{ intact: boolean; read: boolean }>(r, missing, { intact: true, read: false }, async () => ({ intact: await readCompressedFrom(r.file, codec, start, onChunk), read: true }));
   const fd = fs.openSync(r.file, 'r');
   try {
     const { offset } = await readFrom(fd, start, onChunk);
-    return { intact: true, reached: { dev: r.st.dev, ino: r.st.ino, offset, head: readHead(fd), tail: tailAt(fd, offset) } };
+    return { intact: true, read: true, reached: { dev: r.st.dev, ino: r.st.ino, offset, head: readHead(fd), tail: tailAt(fd, offset) } };
   } finally {
     fs.closeSync(fd);
   }
@@ -439,8 +552,10 @@ export interface ReadResult {
   position: FilePosition;
   /** Rotated files read (from our old position, then any newer generations) before the current one. */
   rotatedFrom?: string[];
-  /** Rotated .gz files that are damaged or cut short: read only up to the damage. */
+  /** Rotated compressed files that are damaged or cut short: read only up to the damage. */
   damaged?: string[];
+  /** Rotated compressed files needed but not read: their decompressor is not installed (one per program). */
+  unreadable?: Unreadable[];
   /** Why reading started over at 0 (truncated, replaced), for the log. */
   restarted?: string;
   /** Where a first run started reading (seek by timestamp), when not at 0. */
@@ -537,6 +652,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     /** Rotated files to read before this one, oldest first, the first of them from `from`. */
     let rotated: { list: Rotated[]; from: number } | null = null;
     const wasEmpty = pos !== undefined && pos.offset === 0 && pos.emptyAt !== undefined;
+    const missing: Unreadable[] = [];
     if (own) {
       start = (pos as FilePosition).offset;
       // Empty at the last run, then written to and rotated by copytruncate: those lines are in the copy.
@@ -551,7 +667,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       const siblings = rotatedSiblings(file);
       let idx = -1;
       for (let i = siblings.length - 1; i >= 0; i--) {
-        if (await holdsPosition(siblings[i] as Rotated, pos)) {
+        if (await holdsPosition(siblings[i] as Rotated, pos, missing)) {
           idx = i;
           break;
         }
@@ -572,15 +688,17 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       const known = [...(opts.others ?? []), ...(prev ? [prev] : [])];
       for (const [i, r] of rotated.list.entries()) {
         let from = i === 0 ? rotated.from : 0;
-        for (const o of known) if (o.offset > from && (await holdsPosition(r, o))) from = o.offset;
-        const { intact, reached } = await readWhole(r, from, onChunk);
+        for (const o of known) if (o.offset > from && (await holdsPosition(r, o, missing))) from = o.offset;
+        const { intact, read, reached } = await readWhole(r, from, onChunk, missing);
         if (!intact) (result.damaged ??= []).push(r.file);
         if (reached) prev = reached;
         newestRead = Math.max(newestRead, r.st.mtimeMs);
-        result.rotatedFrom.push(r.file);
+        if (read) result.rotatedFrom.push(r.file);
       }
+      if (result.rotatedFrom.length === 0) result.rotatedFrom = undefined;
       result.restarted = undefined;
     }
+    if (missing.length > 0) result.unreadable = missing;
     const read = await readFrom(fd, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
     result.position.offset = read.offset;
     result.position.tail = tailAt(fd, read.offset);

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { type FilePosition, linesOf, readNewLines } from '../../lib/log-reader';
 import { tmpdir } from '../helpers/tmpdir';
 
@@ -162,6 +163,84 @@ test('a rotated .gz cut short (disk full while compressing): what it holds is re
   expect(new Set(b.lines).size).toBe(b.lines.length);
   fs.appendFileSync(f, 'g2-b\n');
   expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
+});
+
+/** What logrotate's `compresscmd` writes: the real program's output (`extra`: its options, e.g. a block size). */
+function compress(program: string, src: string, dst: string, extra: string[] = []): void {
+  fs.writeFileSync(dst, execFileSync(program, ['-q', '-c', ...extra, src]));
+}
+
+const COMPRESSORS = [
+  ['xz', '.xz'],
+  ['zstd', '.zst'],
+  ['bzip2', '.bz2'],
+];
+
+test.each(COMPRESSORS)('rotated and compressed at once with %s (%s): the unread tail is read from inside it, once', async (program, ext) => {
+  const f = path.join(tmpdir(), 'auth.log');
+  // Several MB: the fingerprint check stops its decompressor early; the read then decompresses from the start.
+  const before = Array.from({ length: 60_000 }, (_, i) => `g1-${i} ${'y'.repeat(i % 89)}`);
+  fs.writeFileSync(f, `${before.join('\n')}\n`);
+  const a = await read(f);
+  expect(a.lines).toHaveLength(60_000);
+  fs.appendFileSync(f, 'g1-late-1\ng1-late-2\n'); // after our run, before rotation
+  compress(program, f, `${f}.1${ext}`);
+  fs.rmSync(f);
+  fs.writeFileSync(f, 'g2-a\n');
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-late-1', 'g1-late-2', 'g2-a']);
+  expect(b.r!.rotatedFrom).toEqual([`${f}.1${ext}`]);
+  expect([b.r!.damaged, b.r!.unreadable]).toEqual([undefined, undefined]);
+  fs.appendFileSync(f, 'g2-b\n');
+  expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
+});
+
+test.each(COMPRESSORS)('a rotated %s file cut short: read up to the damage with a warning (after a minute; before, it may still be being written)', async (program, ext) => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  const rest = Array.from({ length: 20_000 }, (_, i) => `g1-${i} ${'x'.repeat(i % 97)}`);
+  fs.appendFileSync(f, `${rest.join('\n')}\n`);
+  // bzip2 decompresses whole blocks only: 100 kB blocks (-1) leave blocks before the damage to read.
+  compress(program, f, `${f}.whole`, program === 'bzip2' ? ['-1'] : []);
+  const whole = fs.readFileSync(`${f}.whole`);
+  fs.writeFileSync(`${f}.1${ext}`, whole.subarray(0, whole.length - 100));
+  fs.rmSync(`${f}.whole`);
+  fs.rmSync(f);
+  fs.writeFileSync(f, 'g2-a\n');
+  await expect(read(f, a.pos)).rejects.toThrow(`${f}.1${ext}: not valid ${program} yet (written 0s ago, still being compressed?); the next run reads it`);
+  const old = new Date(Date.now() - 5 * 60_000);
+  fs.utimesSync(`${f}.1${ext}`, old, old);
+  const b = await read(f, a.pos);
+  expect(b.r!.damaged).toEqual([`${f}.1${ext}`]);
+  expect(b.lines.slice(0, 3)).toEqual(rest.slice(0, 3));
+  expect(b.lines.length).toBeGreaterThan(10_000);
+  expect(b.lines.at(-1)).toBe('g2-a');
+  expect(new Set(b.lines).size).toBe(b.lines.length);
+  fs.appendFileSync(f, 'g2-b\n');
+  expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
+});
+
+test('rotated three times between runs with different compressors: auth.log.3.bz2 tail, .2.zst, .1.xz, then the new log', async () => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  fs.appendFileSync(f, 'g1-b\n');
+  const gens: [string, string, string][] = [
+    ['bzip2', `${f}.3.bz2`, 'g2-a\n'],
+    ['zstd', `${f}.2.zst`, 'g3-a\n'],
+    ['xz', `${f}.1.xz`, 'g4-a\n'],
+  ];
+  gens.forEach(([program, dst, next], i) => {
+    compress(program, f, dst);
+    const t = new Date(Date.now() - (3 - i) * 60_000); // oldest first, each settled
+    fs.utimesSync(dst, t, t);
+    fs.rmSync(f);
+    fs.writeFileSync(f, next);
+  });
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-b', 'g2-a', 'g3-a', 'g4-a']);
+  expect(b.r!.rotatedFrom).toEqual(gens.map(([, dst]) => dst));
 });
 
 test('a long read gives timers their turn (the state lock refreshes itself from one; a stale lock is taken over)', async () => {

@@ -5,11 +5,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { runScan } from '../../lib/commands/scan';
 import { makeEnv, sshdFail } from '../helpers/context';
+import { cli } from '../helpers/cli';
+import { tmpdir } from '../helpers/tmpdir';
 
 const NOW = new Date('2026-11-22T01:30:00').toISOString();
 const fail = (i: number) => sshdFail(`01:00:${String(i).padStart(2, '0')}`, '198.51.100.200', 'bob', 100 + i);
+
+/** logrotate with `compresscmd <program>`: the real program compresses the rotated log, keeping its time. */
+function compressAtOnce(program: string, ext: string): (log: string) => void {
+  return (log) => {
+    fs.writeFileSync(`${log}.1${ext}`, execFileSync(program, ['-q', '-c', log]));
+    keepMtime(log, `${log}.1${ext}`);
+    fs.rmSync(log);
+    fs.writeFileSync(log, '');
+  };
+}
 
 const ROTATIONS: Record<string, (log: string) => void> = {
   'rename + create (logrotate default)': (log) => {
@@ -29,6 +42,9 @@ const ROTATIONS: Record<string, (log: string) => void> = {
     fs.renameSync(log, `${log}-20261122`);
     fs.writeFileSync(log, '');
   },
+  'rename + compress at once with xz (compresscmd /usr/bin/xz)': compressAtOnce('xz', '.xz'),
+  'rename + compress at once with zstd': compressAtOnce('zstd', '.zst'),
+  'rename + compress at once with bzip2': compressAtOnce('bzip2', '.bz2'),
 };
 
 // `log = auth.log*` also matches the rotated generations: they are read as the live log's rotation, not again.
@@ -136,6 +152,9 @@ const FROM_EMPTY: Record<string, (log: string) => void> = {
     fs.rmSync(log);
     fs.writeFileSync(log, '');
   },
+  'rename + compress at once with xz': compressAtOnce('xz', '.xz'),
+  'rename + compress at once with zstd': compressAtOnce('zstd', '.zst'),
+  'rename + compress at once with bzip2': compressAtOnce('bzip2', '.bz2'),
 };
 
 // A quiet log (an FTP server's) is often empty at a run: its position then says nothing about content.
@@ -176,4 +195,49 @@ test('rename + create: lines the logger still writes to auth.log.1 after the run
   expect((await runScan(env.ctx(NOW))).lines).toBe(0);
   fs.appendFileSync(log, fail(6));
   expect((await runScan(env.ctx(NOW))).banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
+});
+
+test('the decompressor of a rotated file is not installed: one warning naming the file and the package, the scan goes on', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  const cfg = ['scan', '--config', path.join(env.dir, 'autoban.cfg')];
+  // A real process on the real clock: failures of a minute ago.
+  const t = new Date(Date.now() - 60_000);
+  const stamp = `${t.toLocaleString('en-US', { month: 'short' })} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
+  const fail = (i: number) => `${stamp} host sshd[${100 + i}]: Failed password for bob from 198.51.100.200 port 40000 ssh2\n`;
+  fs.writeFileSync(log, fail(1));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, fail(2));
+  // Rotated twice with xz: both generations need it, one warning says so.
+  compressAtOnce('xz', '.xz')(log);
+  fs.renameSync(`${log}.1.xz`, `${log}.2.xz`);
+  fs.writeFileSync(log, fail(3));
+  compressAtOnce('xz', '.xz')(log);
+  fs.writeFileSync(log, fail(4) + fail(5) + fail(6));
+  const noXz = tmpdir(); // a PATH without xz (cron's PATH on a host without xz-utils)
+  const r = cli(cfg, { env: { PATH: noXz } });
+  expect(r.code).toBe(0);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('xz'));
+  expect(warnings).toEqual([expect.stringContaining(`scan: ${log}.1.xz: cannot decompress it, xz is not installed (install xz-utils); lines written to it after the last run, if any, are not read`)]);
+  // Local protection goes on: the live log's three failures ban (the two in the .xz files are not counted).
+  expect(env.denyTargets()).toEqual(['198.51.100.200']);
+});
+
+test('a scan that reads no compressed file other than gzip does not load child_process (start-up time of a cron run)', () => {
+  const dir = tmpdir();
+  const log = path.join(dir, 'auth.log');
+  fs.writeFileSync(log, fail(1));
+  fs.writeFileSync(`${log}.1.gz`, zlib.gzipSync(fail(0)));
+  fs.writeFileSync(`${log}.2.xz`, execFileSync('xz', ['-c'], { input: fail(0) }));
+  const reader = path.join(__dirname, '..', '..', 'dist', 'lib', 'log-reader.js');
+  const script = `
+    const r = require(${JSON.stringify(reader)});
+    (async () => {
+      const a = await r.readNewLines(${JSON.stringify(log)}, undefined, () => {});
+      require('node:fs').appendFileSync(${JSON.stringify(log)}, 'more\\n');
+      await r.readNewLines(${JSON.stringify(log)}, a.position, () => {});
+      const loaded = (m) => process.moduleLoadList.includes('NativeModule ' + m);
+      process.stdout.write(JSON.stringify([loaded('child_process'), loaded('zlib')]));
+    })();`;
+  expect(JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))).toEqual([false, true]);
 });
