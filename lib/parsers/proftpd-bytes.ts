@@ -14,6 +14,7 @@ const ANON = ascii('ANON ');
 const ANON_AUTH = ascii('ANON AUTH: ');
 const ANON_LIMIT = ascii(' (Login failed): Limit access denies login');
 const ANON_LIMIT_DOT = ascii(' (Login failed): Limit access denies login.');
+const ANON_REJECT = ascii(': AnonRejectPasswords denies login');
 const SECURITY = ascii('SECURITY VIOLATION: ');
 const MAXIMUM = ascii('Maximum login attempts');
 
@@ -89,9 +90,10 @@ export function proftpdBytes(b: Buffer, p: number, e: number, ev: ByteEvent): nu
     ev.userFrom = ms + 5;
     ev.userTo = Math.max(e - WRONG_PASSWORD.length, ms + 5);
   } else if (hasAt(b, ms, ANON, e)) {
-    // "ANON ftp (Login failed): Limit access denies login[.]": as above, the user is all before it; the
-    // reason names no password and no unknown user, so it is "refused". "ANON AUTH: …" is left to proftpd.ts.
-    const tail = endsWith(b, ANON_LIMIT, ms, e) ? ANON_LIMIT.length : endsWith(b, ANON_LIMIT_DOT, ms, e) ? ANON_LIMIT_DOT.length : -1;
+    // "ANON ftp (Login failed): Limit access denies login[.]" and "ANON ftp: AnonRejectPasswords denies login":
+    // as above, the user is all before the ending; neither names a password or an unknown user, so both are
+    // "refused". "ANON AUTH: …" is left to proftpd.ts.
+    const tail = endsWith(b, ANON_LIMIT, ms, e) ? ANON_LIMIT.length : endsWith(b, ANON_LIMIT_DOT, ms, e) ? ANON_LIMIT_DOT.length : endsWith(b, ANON_REJECT, ms, e) ? ANON_REJECT.length : -1;
     if (tail < 0 || hasAt(b, ms, ANON_AUTH, e)) return FALLBACK;
     ev.userFrom = ms + 5;
     ev.userTo = Math.max(e - tail, ms + 5);

@@ -11,6 +11,7 @@ import { parseClfTime, parseLocalDateTime } from './time';
 import type { ParseContext } from './index';
 
 const PROFTPD = ['proftpd'];
+const ANON_REJECT = ': AnonRejectPasswords denies login';
 
 type Msg = Pick<LoginEvent, 'outcome' | 'kind' | 'user' | 'evidence'>;
 
@@ -48,9 +49,12 @@ export function parseProftpdMessage(msg: string): Msg | null {
   if (msg.startsWith('ANON ')) {
     // "ANON ftp (Login failed): Limit access denies login" (mod_auth.c; older releases end it "login."): an
     // <Anonymous> login refused. The name is the USER argument as sent. "ANON AUTH: User ftp, authenticating
-    // using alias <name>" and "ANON <name>: AnonRejectPasswords denies login" end in client text or are not
-    // "(Login failed)" messages, so a name must not make either one a failure.
-    if (msg.startsWith('ANON AUTH: ') || msg.endsWith(': AnonRejectPasswords denies login')) return null;
+    // using alias <name>" ends in client text (a login going ahead), so a name must not make it a failure.
+    if (msg.startsWith('ANON AUTH: ')) return null;
+    // "ANON ftp: AnonRejectPasswords denies login": the password (an e-mail address) matched AnonRejectPasswords
+    // and the login failed like a wrong password (mod_auth.c "goto auth_failure"). The ending is the server's,
+    // checked before any "(Login failed)" a name may hold; the address is the session prefix's either way.
+    if (msg.endsWith(ANON_REJECT)) return { outcome: 'failure', kind: 'refused', user: msg.slice(5, msg.length - ANON_REJECT.length), evidence: 'attempt' };
     return loginFailed(msg);
   }
   if (msg.startsWith('SECURITY VIOLATION: ') && /root login attempted/i.test(msg)) {

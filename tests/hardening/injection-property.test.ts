@@ -66,6 +66,7 @@ const PROFTPD_FORMATS: ((u: string) => string)[] = [
   (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON ${u} (Login failed): Limit access denies login`,
   (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON ${u} (Login failed): Limit access denies login.`,
   (u) => `Nov 22 01:32:05 host proftpd[1]: 127.0.0.1 (client[${REAL}]) - ANON ${u} (Login failed): Limit access denies login`,
+  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON ${u}: AnonRejectPasswords denies login`,
 ];
 
 test.each(SSHD_FORMATS.map((f, i) => [i, f] as const))('sshd format %i: a planted address never replaces the client', (_i, format) => {
@@ -95,7 +96,6 @@ const PROFTPD_NOT_FAILURES: ((u: string) => string)[] = [
   (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): USER ${u}: Authenticated without password`,
   (u) => `Nov 22 01:32:05 host proftpd[1]: 127.0.0.1 (client[${REAL}]) - USER ${u}: Authenticated without password`,
   (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON AUTH: User ftp, authenticating using alias ${u}`,
-  (u) => `2026-11-22 01:33:00,000 host proftpd[1] 127.0.0.1 (${REAL}[${REAL}]): ANON ${u}: AnonRejectPasswords denies login`,
 ];
 
 /** Names that try to end the real message early or start a new one: ProFTPD logs the USER argument as sent. */

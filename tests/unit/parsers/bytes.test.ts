@@ -105,6 +105,7 @@ const ATTACK: Record<Parser, string[]> = {
     '2026-11-22 01:32:05,187 web1 proftpd[15120] web1.example.com (::ffff:192.0.2.7[192.0.2.7]): FTP session opened.',
     '2026-11-22 01:32:05,187 web1 proftpd[15120] web1.example.com (192.0.2.7[192.0.2.7]): ANON ftp (Login failed): Limit access denies login',
     '2026-11-22 01:32:05,187 web1 proftpd[15120] web1.example.com (192.0.2.7[192.0.2.7]): ANON anonymous (Login failed): Limit access denies login.',
+    '2026-11-22 01:32:05,187 web1 proftpd[15120] web1.example.com (192.0.2.7[192.0.2.7]): ANON ftp: AnonRejectPasswords denies login',
   ],
 };
 
@@ -173,6 +174,10 @@ const EDGES: Record<Parser, string[]> = {
     P + ': ANON x (Login failed): Incorrect password',
     P + ': ANON x (Login failed): Limit access denies login: AnonRejectPasswords denies login',
     P + ': ANON x: AnonRejectPasswords denies login',
+    P + ': ANON : AnonRejectPasswords denies login',
+    P + ': ANON x: AnonRejectPasswords denies login.',
+    P + ': ANON x: anonrejectpasswords denies login',
+    P + ' - ANON x: AnonRejectPasswords denies login',
     P + ': ANON AUTH: User ftp, authenticating using alias x (Login failed): Limit access denies login',
     P + ': ANON AUTH (Login failed): Limit access denies login',
     P + ': ANONx (Login failed): Limit access denies login',
