@@ -159,6 +159,9 @@ function pamFields(s: string, from: number, end: number, banned: BannedSet | und
   return ip ? { ip, user: m[2] ?? '' } : null;
 }
 
+/** The "error: PAM: REASON for " reasons counted (see parseMessage), with the " for " after each. */
+const PAM_REASONS = ['Authentication failure for ', 'User not known to the underlying authentication module for ', 'authentication error for '] as const;
+const CHANGE_USER = ': Change of username or service not allowed: (';
 const PAM_MORE = /^PAM (\d{1,4}) more authentication failures?; /;
 const ROOT_REFUSED = /^ROOT LOGIN REFUSED FROM (\S+)(?: port (\d{1,5}))?(?: \[preauth\])?$/;
 
@@ -219,12 +222,18 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       return f ? ev('failure', 'password', f.ip, f.user, 'pam_more', undefined, Number(m[1])) : null;
     }
     case 101: {
-      // e: "error: PAM: Authentication failure for [illegal user ]U from IP"
-      if (!s.startsWith('error: PAM: Authentication failure for ', ms)) return null;
+      // e: "error: PAM: REASON for [illegal user ]U from IP" (auth-pam.c: "PAM: %s for %s%.100s from %.100s", the
+      // reason being pam_strerror of a failed keyboard-interactive attempt). The reasons that mean a wrong
+      // password or an unknown user: Linux-PAM's "Authentication failure" and "User not known to the underlying
+      // authentication module", OpenPAM's "authentication error". Others (an expired account …) are not guesses.
+      if (!s.startsWith('error: PAM: ', ms)) return null;
+      const r = ms + 12;
+      const k = PAM_REASONS.findIndex((reason) => s.startsWith(reason, r));
+      if (k < 0) return null;
       const t = fromTail(s, ms, end, banned);
       if (t !== true) return t || null;
-      const { user, invalid } = userAfter(s, ms + 39, tail.head);
-      return ev('failure', invalid ? 'invalid_user' : 'password', tail.ip, user, 'pam', tailPort(s));
+      const { user, invalid } = userAfter(s, r + PAM_REASONS[k]!.length, tail.head);
+      return ev('failure', invalid || k === 1 ? 'invalid_user' : 'password', tail.ip, user, 'pam', tailPort(s));
     }
     case 85: {
       // U: "User U from IP not allowed because not listed in AllowUsers"
@@ -270,6 +279,26 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       // D: "Disconnecting invalid user U IP port N: Too many authentication failures [preauth]"
       //    "Disconnecting authenticating user U IP port N: Too many authentication failures [preauth]"
       if (!s.startsWith('Disconnecting ', ms)) return null;
+      // D: "Disconnecting invalid|authenticating user U IP port N: Change of username or service not allowed:
+      //    (U,S) -> (U2,S2) [preauth]": the client asked to log in as another user on the same connection
+      //    (RFC 4252 lets the server disconnect; OpenSSH's ssh never does it, user-cycling brute forcers do).
+      //    The reason repeats client text, but a user name never holds a ":" (sshd cuts it at the first one for
+      //    the BSD auth style) and an address never holds ": ", so the first ": " ends sshd's "IP port N". As a
+      //    second check, the reason must go on with that same user name and "," (cut where sshd cuts the reason
+      //    to 100 characters), so a name could only move the split by holding ": Change …: (" and itself again.
+      const invalidHead = s.startsWith('Disconnecting invalid user ', ms);
+      if (invalidHead || s.startsWith('Disconnecting authenticating user ', ms)) {
+        const c = firstIn(s, ': ', ms, end);
+        if (c >= 0 && s.startsWith(CHANGE_USER, c)) {
+          if (!endsAt(s, ' [preauth]', ms, end)) return null;
+          const t = userIpPortTail(s, ms, c, banned);
+          if (t !== true) return t || null;
+          const user = userTo(s, ms + (invalidHead ? 27 : 34));
+          const again = s.slice(c + CHANGE_USER.length, end - 10);
+          if (!again.startsWith(`${user},`) && !`${user},`.startsWith(again)) return null;
+          return ev('failure', invalidHead ? 'invalid_user' : 'refused', tail.ip, user, 'connection', tailPort(s));
+        }
+      }
       let e = endsAt(s, ' [preauth]', ms, end) ? end - 10 : end;
       const suffix = ': Too many authentication failures';
       if (!endsAt(s, suffix, ms, e)) return null;

@@ -33,6 +33,7 @@ const planted = fc
       (ip: string) => `${ip} PASS 530`,
       (ip: string) => `: no such user found from ${ip} [${ip}] to 127.0.0.1:21`,
       (ip: string) => ` (Login failed): `,
+      (ip: string) => `x ${ip} port 1: Change of username or service not allowed: (`,
     ),
     fc.string({ maxLength: 8 }),
     fc.integer({ min: 1, max: 3 }),
@@ -54,6 +55,11 @@ const SSHD_FORMATS: ((u: string) => string)[] = [
   (u) => `Nov 26 16:14:00 host sshd[1]: User ${u} from ${REAL} not allowed because not listed in AllowUsers`,
   (u) => `Nov 26 16:14:00 host sshd[1]: error: maximum authentication attempts exceeded for ${u} from ${REAL} port 1 ssh2 [preauth]`,
   (u) => `Nov 26 16:14:00 host sshd[1]: Disconnecting invalid user ${u} ${REAL} port 5555: Too many authentication failures [preauth]`,
+  (u) => `Nov 26 16:14:00 host sshd[1]: error: PAM: User not known to the underlying authentication module for illegal user ${u} from ${REAL}`,
+  (u) => `Nov 26 16:14:00 host sshd[1]: error: PAM: authentication error for ${u} from ${REAL}`,
+  // sshd cuts a user name at its first ":" (the BSD auth style) before it logs it; the service name is not cut.
+  (u) => `Nov 26 16:14:00 host sshd[1]: Disconnecting invalid user ${u.replaceAll(':', '')} ${REAL} port 5555: Change of username or service not allowed: (${u.replaceAll(':', '')},ssh-connection) -> (x,${u}) [preauth]`,
+  (u) => `Nov 26 16:14:00 host sshd[1]: Disconnecting authenticating user ${u.replaceAll(':', '')} ${REAL} port 5555: Change of username or service not allowed: (${u.replaceAll(':', '')},${u} [preauth]`,
   (u) => `Failed password for invalid user ${u} from ${REAL} port 58946 ssh2`,
 ];
 
