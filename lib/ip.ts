@@ -2,7 +2,7 @@
  * IP addresses and networks. Everything that may become a ban passes through parseIp/parseTarget,
  * so one strict definition of "an address" protects every writer (deny file, firewall, sync).
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 export type Family = 4 | 6;
 
