@@ -672,7 +672,10 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
           break;
         }
       }
-      if (idx >= 0) rotated = { list: siblings.slice(idx), from: pos.offset };
+      // Empty at the last run and rotated since: the file before it (FilePosition.prev) may have had lines
+      // added by a logger that still had it open, and been renamed again (auth.log.1 → auth.log.2.gz) before
+      // this run. Older siblings written to after emptyAt go first; prev tells how far each was read.
+      if (idx >= 0) rotated = { list: [...(wasEmpty ? modifiedAfter(siblings.slice(0, idx), pos.emptyAt as number) : []), ...siblings.slice(idx)], from: pos.offset };
       // Empty at the last run, then written to and rotated with immediate compression: no inode to follow.
       else if (wasEmpty) rotated = { list: modifiedAfter(siblings, pos.emptyAt as number), from: 0 };
     } else if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {

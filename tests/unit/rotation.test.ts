@@ -197,6 +197,31 @@ test('rename + create: lines the logger still writes to auth.log.1 after the run
   expect((await runScan(env.ctx(NOW))).banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
 });
 
+test('rename + create, then delaycompress: late lines in auth.log.1 are read even when the log rotated again before the next run', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 7\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  fs.writeFileSync(log, fail(1) + fail(2));
+  await runScan(env.ctx(NOW));
+  fs.renameSync(log, `${log}.1`);
+  fs.writeFileSync(log, '');
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0); // the new log is empty at this run
+  await new Promise((r) => setTimeout(r, 30));
+  fs.appendFileSync(`${log}.1`, fail(3) + fail(4) + fail(5)); // the logger, before its HUP reopens auth.log
+  fs.appendFileSync(log, fail(6)); // after the HUP
+  // The next rotation comes before the next run: auth.log.1 becomes auth.log.2.gz (delaycompress, time kept),
+  // auth.log becomes auth.log.1.
+  fs.writeFileSync(`${log}.2.gz`, zlib.gzipSync(fs.readFileSync(`${log}.1`)));
+  keepMtime(`${log}.1`, `${log}.2.gz`);
+  fs.rmSync(`${log}.1`);
+  fs.renameSync(log, `${log}.1`);
+  fs.writeFileSync(log, '');
+  const r = await runScan(env.ctx(NOW));
+  expect([r.lines, r.failures, r.banned]).toEqual([4, 4, []]);
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  fs.appendFileSync(log, fail(7));
+  expect((await runScan(env.ctx(NOW))).banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 7]]);
+});
+
 test('the decompressor of a rotated file is not installed: one warning naming the file and the package, the scan goes on', async () => {
   const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
   const log = path.join(env.dir, 'auth.log');
