@@ -186,7 +186,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
           `node_id=${c.nodeId} state_dir=${c.stateDir} deny_file=${c.denyFile} whitelist=${c.whitelistFile ?? '(none)'}`,
           `backend=${c.backends.join(',') || 'none'} sync=${c.sync.context} ban_duration=${c.defaults.banDurationSec === null ? 'permanent' : formatDuration(c.defaults.banDurationSec)}`,
           // A journal source has no log path: show what it reads instead of an empty `log=`.
-          ...c.sources.map((s) => `source [${s.name}] parser=${s.parser} ${s.journal ? `journal=${s.journal.match.join(',')}${s.journal.directory ? ` journal_directory=${s.journal.directory}` : ''}` : `log=${s.log}`}`),
+          ...c.sources.map((s) => `source [${s.name}] parser=${s.parser} ${s.journal ? `journal=${s.journal.match.join(',')}${s.journal.directory ? ` journal_directory=${s.journal.directory}` : ''}` : `log=${s.log}${s.olddir ? ` olddir=${s.olddir}` : ''}`}`),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
       },

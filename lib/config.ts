@@ -51,7 +51,7 @@ export const KEYS: Record<string, KeySpec> = {
 };
 
 /** Keys only a source section has. */
-const SOURCE_KEYS: Record<string, KeyType> = { log: 'string', parser: 'string', enabled: 'bool', journal: 'bool', journal_match: 'string', journal_directory: 'string' };
+const SOURCE_KEYS: Record<string, KeyType> = { log: 'string', parser: 'string', enabled: 'bool', journal: 'bool', journal_match: 'string', journal_directory: 'string', olddir: 'string' };
 
 const SYNC_KEYS: Record<string, { type: KeyType; default: string }> = {
   context: { type: 'string', default: 'none' },
@@ -70,6 +70,8 @@ export interface SourceConfig {
   log: string;
   /** Read the systemd journal instead of a file. */
   journal?: { match: string[]; directory?: string };
+  /** logrotate's `olddir`: where rotated files go, relative to each log's directory unless absolute. */
+  olddir?: string;
   parser: string;
   rules: RuleSet;
   banDurationSec: number | null;
@@ -389,6 +391,9 @@ export function parseConfig(
     }
     if (!values.log && !journal) bad(name, 'log', 'missing (expected the path or glob of the log file, or journal = true)');
     if (values.log && journal) bad(name, 'journal', 'a source reads either a log file (log =) or the journal (journal = true), not both');
+    const olddir = values.olddir?.trim();
+    if (values.olddir !== undefined && !olddir) bad(name, 'olddir', "expected a directory (logrotate's olddir), got nothing");
+    if (olddir && journal) bad(name, 'olddir', 'only for a log file source (log =), not the journal');
     const { v, own } = readKeys(name, values, g);
     checkRules(name, v, own);
     checkBanCap(name, v, own, (k) => (own.has(k) ? (values[k] ?? '').trim() : inherited(k)));
@@ -397,6 +402,7 @@ export function parseConfig(
       name,
       log: values.log ? resolvePath(values.log, baseDir) : '',
       journal,
+      ...(olddir ? { olddir } : {}),
       parser,
       rules: toRules(v),
       banDurationSec: v.ban_duration as number | null,

@@ -312,25 +312,30 @@ interface Rotated {
 
 const ROTATED_SUFFIX = new RegExp(`^(?:\\.\\d{1,3}|-\\d{8,10})(${CODECS.map((c) => c.ext.replace('.', '\\.')).join('|')})?$`);
 
-/** Rotated siblings of `file`, oldest first. */
-function rotatedSiblings(file: string): Rotated[] {
-  const dir = path.dirname(file);
+/**
+ * Rotated siblings of `file`, oldest first: beside it, and in `olddir` (logrotate's: relative to the log's
+ * directory unless absolute) when rotation moves them there.
+ */
+function rotatedSiblings(file: string, olddir?: string): Rotated[] {
+  const here = path.dirname(file);
   const base = path.basename(file);
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: Rotated[] = [];
-  for (const n of names) {
-    if (!n.startsWith(base) || n === base) continue;
-    const m = ROTATED_SUFFIX.exec(n.slice(base.length));
-    if (!m) continue;
+  for (const dir of olddir ? [here, path.resolve(here, olddir)] : [here]) {
+    let names: string[] = [];
     try {
-      out.push({ file: path.join(dir, n), codec: CODECS.find((c) => c.ext === m[1]) ?? null, st: fs.statSync(path.join(dir, n)) });
+      names = fs.readdirSync(dir);
     } catch {
-      // removed while we looked
+      continue; // an olddir not created yet
+    }
+    for (const n of names) {
+      if (!n.startsWith(base) || (n === base && dir === here)) continue;
+      const m = ROTATED_SUFFIX.exec(n.slice(base.length));
+      if (!m) continue;
+      try {
+        out.push({ file: path.join(dir, n), codec: CODECS.find((c) => c.ext === m[1]) ?? null, st: fs.statSync(path.join(dir, n)) });
+      } catch {
+        // removed while we looked
+      }
     }
   }
   return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
@@ -546,7 +551,8 @@ async function readWhole(r: Rotated, start: number, onChunk: OnChunk, missing: U
 const modifiedAfter = (list: Rotated[], ms: number): Rotated[] => list.filter((r) => r.st.mtimeMs > ms);
 
 /** True when a log whose position is `pos` has a rotated sibling with lines not read yet (see FilePosition.emptyAt). */
-export const rotatedSinceEmpty = (file: string, pos: FilePosition): boolean => pos.offset === 0 && pos.emptyAt !== undefined && modifiedAfter(rotatedSiblings(file), pos.emptyAt).length > 0;
+export const rotatedSinceEmpty = (file: string, pos: FilePosition, olddir?: string): boolean =>
+  pos.offset === 0 && pos.emptyAt !== undefined && modifiedAfter(rotatedSiblings(file, olddir), pos.emptyAt).length > 0;
 
 export interface ReadResult {
   position: FilePosition;
@@ -577,6 +583,8 @@ export interface ReadOptions {
   offload?: Offload;
   /** Positions saved for other paths of the same directory, as they were before this scan (see readNewLines). */
   others?: FilePosition[];
+  /** Where rotated files are moved to, when not beside the log (logrotate's olddir; see rotatedSiblings). */
+  olddir?: string;
 }
 
 /** Logs smaller than this are simply read from the start on a first run. */
@@ -656,7 +664,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     if (own) {
       start = (pos as FilePosition).offset;
       // Empty at the last run, then written to and rotated by copytruncate: those lines are in the copy.
-      if (wasEmpty) rotated = { list: modifiedAfter(rotatedSiblings(file), pos.emptyAt as number), from: 0 };
+      if (wasEmpty) rotated = { list: modifiedAfter(rotatedSiblings(file, opts.olddir), pos.emptyAt as number), from: 0 };
     } else if (adopted) {
       start = adopted.offset;
       result.adopted = true;
@@ -664,7 +672,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       if (pos.dev === st.dev && pos.ino === st.ino) result.restarted = st.size < pos.offset ? 'file was truncated' : 'file was replaced';
       // Lines written between our last run and the rotation are at the end of the rotated file; if the
       // log rotated more than once, the newer generations follow it. Read them in order, then the new file.
-      const siblings = rotatedSiblings(file);
+      const siblings = rotatedSiblings(file, opts.olddir);
       let idx = -1;
       for (let i = siblings.length - 1; i >= 0; i--) {
         if (await holdsPosition(siblings[i] as Rotated, pos, missing)) {

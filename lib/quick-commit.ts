@@ -58,7 +58,7 @@ export function logsUnchanged(ctx: Context, st: ScanState): boolean {
         const s = fs.fstatSync(fd);
         if (s.size !== pos.offset || !positionHolds(fd, s, pos)) return false;
         // Empty at the last run and unchanged since, but maybe written to and rotated by copytruncate meanwhile.
-        if (rotatedSinceEmpty(file, pos)) return false;
+        if (rotatedSinceEmpty(file, pos, src.olddir)) return false;
       } finally {
         fs.closeSync(fd);
       }

@@ -132,6 +132,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,
       others: run.others(file),
+      olddir: src.olddir,
       offload: (fd, from, to) => {
         const handler = (h ??= run.handler());
         // Loaded only for a read big enough to split (16 MB and more): a cron run's small read never needs worker_threads.

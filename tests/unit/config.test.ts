@@ -61,6 +61,9 @@ test.each([
   ['[sync]\ncontext = local\n', '[sync] shared_dir: required when context = local'],
   ['node_id = a b\n', "node_id: expected letters"],
   ['ipv6_prefix = 8\n', 'ipv6_prefix: expected a prefix length from 16 to 128, got 8'],
+  ['[sshd]\njournal = true\nolddir = old\n', '[sshd] olddir: only for a log file source (log =), not the journal'],
+  ['[sshd]\nlog = x\nolddir =\n', "[sshd] olddir: expected a directory (logrotate's olddir), got nothing"],
+  ['olddir = old\n[sshd]\nlog = x\n', '[DEFAULT] olddir: unknown key'],
 ])('invalid: %j', (text, msg) => {
   expect(problems(text).join('\n')).toContain(msg);
 });

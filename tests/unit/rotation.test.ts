@@ -222,6 +222,52 @@ test('rename + create, then delaycompress: late lines in auth.log.1 are read eve
   expect((await runScan(env.ctx(NOW))).banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 7]]);
 });
 
+// logrotate's `olddir archive` (relative to the log's directory) or an absolute one: the rotated files go there.
+test.each([
+  ['rename into olddir', 'archive', (log: string, old: string) => fs.renameSync(log, path.join(old, 'auth.log.1'))],
+  ['rename into an absolute olddir, compressed at once', 'ABS', (log: string, old: string) => {
+    compressAtOnce('xz', '.xz')(log);
+    fs.renameSync(`${log}.1.xz`, path.join(old, 'auth.log.1.xz'));
+  }],
+  ['dateext into olddir, then delaycompress', 'archive', (log: string, old: string) => fs.renameSync(log, path.join(old, 'auth.log-20261122'))],
+])('%s: nothing lost, nothing counted twice', async (_style, setting, rotate) => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+  const old = path.join(env.dir, 'archive');
+  fs.mkdirSync(old);
+  fs.appendFileSync(path.join(env.dir, 'autoban.cfg'), `olddir = ${setting === 'ABS' ? old : setting}\n`);
+  const log = path.join(env.dir, 'auth.log');
+  fs.writeFileSync(log, fail(1) + fail(2) + fail(3));
+  expect((await runScan(env.ctx(NOW))).failures).toBe(3);
+  fs.appendFileSync(log, fail(4) + fail(5)); // after our run, before rotation
+  rotate(log, old);
+  if (!fs.existsSync(log)) fs.writeFileSync(log, '');
+  const r2 = await runScan(env.ctx(NOW));
+  expect([r2.failures, r2.banned]).toEqual([2, []]);
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  // The next rotation compresses what the last one moved (delaycompress), keeping its time: not read again.
+  for (const n of fs.readdirSync(old).filter((f) => !f.endsWith('.xz'))) {
+    fs.writeFileSync(path.join(old, `${n}.gz`), zlib.gzipSync(fs.readFileSync(path.join(old, n))));
+    keepMtime(path.join(old, n), path.join(old, `${n}.gz`));
+    fs.rmSync(path.join(old, n));
+  }
+  expect((await runScan(env.ctx(NOW))).lines).toBe(0);
+  fs.appendFileSync(log, fail(6));
+  expect((await runScan(env.ctx(NOW))).banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
+});
+
+test('without olddir set, a rotation into another directory loses the lines written since the last run (documented)', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  fs.mkdirSync(path.join(env.dir, 'archive'));
+  fs.writeFileSync(log, fail(1));
+  await runScan(env.ctx(NOW));
+  fs.appendFileSync(log, fail(2) + fail(3));
+  fs.renameSync(log, path.join(env.dir, 'archive', 'auth.log.1'));
+  fs.writeFileSync(log, fail(4));
+  const r = await runScan(env.ctx(NOW));
+  expect(r.failures).toBe(1);
+});
+
 test('the decompressor of a rotated file is not installed: one warning naming the file and the package, the scan goes on', async () => {
   const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
   const log = path.join(env.dir, 'auth.log');
