@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the end-to-end and firewall test suites drive for real
 # (ProFTPD, OpenSSH, iptables/ipset/nftables, iproute2), and xz/zstd/bzip2, which the rotation tests use to
-# compress rotated logs as logrotate's compresscmd would. Root on Debian only; elsewhere it says why and
+# compress rotated logs as logrotate's compresscmd would, and logrotate itself. Root on Debian only; elsewhere it says why and
 # does nothing (those suites then print loudly that they skipped). Never starts system daemons:
 # a temporary policy-rc.d refuses service starts during the install.
 set -euo pipefail
-PKGS=(proftpd-core openssh-server openssh-client iptables ipset nftables iproute2 python3 procps rsyslog util-linux openssl systemd xz-utils zstd bzip2)
+PKGS=(proftpd-core openssh-server openssh-client iptables ipset nftables iproute2 python3 procps rsyslog util-linux openssl systemd xz-utils zstd bzip2 logrotate)
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-test-deps: not root on a Debian-like system; skipping package install" >&2
