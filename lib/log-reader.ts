@@ -338,7 +338,15 @@ function rotatedSiblings(file: string, olddir?: string): Rotated[] {
       }
     }
   }
-  return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs);
+  // Equal times (written within one tick of the kernel's clock): `.2.gz` is older than `.1`, an earlier date older.
+  return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs || generation(b.file) - generation(a.file));
+}
+
+/** For ordering rotated files of equal time: `.N` → N; `-DATE` → minus the date (a later date is newer). */
+function generation(file: string): number {
+  const m = /(?:\.(\d{1,3})|-(\d{8,10}))(?:\.[a-z0-9]+)?$/.exec(path.basename(file));
+  if (!m) return 0;
+  return m[1] !== undefined ? Number(m[1]) : -Number(m[2]);
 }
 
 /** The compressed data is damaged or cut short (the bytes before the damage were delivered). */

@@ -259,3 +259,35 @@ test('a long read gives timers their turn (the state lock refreshes itself from 
   }
   expect(ticksDuringRead).toBeGreaterThan(0);
 });
+
+test('rotated twice with both files of the same modification time (one tick of the kernel clock): read oldest first, by generation', async () => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  fs.appendFileSync(f, 'g1-late\n');
+  fs.renameSync(f, `${f}.1`);
+  fs.writeFileSync(f, 'g2-a\n');
+  fs.renameSync(`${f}.1`, `${f}.2`);
+  fs.renameSync(f, `${f}.1`);
+  fs.writeFileSync(f, 'g3-a\n');
+  const t = new Date('2026-11-22T01:00:00Z');
+  for (const g of [`${f}.1`, `${f}.2`]) fs.utimesSync(g, t, t);
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-late', 'g2-a', 'g3-a']);
+  expect(b.r!.rotatedFrom).toEqual([`${f}.2`, `${f}.1`]);
+});
+
+test('dateext generations of the same modification time: the earlier date first', async () => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  fs.appendFileSync(f, 'g1-late\n');
+  fs.renameSync(f, `${f}-20261121`);
+  fs.writeFileSync(f, 'g2-a\n');
+  fs.renameSync(f, `${f}-20261122`);
+  fs.writeFileSync(f, 'g3-a\n');
+  const t = new Date('2026-11-22T01:00:00Z');
+  for (const g of [`${f}-20261121`, `${f}-20261122`]) fs.utimesSync(g, t, t);
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-late', 'g2-a', 'g3-a']);
+});
