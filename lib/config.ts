@@ -519,7 +519,7 @@ function denyFileProblem(denyFile: string): string | null {
 
 /** What check-config warns about but scan tolerates (a log not there yet, whitelist lines scan ignores): likely mistakes. */
 export function configWarnings(cfg: Config): string[] {
-  return [...cfg.sources.flatMap((s) => missingLogWarning(cfg.file, s)), ...stateDirWarning(cfg), ...(cfg.whitelistFile ? whitelistWarnings(cfg.whitelistFile) : [])];
+  return [...cfg.sources.flatMap((s) => [...missingLogWarning(cfg.file, s), ...olddirWarning(cfg.file, s)]), ...stateDirWarning(cfg), ...(cfg.whitelistFile ? whitelistWarnings(cfg.whitelistFile) : [])];
 }
 
 /**
@@ -546,6 +546,14 @@ function missingLogWarning(file: string, src: SourceConfig): string[] {
   if (found.length) return [];
   const what = /[*?]/.test(path.basename(src.log)) ? `no file matches ${src.log}` : `${src.log} does not exist`;
   return [`${file}: [${src.name}] log: ${what} (yet); scan exits 66 until it does`];
+}
+
+/** An olddir that is not a directory for the log's files: their rotations would not be followed there. */
+function olddirWarning(file: string, src: SourceConfig): string[] {
+  if (!src.olddir) return [];
+  const dirs = [...new Set(expandLogGlob(src.log).map((f) => path.resolve(path.dirname(f), src.olddir as string)))];
+  const bad = dirs.filter((d) => !fs.statSync(d, { throwIfNoEntry: false })?.isDirectory());
+  return bad.map((d) => `${file}: [${src.name}] olddir: ${d} is not a directory; rotated files are looked for there and beside the log`);
 }
 
 /** Each line the whitelist's parser refuses, with its number (lib/whitelist.ts says what is wrong with it). */

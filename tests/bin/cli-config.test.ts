@@ -122,6 +122,17 @@ test('check-config warns when state_dir lies under a file (every run would exit 
   expect(cli(['check-config', ...e.cfg]).stderr).toBe('');
 });
 
+test('check-config shows a source\'s olddir and warns when it is not a directory (the rotations would not be found there)', () => {
+  const e = env('[sshd]\nlog = auth.log\nolddir = archive\n');
+  e.write('auth.log', '');
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`source [sshd] parser=sshd log=${e.dir}/auth.log olddir=archive`);
+  expect(r.stderr).toBe(`autoban: warning: ${e.file}: [sshd] olddir: ${e.dir}/archive is not a directory; rotated files are looked for there and beside the log\n`);
+  fs.mkdirSync(path.join(e.dir, 'archive'));
+  expect(cli(['check-config', ...e.cfg]).stderr).toBe('');
+});
+
 test('check-config with no sources warns on stderr', () => {
   const e = env('');
   const r = cli(['check-config', ...e.cfg]);
@@ -166,7 +177,7 @@ test('an unknown key in a source section is answered with every key a source tak
   const r = cli(['check-config', ...e.cfg]);
   expect(r.code).toBe(78);
   expect(configErrors(r.stderr)).toEqual([
-    `${e.file}: [sshd] threshold: unknown key (a source section takes log, parser, enabled, journal, journal_match, journal_directory, ` +
+    `${e.file}: [sshd] threshold: unknown key (a source section takes log, parser, enabled, journal, journal_match, journal_directory, olddir, ` +
       'suspicious_users, suspicious_users_attempts_threshold, suspicious_users_period, login_attempts_threshold, login_attempts_period, ' +
       'invalid_user_attempts_threshold, slow_attempts_threshold, slow_attempts_period, ban_duration, ban_duration_max, ipv6_prefix)',
   ]);
