@@ -11,7 +11,7 @@ import * as zlib from 'node:zlib';
 import { isAscii } from 'node:buffer';
 import type { createHash as CreateHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { tierUpForLongRead } from './tiering';
 import { AppError, ExitCode } from './errors';
 
@@ -360,16 +360,47 @@ class DecompressorMissing extends Error {
 }
 
 /**
- * The uncompressed bytes of a compressed file, streamed. Throws NotValid at damage (after the bytes before it)
- * and DecompressorMissing when the program is not installed. Stopping early ends the decompressor.
+ * A rotated compressed file cannot be opened or read (removed or renamed by logrotate since it was listed, a
+ * directory, an I/O error): like a damaged one, warned about, and the scan goes on with the newer files.
+ */
+class CannotRead extends Error {}
+
+/** A file system error as CannotRead, its message without the path (the warning names the file already). */
+function cannotRead(file: string, e: unknown): CannotRead {
+  return new CannotRead((e as Error).message.replace(` '${file}'`, ''));
+}
+
+/** Opens a rotated file for reading; CannotRead when that fails or it is not a regular file. */
+function openRotated(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw cannotRead(file, e);
+  }
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw new CannotRead('not a regular file');
+  }
+  return fd;
+}
+
+/**
+ * The uncompressed bytes of a compressed file, streamed. Throws NotValid at damage (after the bytes before it),
+ * DecompressorMissing when the program is not installed and CannotRead when the file cannot be opened or read. Stopping early ends the decompressor.
  */
 async function* decompressed(file: string, codec: Codec): AsyncGenerator<Buffer> {
+  // Opened here, not by the stream: a file gone since it was listed is a clear CannotRead, not a stream error.
+  const fd = openRotated(file);
   if (!codec.program) {
-    const stream = fs.createReadStream(file).pipe(zlib.createGunzip());
+    // pipeline, not .pipe: .pipe does not pass on the file stream's errors (a read error would leave the
+    // gunzip waiting forever, and the unhandled 'error' event would end the process).
+    const stream = pipeline(fs.createReadStream('', { fd }), zlib.createGunzip(), () => undefined);
     try {
       for await (const chunk of stream) yield chunk as Buffer;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new NotValid((e as Error).message);
+      if ((e as NodeJS.ErrnoException).syscall) throw cannotRead(file, e);
       throw e;
     } finally {
       stream.destroy();
@@ -379,7 +410,6 @@ async function* decompressed(file: string, codec: Codec): AsyncGenerator<Buffer>
   // Loaded here: a cron run whose logs have no such rotated file to read never needs child_process.
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   // The file as standard input, an argument vector and no shell: a file name is never parsed by anyone.
-  const fd = fs.openSync(file, 'r');
   let child: ChildProcess;
   try {
     child = spawn(codec.program, ['-dc'], { stdio: [fd, 'pipe', 'pipe'] });
@@ -439,7 +469,7 @@ async function compressedFingerprints(file: string, codec: Codec, offset: number
       if (at >= offset && head !== null) break;
     }
   } catch (e) {
-    if (e instanceof DecompressorMissing) throw e;
+    if (e instanceof DecompressorMissing || e instanceof CannotRead) throw e;
     return null;
   }
   if (at < offset) return null;
@@ -488,24 +518,30 @@ async function readCompressedFrom(file: string, codec: Codec, start: number, onC
   return true;
 }
 
-/** A rotated file that could not be read because its decompressor is not installed (see ReadResult.unreadable). */
+/**
+ * A rotated file that could not be read (see ReadResult.unreadable): its decompressor is not installed, or the
+ * file cannot be opened or read.
+ */
 export interface Unreadable {
   file: string;
-  program: string;
-  pkg: string;
+  /** The decompressor, when it is what failed: one warning for every file that needs it. */
+  program?: string;
+  /** What went wrong, for the warning after the file name: "cannot decompress it, xz is not installed (install xz-utils)". */
+  why: string;
 }
 
 /**
- * Runs `fn` on rotated file `r` unless it needs a decompressor already found missing in this read. Records a
- * missing one once (one warning, not one per generation) and answers `dflt` instead.
+ * Runs `fn` on rotated file `r` unless it, or the decompressor it needs, was already found unreadable in this
+ * read. Records that once (one warning, not one per generation or per look) and answers `dflt` instead.
  */
 async function unlessMissing<T>(r: Rotated, missing: Unreadable[], dflt: T, fn: () => Promise<T>): Promise<T> {
-  if (r.codec?.program && missing.some((m) => m.program === r.codec?.program)) return dflt;
+  if (missing.some((m) => m.file === r.file || (m.program !== undefined && m.program === r.codec?.program))) return dflt;
   try {
     return await fn();
   } catch (e) {
-    if (!(e instanceof DecompressorMissing)) throw e;
-    missing.push({ file: r.file, program: e.codec.program as string, pkg: e.codec.pkg as string });
+    if (e instanceof DecompressorMissing) missing.push({ file: r.file, program: e.codec.program, why: `cannot decompress it, ${e.codec.program} is not installed (install ${e.codec.pkg})` });
+    else if (e instanceof CannotRead) missing.push({ file: r.file, why: `cannot read it (${e.message})` });
+    else throw e;
     return dflt;
   }
 }
@@ -540,7 +576,7 @@ function withFd<T>(file: string, fn: (fd: number) => T): T {
 
 /**
  * Reads rotated file `r` from `start`. `intact` false: a damaged compressed file, read up to the damage (see
- * readCompressedFrom); `read` false: its decompressor is missing (recorded in `missing`); `reached`: for an
+ * readCompressedFrom); `read` false: its decompressor is missing or it cannot be read (recorded in `missing`); `reached`: for an
  * uncompressed file, where reading stopped.
  */
 async function readWhole(r: Rotated, start: number, onChunk: OnChunk, missing: Unreadable[]): Promise<{ intact: boolean; read: boolean; reached?: FilePosition }> {
@@ -568,7 +604,7 @@ export interface ReadResult {
   rotatedFrom?: string[];
   /** Rotated compressed files that are damaged or cut short: read only up to the damage. */
   damaged?: string[];
-  /** Rotated compressed files needed but not read: their decompressor is not installed (one per program). */
+  /** Rotated compressed files needed but not read: their decompressor is not installed (one per program), or they cannot be opened or read. */
   unreadable?: Unreadable[];
   /** Why reading started over at 0 (truncated, replaced), for the log. */
   restarted?: string;

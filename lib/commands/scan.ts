@@ -151,7 +151,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
     if (r.damaged) ctx.log.warn(`scan: ${r.damaged.join(', ')}: damaged or cut short (not valid compressed data); read up to the damage`);
     // Not fatal: the live log and every other source are still read and banned from.
-    for (const u of r.unreadable ?? []) ctx.log.warn(`scan: ${u.file}: cannot decompress it, ${u.program} is not installed (install ${u.pkg}); lines written to it after the last run, if any, are not read`);
+    for (const u of r.unreadable ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; lines written to it after the last run, if any, are not read`);
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
     run.st.positions[key] = r.position;

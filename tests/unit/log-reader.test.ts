@@ -165,6 +165,30 @@ test('a rotated .gz cut short (disk full while compressing): what it holds is re
   expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
 });
 
+test('a rotated .gz removed between the listing and its read (logrotate running meanwhile): one note naming it, the rest is read', async () => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  fs.appendFileSync(f, 'g1-b\n');
+  const age = (file: string, min: number) => fs.utimesSync(file, new Date(Date.now() - min * 60_000), new Date(Date.now() - min * 60_000));
+  fs.renameSync(f, `${f}.2`);
+  age(`${f}.2`, 3);
+  fs.writeFileSync(`${f}.1.gz`, zlib.gzipSync('g2-a\n'));
+  age(`${f}.1.gz`, 2);
+  fs.writeFileSync(f, 'g3-a\n');
+  const lines: string[] = [];
+  // Reading auth.log.2 first: auth.log.1.gz was listed, and goes before its turn comes.
+  const r = await readNewLines(f, a.pos, linesOf((t, x, y) => {
+    fs.rmSync(`${f}.1.gz`, { force: true });
+    lines.push(t.slice(x, y));
+  }));
+  expect(lines).toEqual(['g1-b', 'g3-a']);
+  expect(r!.unreadable).toEqual([{ file: `${f}.1.gz`, why: 'cannot read it (ENOENT: no such file or directory, open)' }]);
+  expect(r!.rotatedFrom).toEqual([`${f}.2`]);
+  fs.appendFileSync(f, 'g3-b\n');
+  expect((await read(f, r!.position)).lines).toEqual(['g3-b']);
+});
+
 /** What logrotate's `compresscmd` writes: the real program's output (`extra`: its options, e.g. a block size). */
 function compress(program: string, src: string, dst: string, extra: string[] = []): void {
   fs.writeFileSync(dst, execFileSync(program, ['-q', '-c', ...extra, src]));

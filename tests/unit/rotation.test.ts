@@ -294,6 +294,28 @@ test('the decompressor of a rotated file is not installed: one warning naming th
   expect(env.denyTargets()).toEqual(['198.51.100.200']);
 });
 
+test('a rotated .gz that cannot be read (a directory of that name): one warning naming it, exit 0, the other files are read', async () => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  const cfg = ['scan', '--config', path.join(env.dir, 'autoban.cfg')];
+  const t = new Date(Date.now() - 60_000);
+  const stamp = `${t.toLocaleString('en-US', { month: 'short' })} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
+  const fail = (i: number) => `${stamp} host sshd[${100 + i}]: Failed password for bob from 198.51.100.200 port 40000 ssh2\n`;
+  fs.writeFileSync(log, fail(1));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, fail(2));
+  fs.renameSync(log, `${log}.2`);
+  const old = new Date(Date.now() - 5 * 60_000);
+  fs.utimesSync(`${log}.2`, old, old);
+  fs.mkdirSync(`${log}.1.gz`);
+  fs.writeFileSync(log, fail(3));
+  const r = cli(cfg);
+  expect(r.code).toBe(0);
+  expect(r.stderr.split('\n').filter((l) => l.includes('.gz'))).toEqual([expect.stringContaining(`scan: ${log}.1.gz: cannot read it (not a regular file); lines written to it after the last run, if any, are not read`)]);
+  // auth.log.2's unread line and the live log's: three failures, a ban.
+  expect(env.denyTargets()).toEqual(['198.51.100.200']);
+});
+
 test('a scan that reads no compressed file other than gzip does not load child_process (start-up time of a cron run)', () => {
   const dir = tmpdir();
   const log = path.join(dir, 'auth.log');
