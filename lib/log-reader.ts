@@ -352,12 +352,25 @@ function generation(file: string): number {
 /** The compressed data is damaged or cut short (the bytes before the damage were delivered). */
 class NotValid extends Error {}
 
-/** The decompressor a rotated file needs is not installed: nothing of it can be read. */
+/**
+ * The decompressor a rotated file needs is not installed, or cannot run (`why`): nothing of it can be read. The
+ * message says which, for the warning.
+ */
 class DecompressorMissing extends Error {
-  constructor(readonly codec: Codec) {
-    super(`${codec.program} not found`);
+  constructor(
+    readonly codec: Codec,
+    why?: string,
+  ) {
+    super(why ?? `${codec.program} is not installed (install ${codec.pkg})`);
   }
 }
+
+/**
+ * Exit statuses of a program that could not be run at all, not of the decompressor reading bad data: 126
+ * (found but not executable) and 127 (not found), from a shell or a wrapper script in its place. xz, zstd and
+ * bzip2 themselves exit 1 to 3 on damaged input.
+ */
+const EXEC_FAILED = [126, 127];
 
 /**
  * A rotated compressed file cannot be opened or read (removed or renamed by logrotate since it was listed, a
@@ -440,8 +453,16 @@ async function* decompressed(file: string, codec: Codec): AsyncGenerator<Buffer>
   try {
     code = await exited;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DecompressorMissing(codec);
+    const errno = (e as NodeJS.ErrnoException).code;
+    if (errno === 'ENOENT') throw new DecompressorMissing(codec);
+    // Found on PATH but not runnable (EACCES: not executable, ENOEXEC: not a program): like a missing one, not
+    // damage, and not a crash of the scan.
+    if (errno) throw new DecompressorMissing(codec, `${codec.program} cannot be run (${errno}; reinstall ${codec.pkg})`);
     throw e;
+  }
+  if (code !== null && EXEC_FAILED.includes(code)) {
+    const said = stderr.trim().split('\n')[0];
+    throw new DecompressorMissing(codec, `${codec.program} cannot be run (exit status ${code}${said ? `: ${said}` : ''}; reinstall ${codec.pkg})`);
   }
   if (code !== 0) throw new NotValid(stderr.trim().split('\n')[0] ?? `${codec.program} exited with ${code}`);
 }
@@ -539,7 +560,7 @@ async function unlessMissing<T>(r: Rotated, missing: Unreadable[], dflt: T, fn: 
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof DecompressorMissing) missing.push({ file: r.file, program: e.codec.program, why: `cannot decompress it, ${e.codec.program} is not installed (install ${e.codec.pkg})` });
+    if (e instanceof DecompressorMissing) missing.push({ file: r.file, program: e.codec.program, why: `cannot decompress it, ${e.message}` });
     else if (e instanceof CannotRead) missing.push({ file: r.file, why: `cannot read it (${e.message})` });
     else throw e;
     return dflt;

@@ -294,6 +294,33 @@ test('the decompressor of a rotated file is not installed: one warning naming th
   expect(env.denyTargets()).toEqual(['198.51.100.200']);
 });
 
+test.each([
+  ['not executable', '#!/bin/sh\nexit 0\n', 0o644, 'xz cannot be run (EACCES; reinstall xz-utils)'],
+  ['exits 126 (a wrapper that cannot exec the real one)', '#!/bin/sh\necho "xz: Permission denied" >&2\nexit 126\n', 0o755, 'xz cannot be run (exit status 126: xz: Permission denied; reinstall xz-utils)'],
+])('an xz on PATH that cannot run (%s): one warning naming the file and what failed, the scan goes on', async (_what, script, mode, why) => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  const cfg = ['scan', '--config', path.join(env.dir, 'autoban.cfg')];
+  const t = new Date(Date.now() - 60_000);
+  const stamp = `${t.toLocaleString('en-US', { month: 'short' })} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
+  const fail = (i: number) => `${stamp} host sshd[${100 + i}]: Failed password for bob from 198.51.100.200 port 40000 ssh2\n`;
+  fs.writeFileSync(log, fail(1));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, fail(2));
+  compressAtOnce('xz', '.xz')(log);
+  fs.renameSync(`${log}.1.xz`, `${log}.2.xz`);
+  fs.writeFileSync(log, fail(3));
+  compressAtOnce('xz', '.xz')(log);
+  fs.writeFileSync(log, fail(4) + fail(5) + fail(6));
+  const bin = tmpdir();
+  fs.writeFileSync(path.join(bin, 'xz'), script, { mode });
+  const r = cli(cfg, { env: { PATH: bin } });
+  expect(r.code).toBe(0);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('xz'));
+  expect(warnings).toEqual([expect.stringContaining(`scan: ${log}.1.xz: cannot decompress it, ${why}; lines written to it after the last run, if any, are not read`)]);
+  expect(env.denyTargets()).toEqual(['198.51.100.200']);
+});
+
 test('a rotated .gz that cannot be read (a directory of that name): one warning naming it, exit 0, the other files are read', async () => {
   const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
   const log = path.join(env.dir, 'auth.log');
