@@ -293,11 +293,17 @@ interface Codec {
   /** The decompressor and the Debian package that has it; none for gzip. */
   program?: string;
   pkg?: string;
+  /**
+   * Its exit status for a warning only, all data written. xz(1): "2 Something worth a warning occurred, but no
+   * actual errors occurred"; decompressing standard input the one such warning is an integrity check type this
+   * xz cannot verify (it decodes on, not verifying). Not damage. (bzip2's 2 is corrupt input.)
+   */
+  warningExit?: number;
 }
 
 const CODECS: Codec[] = [
   { name: 'gzip', ext: '.gz' },
-  { name: 'xz', ext: '.xz', program: 'xz', pkg: 'xz-utils' },
+  { name: 'xz', ext: '.xz', program: 'xz', pkg: 'xz-utils', warningExit: 2 },
   { name: 'zstd', ext: '.zst', program: 'zstd', pkg: 'zstd' },
   { name: 'bzip2', ext: '.bz2', program: 'bzip2', pkg: 'bzip2' },
 ];
@@ -464,7 +470,7 @@ async function* decompressed(file: string, codec: Codec): AsyncGenerator<Buffer>
     const said = stderr.trim().split('\n')[0];
     throw new DecompressorMissing(codec, `${codec.program} cannot be run (exit status ${code}${said ? `: ${said}` : ''}; reinstall ${codec.pkg})`);
   }
-  if (code !== 0) throw new NotValid(stderr.trim().split('\n')[0] ?? `${codec.program} exited with ${code}`);
+  if (code !== 0 && code !== codec.warningExit) throw new NotValid(stderr.trim().split('\n')[0] ?? `${codec.program} exited with ${code}`);
 }
 
 /**

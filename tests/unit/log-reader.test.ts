@@ -245,6 +245,26 @@ test.each(COMPRESSORS)('a rotated %s file cut short: read up to the damage with 
   expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
 });
 
+test('a rotated .xz whose integrity check type this xz cannot verify (xz exits 2, a warning): read whole, not damage', async () => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  fs.appendFileSync(f, 'g1-b\ng1-c\n');
+  // A CRC64 .xz relabelled with check ID 5 (reserved, same 8-byte size): xz decodes it all, warns, exits 2.
+  const xz = Buffer.from(execFileSync('xz', ['-q', '-c', '--check=crc64', f]));
+  xz[7] = 5;
+  xz.writeUInt32LE(zlib.crc32(xz.subarray(6, 8)), 8);
+  xz[xz.length - 3] = 5;
+  xz.writeUInt32LE(zlib.crc32(xz.subarray(xz.length - 8, xz.length - 2)), xz.length - 12);
+  fs.writeFileSync(`${f}.1.xz`, xz);
+  fs.rmSync(f);
+  fs.writeFileSync(f, 'g2-a\n');
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-b', 'g1-c', 'g2-a']);
+  expect(b.r!.rotatedFrom).toEqual([`${f}.1.xz`]);
+  expect([b.r!.damaged, b.r!.unreadable]).toEqual([undefined, undefined]);
+});
+
 test('rotated three times between runs with different compressors: auth.log.3.bz2 tail, .2.zst, .1.xz, then the new log', async () => {
   const f = path.join(tmpdir(), 'auth.log');
   fs.writeFileSync(f, 'g1-a\n');
