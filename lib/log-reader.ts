@@ -337,11 +337,14 @@ function rotatedSiblings(file: string, olddir?: string): Rotated[] {
       if (!n.startsWith(base) || (n === base && dir === here)) continue;
       const m = ROTATED_SUFFIX.exec(n.slice(base.length));
       if (!m) continue;
+      let st: fs.Stats;
       try {
-        out.push({ file: path.join(dir, n), codec: CODECS.find((c) => c.ext === m[1]) ?? null, st: fs.statSync(path.join(dir, n)) });
+        st = fs.statSync(path.join(dir, n));
       } catch {
-        // removed while we looked
+        continue; // removed while we looked
       }
+      // A directory or a FIFO of such a name is no rotated log (and opening a FIFO would wait for a writer).
+      if (st.isFile()) out.push({ file: path.join(dir, n), codec: CODECS.find((c) => c.ext === m[1]) ?? null, st });
     }
   }
   // Equal times (written within one tick of the kernel's clock): `.2.gz` is older than `.1`, an earlier date older.
