@@ -59,8 +59,14 @@ function asDefaultCommand(cmd: string): string {
 
 /** yargs' messages may span lines (`Invalid values:\n  Argument: …`); a usage error is one line. */
 function usageError(msg: string): AppError {
-  return new AppError(ExitCode.Usage, msg.replace(/\s*\n\s*/g, ' ').trim());
+  const one = msg.replace(/\s*\n\s*/g, ' ').trim();
+  // yargs names the option bare ("Not enough arguments following: reason"): name it as typed.
+  const missing = /^Not enough arguments following: (\S+)$/.exec(one);
+  return new AppError(ExitCode.Usage, missing ? `${missing[1]!.length === 1 ? '-' : '--'}${missing[1]} needs a value` : one);
 }
+
+/** The options that take a value (`requiresArg` below; a test keeps the two in step). */
+export const VALUE_OPTIONS = ['--config', '-c', '--state-dir', '--deny-file', '--now', '--log', '--reason', '--duration'];
 
 /** Builds the parser; `only` restricts it to one command (the autoban-scan style entrypoints). */
 function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv {
@@ -245,6 +251,11 @@ export async function main(rawArgs: string[], only?: string): Promise<void> {
   let code: ExitCodeValue = ExitCode.Ok;
   const { args, restore } = endOfOptions(rawArgs);
   try {
+    // `ban --reason -- 192.0.2.7`: once `--` is dropped, --reason would take the address and the command
+    // would report a missing address. The `--` ends the options, so --reason was given no value: say that.
+    const marker = rawArgs.indexOf('--');
+    const before = marker > 0 ? rawArgs[marker - 1] : undefined;
+    if (before && VALUE_OPTIONS.includes(before)) throw usageError(`${before} needs a value (the '--' after it ends the options)`);
     const parsed = (await buildCli(args, (j) => (job = j), only).parseAsync()) as Record<string, unknown>;
     const argv = Object.fromEntries(
       Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? restore(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? restore(x) : x)) : v]),

@@ -275,6 +275,36 @@ test('`--` ends the options: ban, unban, whitelist add/remove and test take what
   expect(e.denyTargets()).toEqual(['198.51.100.9']);
 });
 
+test('an option given no value names the option: `ban --reason -- IP` is a usage error, not a missing address', () => {
+  const e = env('[sshd]\nlog = auth.log\n');
+  const r = cli(['ban', ...e.cfg, '--reason', '--', '203.0.113.7']);
+  expect(r.code).toBe(64);
+  expect(r.stderr.trim()).toBe("autoban: --reason needs a value (the '--' after it ends the options)");
+  const c = cli(['ban', '-c', '--', '203.0.113.7']);
+  expect(c.code).toBe(64);
+  expect(c.stderr.trim()).toBe("autoban: -c needs a value (the '--' after it ends the options)");
+  // At the end of the line, too (yargs alone says "Not enough arguments following: reason").
+  const end = cli(['ban', '203.0.113.7', ...e.cfg, '--reason']);
+  expect(end.code).toBe(64);
+  expect(end.stderr.trim()).toBe('autoban: --reason needs a value');
+  expect(e.denyTargets()).toEqual([]);
+  // A value, or no --reason at all, still works with `--`.
+  expect(cli(['ban', ...e.cfg, '--reason', 'x', '--', '203.0.113.7']).code).toBe(0);
+  expect(cli(['ban', ...e.cfg, '--', '203.0.113.8']).code).toBe(0);
+  expect(e.denyTargets()).toEqual(['203.0.113.7', '203.0.113.8']);
+});
+
+test('VALUE_OPTIONS lists exactly the options that take a value', () => {
+  const src = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'cli.ts'), 'utf8');
+  const declared = [...src.matchAll(/\.option\('([a-z-]+)', \{([^}]*)\}/g)].filter((m) => /requiresArg: true/.test(m[2]!)).flatMap((m) => {
+    const alias = /alias: '(\w)'/.exec(m[2]!);
+    return [`--${m[1]}`, ...(alias ? [`-${alias[1]}`] : [])];
+  });
+  // Read from the source, not imported: lib/cli.ts retunes V8 for the process that loads it (lib/tiering.ts).
+  const listed = [.../export const VALUE_OPTIONS = \[([^\]]*)\]/.exec(src)![1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+  expect(listed.sort()).toEqual(declared.sort());
+});
+
 test('ban and unban with a failing firewall backend: the committed change is reported first, then the backend error (exit 71)', () => {
   const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'backend = hostsdeny, nftables\n' });
   const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
