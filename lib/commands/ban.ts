@@ -74,7 +74,8 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
     const result = { ban, already: false, notShortened: false };
     return { db: { bans: [...tx.db.bans, ban], unbans: tx.db.unbans }, result, onSaved: report(result) };
   });
-  reportApplied(ctx, applied);
+  // What a ban's commit lifts is another ban whose time was up (expire's wording, not a bare "removed")
+  reportApplied(ctx, applied, 'expired');
   return result.ban;
 }
 

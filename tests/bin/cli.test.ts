@@ -305,6 +305,16 @@ test('VALUE_OPTIONS lists exactly the options that take a value', () => {
   expect(listed.sort()).toEqual(declared.sort());
 });
 
+test('ban lifting another ban whose time is up says it expired (as expire does), not "removed"', () => {
+  const e = env('[sshd]\nlog = auth.log\n');
+  expect(cli(['ban', '203.0.113.7', '--duration', '1h', ...e.cfg, '--now', '2026-11-22T02:00:00Z']).code).toBe(0);
+  const r = cli(['ban', '203.0.113.8', ...e.cfg, '--now', '2026-11-22T04:00:00Z']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/: expired: 203\.0\.113\.7$/m);
+  expect(r.stderr).not.toContain('removed');
+  expect(e.denyTargets()).toEqual(['203.0.113.8']);
+});
+
 test('ban and unban with a failing firewall backend: the committed change is reported first, then the backend error (exit 71)', () => {
   const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'backend = hostsdeny, nftables\n' });
   const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
