@@ -257,7 +257,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
     if (activeIps.has(ip)) return;
     activeIps.add(ip);
     adopt.push(adoptedBan(ctx, ip, now, rule, fromStamp));
-    ctx.log.info(`adopted ${ip} from ${from} (${rule})`);
+    ctx.log.info(`adopted ${ip} from ${from}${rule === 'adopted' ? '' : ` (${rule})`}`); // an adopted ban's rule is 'adopted' itself
   };
   if (loaded.recovered || loaded.missing) {
     const lost = lostTargets(ctx, deny.parsed, loaded);

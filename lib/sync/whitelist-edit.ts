@@ -43,6 +43,9 @@ function apply(entries: readonly string[], op: 'add' | 'remove', entry: string):
   return op === 'add' ? [...new Set([...entries, entry])].sort(compareTargets) : entries.filter((e) => e !== entry);
 }
 
+/** `whitelist list`'s count: "1 entry in", "2 entries in". */
+const entriesIn = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'} in`;
+
 const done = (entries: readonly string[], op: 'add' | 'remove', entry: string) => (op === 'add' ? entries.includes(entry) : !entries.includes(entry));
 
 /**
@@ -66,7 +69,7 @@ function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): Whiteli
     return c ? (parseDenyTarget(c) ?? c) : null;
   };
   const entries = parseWhitelist(noBom(text), file).whitelist.entries.map((e) => parseDenyTarget(e) ?? e);
-  if (op === 'list' || entry === null) return { location: file, entries, changed: false, message: `${entries.length} entries in ${file}` };
+  if (op === 'list' || entry === null) return { location: file, entries, changed: false, message: `${entriesIn(entries.length)} ${file}` };
   if (done(entries, op, entry)) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
@@ -102,7 +105,7 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
       const base = () => (current && !damaged() ? current.entries : local);
       if (op === 'list' || entry === null) {
         const note = !current ? ' (not created yet: showing the local whitelist)' : damaged() ? ' (the shared copy is blank: showing the last-known whitelist)' : '';
-        result = { location: name, entries: base(), changed: false, message: `${base().length} entries in ${name}${note}` };
+        result = { location: name, entries: base(), changed: false, message: `${entriesIn(base().length)} ${name}${note}` };
       } else if (done(base(), op, entry)) {
         result = { location: name, entries: base(), changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${name}` };
       } else if (ctx.dryRun) {

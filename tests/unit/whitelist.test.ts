@@ -41,3 +41,13 @@ test('a whitelist that cannot be read (here a directory) stops the scan with exi
   await expect(runScan(env.ctx('2026-11-22T01:05:00'))).rejects.toMatchObject({ code: 66, message: expect.stringContaining('cannot read whitelist') });
   expect(env.denyTargets()).toEqual([]);
 });
+
+test('whitelist list counts in words a user reads: 1 entry, 2 entries', async () => {
+  const { runWhitelistEdit } = await import('../../lib/sync/whitelist-edit');
+  const { makeEnv } = await import('../helpers/context');
+  const env = makeEnv('[sshd]\nlog = auth.log\n');
+  env.write('whitelist.txt', '192.0.2.10\n');
+  expect((await runWhitelistEdit(env.ctx('2026-11-22T02:00:00Z'), 'list')).message).toBe(`1 entry in ${env.dir}/whitelist.txt`);
+  env.write('whitelist.txt', '192.0.2.10\n192.0.2.11\n');
+  expect((await runWhitelistEdit(env.ctx('2026-11-22T02:00:00Z'), 'list')).message).toBe(`2 entries in ${env.dir}/whitelist.txt`);
+});
