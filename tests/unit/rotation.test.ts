@@ -268,14 +268,21 @@ test('without olddir set, a rotation into another directory loses the lines writ
   expect(r.failures).toBe(1);
 });
 
-test('the decompressor of a rotated file is not installed: one warning naming the file and the package, the scan goes on', async () => {
+/** For the real CLI on the real clock: a threshold-3 sshd source, `scan`'s arguments, failures of a minute ago. */
+function cliScanEnv() {
   const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
-  const log = path.join(env.dir, 'auth.log');
-  const cfg = ['scan', '--config', path.join(env.dir, 'autoban.cfg')];
-  // A real process on the real clock: failures of a minute ago.
   const t = new Date(Date.now() - 60_000);
   const stamp = `${t.toLocaleString('en-US', { month: 'short' })} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
-  const fail = (i: number) => `${stamp} host sshd[${100 + i}]: Failed password for bob from 198.51.100.200 port 40000 ssh2\n`;
+  return {
+    env,
+    log: path.join(env.dir, 'auth.log'),
+    cfg: ['scan', '--config', path.join(env.dir, 'autoban.cfg')],
+    fail: (i: number) => `${stamp} host sshd[${100 + i}]: Failed password for bob from 198.51.100.200 port 40000 ssh2\n`,
+  };
+}
+
+test('the decompressor of a rotated file is not installed: one warning naming the file and the package, the scan goes on', async () => {
+  const { env, log, cfg, fail } = cliScanEnv();
   fs.writeFileSync(log, fail(1));
   expect(cli(cfg).code).toBe(0);
   fs.appendFileSync(log, fail(2));
@@ -298,12 +305,7 @@ test.each([
   ['not executable', '#!/bin/sh\nexit 0\n', 0o644, 'xz cannot be run (EACCES; reinstall xz-utils)'],
   ['exits 126 (a wrapper that cannot exec the real one)', '#!/bin/sh\necho "xz: Permission denied" >&2\nexit 126\n', 0o755, 'xz cannot be run (exit status 126: xz: Permission denied; reinstall xz-utils)'],
 ])('an xz on PATH that cannot run (%s): one warning naming the file and what failed, the scan goes on', async (_what, script, mode, why) => {
-  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
-  const log = path.join(env.dir, 'auth.log');
-  const cfg = ['scan', '--config', path.join(env.dir, 'autoban.cfg')];
-  const t = new Date(Date.now() - 60_000);
-  const stamp = `${t.toLocaleString('en-US', { month: 'short' })} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
-  const fail = (i: number) => `${stamp} host sshd[${100 + i}]: Failed password for bob from 198.51.100.200 port 40000 ssh2\n`;
+  const { env, log, cfg, fail } = cliScanEnv();
   fs.writeFileSync(log, fail(1));
   expect(cli(cfg).code).toBe(0);
   fs.appendFileSync(log, fail(2));
@@ -322,12 +324,7 @@ test.each([
 });
 
 test.each(['a directory', 'a FIFO'])('%s named like a rotated log (auth.log.1.gz) is not taken for one: no warning, no hang, the other files are read', async (kind) => {
-  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 3\nsuspicious_users =\n');
-  const log = path.join(env.dir, 'auth.log');
-  const cfg = ['scan', '--config', path.join(env.dir, 'autoban.cfg')];
-  const t = new Date(Date.now() - 60_000);
-  const stamp = `${t.toLocaleString('en-US', { month: 'short' })} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
-  const fail = (i: number) => `${stamp} host sshd[${100 + i}]: Failed password for bob from 198.51.100.200 port 40000 ssh2\n`;
+  const { env, log, cfg, fail } = cliScanEnv();
   fs.writeFileSync(log, fail(1));
   expect(cli(cfg).code).toBe(0);
   fs.appendFileSync(log, fail(2));
