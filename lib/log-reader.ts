@@ -314,9 +314,11 @@ interface Rotated {
   /** Null: not compressed. */
   codec: Codec | null;
   st: fs.Stats;
+  /** Orders files of equal time: `.N` → N; `-DATE` → minus the date (a later date is newer). */
+  age: number;
 }
 
-const ROTATED_SUFFIX = new RegExp(`^(?:\\.\\d{1,3}|-\\d{8,10})(${CODECS.map((c) => c.ext.replace('.', '\\.')).join('|')})?$`);
+const ROTATED_SUFFIX = new RegExp(`^(?:\\.(\\d{1,3})|-(\\d{8,10}))(${CODECS.map((c) => c.ext.replace('.', '\\.')).join('|')})?$`);
 
 /**
  * Rotated siblings of `file`, oldest first: beside it, and in `olddir` (logrotate's: relative to the log's
@@ -344,18 +346,12 @@ function rotatedSiblings(file: string, olddir?: string): Rotated[] {
         continue; // removed while we looked
       }
       // A directory or a FIFO of such a name is no rotated log (and opening a FIFO would wait for a writer).
-      if (st.isFile()) out.push({ file: path.join(dir, n), codec: CODECS.find((c) => c.ext === m[1]) ?? null, st });
+      const age = m[1] !== undefined ? Number(m[1]) : -Number(m[2]);
+      if (st.isFile()) out.push({ file: path.join(dir, n), codec: CODECS.find((c) => c.ext === m[3]) ?? null, st, age });
     }
   }
   // Equal times (written within one tick of the kernel's clock): `.2.gz` is older than `.1`, an earlier date older.
-  return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs || generation(b.file) - generation(a.file));
-}
-
-/** For ordering rotated files of equal time: `.N` → N; `-DATE` → minus the date (a later date is newer). */
-function generation(file: string): number {
-  const m = /(?:\.(\d{1,3})|-(\d{8,10}))(?:\.[a-z0-9]+)?$/.exec(path.basename(file));
-  if (!m) return 0;
-  return m[1] !== undefined ? Number(m[1]) : -Number(m[2]);
+  return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs || b.age - a.age);
 }
 
 /** The compressed data is damaged or cut short (the bytes before the damage were delivered). */
