@@ -378,26 +378,39 @@ class DecompressorMissing extends Error {
 const EXEC_FAILED = [126, 127];
 
 /**
- * A rotated compressed file cannot be opened or read (removed or renamed by logrotate since it was listed, a
- * directory, an I/O error): like a damaged one, warned about, and the scan goes on with the newer files.
+ * A rotated file cannot be opened or read (not a regular file, permission, an I/O error): like a damaged one,
+ * warned about, and the scan goes on with the newer files.
  */
 class CannotRead extends Error {}
+
+/**
+ * A rotated file changed under this read: renamed or removed by logrotate since it was listed (its name may
+ * now be another file's, or it was compressed into a new one). Its unread lines still exist, under a name the
+ * next listing finds: the caller must not save this read's position (see ReadResult.retry).
+ */
+class ReadAgain extends Error {}
 
 /** A file system error as CannotRead, its message without the path (the warning names the file already). */
 function cannotRead(file: string, e: unknown): CannotRead {
   return new CannotRead((e as Error).message.replace(` '${file}'`, ''));
 }
 
-/** Opens a rotated file for reading; CannotRead when that fails or it is not a regular file. */
-function openRotated(file: string): number {
+/**
+ * Opens rotated file `r` for reading: ReadAgain when it is gone or is no longer the file listed (same device and
+ * inode), CannotRead when opening fails otherwise or it is not a regular file.
+ */
+function openRotated(r: Rotated): number {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(r.file, 'r');
   } catch (e) {
-    throw cannotRead(file, e);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ReadAgain('removed or renamed since the scan listed it (logrotate running meanwhile?)');
+    throw cannotRead(r.file, e);
   }
-  if (!fs.fstatSync(fd).isFile()) {
+  const st = fs.fstatSync(fd);
+  if (!st.isFile() || st.dev !== r.st.dev || st.ino !== r.st.ino) {
     fs.closeSync(fd);
+    if (st.isFile()) throw new ReadAgain('renamed since the scan listed it, another file has its name now (logrotate running meanwhile?)');
     throw new CannotRead('not a regular file');
   }
   return fd;
@@ -405,11 +418,13 @@ function openRotated(file: string): number {
 
 /**
  * The uncompressed bytes of a compressed file, streamed. Throws NotValid at damage (after the bytes before it),
- * DecompressorMissing when the program is not installed and CannotRead when the file cannot be opened or read. Stopping early ends the decompressor.
+ * DecompressorMissing when the program is not installed, ReadAgain when the file changed since it was listed and
+ * CannotRead when it cannot be opened or read. Stopping early ends the decompressor.
  */
-async function* decompressed(file: string, codec: Codec): AsyncGenerator<Buffer> {
-  // Opened here, not by the stream: a file gone since it was listed is a clear CannotRead, not a stream error.
-  const fd = openRotated(file);
+async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
+  const file = r.file;
+  // Opened here, not by the stream: a file gone since it was listed is a clear ReadAgain, not a stream error.
+  const fd = openRotated(r);
   if (!codec.program) {
     // pipeline, not .pipe: .pipe does not pass on the file stream's errors (a read error would leave the
     // gunzip waiting forever, and the unhandled 'error' event would end the process).
@@ -476,14 +491,14 @@ async function* decompressed(file: string, codec: Codec): AsyncGenerator<Buffer>
  * Of a compressed file: the head fingerprint, and the tail fingerprint at `offset` (uncompressed), decompressing
  * no further than needed; null when it cannot be read or is shorter than `offset`.
  */
-async function compressedFingerprints(file: string, codec: Codec, offset: number): Promise<{ head: string; tail: Buffer } | null> {
+async function compressedFingerprints(r: Rotated, codec: Codec, offset: number): Promise<{ head: string; tail: Buffer } | null> {
   const from = Math.max(0, offset - TAIL_BYTES);
   let head: string | null = null;
   let first = Buffer.alloc(0);
   const tail: Buffer[] = [];
   let at = 0; // uncompressed bytes seen
   try {
-    for await (const chunk of decompressed(file, codec)) {
+    for await (const chunk of decompressed(r, codec)) {
       if (head === null) {
         first = Buffer.concat([first, chunk.subarray(0, HEAD_BYTES)]);
         if (first.length >= HEAD_BYTES || first.indexOf(10) >= 0) head = headOf(first, first.length);
@@ -495,7 +510,7 @@ async function compressedFingerprints(file: string, codec: Codec, offset: number
       if (at >= offset && head !== null) break;
     }
   } catch (e) {
-    if (e instanceof DecompressorMissing || e instanceof CannotRead) throw e;
+    if (e instanceof DecompressorMissing || e instanceof CannotRead || e instanceof ReadAgain) throw e;
     return null;
   }
   if (at < offset) return null;
@@ -510,11 +525,12 @@ const COMPRESSED_SETTLE_MS = 60_000;
  * cut short (disk full while compressing): the lines before the damage were delivered, and a scan goes on with
  * the newer files rather than fail on this one at every run.
  */
-async function readCompressedFrom(file: string, codec: Codec, start: number, onChunk: OnChunk): Promise<boolean> {
+async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChunk: OnChunk): Promise<boolean> {
+  const file = r.file;
   let skip = start;
   let carry: Buffer = Buffer.alloc(0);
   try {
-    for await (const raw of decompressed(file, codec)) {
+    for await (const raw of decompressed(r, codec)) {
       let chunk = raw;
       if (skip > 0) {
         if (chunk.length <= skip) {
@@ -537,7 +553,13 @@ async function readCompressedFrom(file: string, codec: Codec, start: number, onC
     if (!(e instanceof NotValid)) throw e;
     // Written moments ago, it is more likely still being compressed by logrotate than damaged: fail this run
     // (positions are not saved) and read it whole at the next one.
-    const ageMs = Date.now() - fs.statSync(file).mtimeMs;
+    let mtimeMs: number;
+    try {
+      mtimeMs = fs.statSync(file).mtimeMs;
+    } catch {
+      throw new ReadAgain('removed or renamed while the scan read it (logrotate running meanwhile?)');
+    }
+    const ageMs = Date.now() - mtimeMs;
     if (ageMs < COMPRESSED_SETTLE_MS) throw new AppError(ExitCode.NoInput, `${file}: not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?); the next run reads it`);
     return false;
   }
@@ -546,7 +568,7 @@ async function readCompressedFrom(file: string, codec: Codec, start: number, onC
 
 /**
  * A rotated file that could not be read (see ReadResult.unreadable): its decompressor is not installed, or the
- * file cannot be opened or read.
+ * file cannot be opened or read; or, with `retry`, it changed under this read (see ReadResult.retry).
  */
 export interface Unreadable {
   file: string;
@@ -554,6 +576,8 @@ export interface Unreadable {
   program?: string;
   /** What went wrong, for the warning after the file name: "cannot decompress it, xz is not installed (install xz-utils)". */
   why: string;
+  /** Not lost: the next run, not saving this read's position, reads it again. */
+  retry?: boolean;
 }
 
 /**
@@ -567,6 +591,7 @@ async function unlessMissing<T>(r: Rotated, missing: Unreadable[], dflt: T, fn: 
   } catch (e) {
     if (e instanceof DecompressorMissing) missing.push({ file: r.file, program: e.codec.program, why: `cannot decompress it, ${e.message}` });
     else if (e instanceof CannotRead) missing.push({ file: r.file, why: `cannot read it (${e.message})` });
+    else if (e instanceof ReadAgain) missing.push({ file: r.file, why: e.message, retry: true });
     else throw e;
     return dflt;
   }
@@ -579,25 +604,28 @@ async function unlessMissing<T>(r: Rotated, missing: Unreadable[], dflt: T, fn: 
  */
 async function holdsPosition(r: Rotated, pos: FilePosition, missing: Unreadable[]): Promise<boolean> {
   const codec = r.codec;
-  if (!codec && r.st.dev === pos.dev && r.st.ino === pos.ino) return withFd(r.file, (fd) => positionHolds(fd, r.st, pos));
+  if (!codec && r.st.dev === pos.dev && r.st.ino === pos.ino) return withFd(r, missing, (fd) => positionHolds(fd, r.st, pos));
   if (pos.offset === 0 || (!pos.head && pos.tail === undefined)) return false;
   if (codec) {
     return unlessMissing(r, missing, false, async () => {
-      const fp = await compressedFingerprints(r.file, codec, pos.offset);
+      const fp = await compressedFingerprints(r, codec, pos.offset);
       return !!fp && fp.head === pos.head && (pos.tail === undefined || tailMatches(fp.tail, pos.tail));
     });
   }
   if (r.st.size < pos.offset) return false;
-  return withFd(r.file, (fd) => contentHolds(fd, pos));
+  return withFd(r, missing, (fd) => contentHolds(fd, pos));
 }
 
-function withFd<T>(file: string, fn: (fd: number) => T): T {
-  const fd = fs.openSync(file, 'r');
-  try {
-    return fn(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+/** Runs `fn` on uncompressed rotated file `r` opened (false when it cannot be: recorded in `missing`). */
+function withFd(r: Rotated, missing: Unreadable[], fn: (fd: number) => boolean): Promise<boolean> {
+  return unlessMissing(r, missing, false, async () => {
+    const fd = openRotated(r);
+    try {
+      return fn(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
 
 /**
@@ -607,14 +635,16 @@ function withFd<T>(file: string, fn: (fd: number) => T): T {
  */
 async function readWhole(r: Rotated, start: number, onChunk: OnChunk, missing: Unreadable[]): Promise<{ intact: boolean; read: boolean; reached?: FilePosition }> {
   const codec = r.codec;
-  if (codec) return unlessMissing<{ intact: boolean; read: boolean }>(r, missing, { intact: true, read: false }, async () => ({ intact: await readCompressedFrom(r.file, codec, start, onChunk), read: true }));
-  const fd = fs.openSync(r.file, 'r');
-  try {
-    const { offset } = await readFrom(fd, start, onChunk);
-    return { intact: true, read: true, reached: { dev: r.st.dev, ino: r.st.ino, offset, head: readHead(fd), tail: tailAt(fd, offset) } };
-  } finally {
-    fs.closeSync(fd);
-  }
+  if (codec) return unlessMissing<{ intact: boolean; read: boolean }>(r, missing, { intact: true, read: false }, async () => ({ intact: await readCompressedFrom(r, codec, start, onChunk), read: true }));
+  return unlessMissing<{ intact: boolean; read: boolean; reached?: FilePosition }>(r, missing, { intact: true, read: false }, async () => {
+    const fd = openRotated(r);
+    try {
+      const { offset } = await readFrom(fd, start, onChunk);
+      return { intact: true, read: true, reached: { dev: r.st.dev, ino: r.st.ino, offset, head: readHead(fd), tail: tailAt(fd, offset) } };
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
 
 /** The rotated files of `list` modified after `ms` (see FilePosition.emptyAt), in the same order. */
@@ -630,8 +660,13 @@ export interface ReadResult {
   rotatedFrom?: string[];
   /** Rotated compressed files that are damaged or cut short: read only up to the damage. */
   damaged?: string[];
-  /** Rotated compressed files needed but not read: their decompressor is not installed (one per program), or they cannot be opened or read. */
+  /** Rotated files needed but not read: their decompressor is not installed (one per program), or they cannot be opened or read. */
   unreadable?: Unreadable[];
+  /**
+   * Rotated files that changed under this read (see ReadAgain), their unread lines not lost but not read: the
+   * position returned must not be saved, so that the next run, listing them anew, reads from the same place.
+   */
+  retry?: Unreadable[];
   /** Why reading started over at 0 (truncated, replaced), for the log. */
   restarted?: string;
   /** Where a first run started reading (seek by timestamp), when not at 0. */
@@ -779,7 +814,9 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       if (result.rotatedFrom.length === 0) result.rotatedFrom = undefined;
       result.restarted = undefined;
     }
-    if (missing.length > 0) result.unreadable = missing;
+    const unreadable = missing.filter((m) => !m.retry);
+    if (unreadable.length > 0) result.unreadable = unreadable;
+    if (unreadable.length < missing.length) result.retry = missing.filter((m) => m.retry);
     const read = await readFrom(fd, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
     result.position.offset = read.offset;
     result.position.tail = tailAt(fd, read.offset);

@@ -35,6 +35,8 @@ export interface ScanResult {
   /** Offenses in old log lines whose ban would already have expired (recorded for history only). */
   expiredOnArrival: Ban[];
   missing: string[];
+  /** Rotated files that changed while being read (see ReadResult.retry): their sources' positions were not saved. */
+  retry: string[];
 }
 
 /** Turns an offense into a ban, doubling the length for repeat offenders. */
@@ -119,8 +121,14 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   ctx.log.debug(`scan: journal [${src.name}]: ${h.stats.lines} entries, ${h.stats.events} events`);
 }
 
-/** A file source: every file its glob names, from the saved positions, across rotations. */
-async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promise<void> {
+/**
+ * A file source: every file its glob names, from the saved positions, across rotations. Returns the rotated files
+ * that changed while being read; then none of the source's positions is updated (the next run reads it all again).
+ */
+async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promise<string[]> {
+  const retry: string[] = [];
+  /** The positions this source had before this run, to put back when a file must be read again. */
+  const before = new Map<string, FilePosition | undefined>();
   const files = expandLogGlob(src.log);
   if (files.length === 0) run.res.missing.push(src.log);
   for (const file of files) {
@@ -152,13 +160,23 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     if (r.damaged) ctx.log.warn(`scan: ${r.damaged.join(', ')}: damaged or cut short (not valid compressed data); read up to the damage`);
     // Not fatal: the live log and every other source are still read and banned from.
     for (const u of r.unreadable ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; lines written to it after the last run, if any, are not read`);
+    for (const u of r.retry ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; not saving the positions of [${src.name}], the next run reads it again`);
+    retry.push(...(r.retry ?? []).map((u) => u.file));
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
+    if (!before.has(key)) before.set(key, run.st.positions[key]);
     run.st.positions[key] = r.position;
     const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0, banned: 0 };
     addStats(run.res, stats);
     ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures${r.offloaded ? ` (a second thread parsed ${(r.offloaded / 1e6).toFixed(1)} MB)` : ''}`);
   }
+  if (retry.length > 0) {
+    for (const [key, pos] of before) {
+      if (pos) run.st.positions[key] = pos;
+      else delete run.st.positions[key];
+    }
+  }
+  return retry;
 }
 
 /** An offense and the source that found it (turned into a ban inside the transaction). */
@@ -194,7 +212,15 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
       firstReader,
     };
     if (src.journal) await scanJournal(ctx, src, src.journal, run);
-    else await scanFiles(ctx, src, run);
+    else {
+      const retry = await scanFiles(ctx, src, run);
+      if (retry.length > 0) {
+        res.retry.push(...retry);
+        // Its lines are read again next run: the failures they added must not be saved, or they would count
+        // twice. The bans they gave are kept; found again, they are already on record (notRecordedYet).
+        if (st.histories) st.histories.set(src.name, (fromStart ? undefined : loadHistories(ctx.config.stateDir, { ...ctx.log, warn: () => undefined }).get(src.name)) ?? new Map());
+      }
+    }
     if (st.histories) pruneHistory(historyOf(src.name), Math.floor(nowMs / 1000), windowOf(src.rules));
   }
   return found;
@@ -233,7 +259,7 @@ function logNewBans(ctx: Context, res: ScanResult, now: Date): void {
 
 export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {
   const cfg = ctx.config;
-  const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [] };
+  const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [], retry: [] };
   const fromStart = !!opts.fromStart;
   let committedAt: Date | null = null;
   const applied = await withStateLock(ctx, async () => {
@@ -304,8 +330,10 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
   if (committedAt) logNewBans(ctx, res, committedAt);
   if (applied) reportApplied(ctx, applied, 'expired');
   ctx.log.info(`scan: ${res.lines} new lines, ${res.failures} failed logins, ${res.banned.length} new bans${res.alreadyBanned ? ` (${res.alreadyBanned} more lines about addresses already banned)` : ''}`);
-  if (res.missing.length) {
-    throw new AppError(ExitCode.NoInput, `scan: log file not found: ${res.missing.join(', ')}`);
-  }
+  const failed: string[] = [];
+  if (res.missing.length) failed.push(`log file not found: ${res.missing.join(', ')}`);
+  // After the commit: the bans found are written, only the positions of the sources concerned wait.
+  if (res.retry.length) failed.push(`${res.retry.join(', ')} changed while being read (see the warnings above); the next run reads ${res.retry.length > 1 ? 'them' : 'it'} again`);
+  if (failed.length) throw new AppError(ExitCode.NoInput, `scan: ${failed.join('; ')}`);
   return res;
 }

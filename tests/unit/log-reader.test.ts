@@ -165,7 +165,7 @@ test('a rotated .gz cut short (disk full while compressing): what it holds is re
   expect((await read(f, b.pos)).lines).toEqual(['g2-b']);
 });
 
-test('a rotated .gz removed between the listing and its read (logrotate running meanwhile): one note naming it, the rest is read', async () => {
+test('a rotated .gz renamed between the listing and its read (logrotate running meanwhile): not read now, the position is not to be saved, the next read gets it', async () => {
   const f = path.join(tmpdir(), 'auth.log');
   fs.writeFileSync(f, 'g1-a\n');
   const a = await read(f);
@@ -177,16 +177,62 @@ test('a rotated .gz removed between the listing and its read (logrotate running 
   age(`${f}.1.gz`, 2);
   fs.writeFileSync(f, 'g3-a\n');
   const lines: string[] = [];
-  // Reading auth.log.2 first: auth.log.1.gz was listed, and goes before its turn comes.
+  // Reading auth.log.2 first: auth.log.1.gz was listed, and becomes auth.log.2.gz before its turn comes.
+  let rotated = false;
   const r = await readNewLines(f, a.pos, linesOf((t, x, y) => {
-    fs.rmSync(`${f}.1.gz`, { force: true });
+    if (!rotated) {
+      fs.renameSync(`${f}.2`, `${f}.3`);
+      fs.renameSync(`${f}.1.gz`, `${f}.2.gz`);
+      rotated = true;
+    }
     lines.push(t.slice(x, y));
   }));
   expect(lines).toEqual(['g1-b', 'g3-a']);
-  expect(r!.unreadable).toEqual([{ file: `${f}.1.gz`, why: 'cannot read it (ENOENT: no such file or directory, open)' }]);
-  expect(r!.rotatedFrom).toEqual([`${f}.2`]);
+  expect(r!.retry).toEqual([{ file: `${f}.1.gz`, why: 'removed or renamed since the scan listed it (logrotate running meanwhile?)', retry: true }]);
+  expect(r!.unreadable).toBeUndefined();
+  // The caller did not save r.position: from the old one, g2-a is found under its new name, nothing twice.
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-b', 'g2-a', 'g3-a']);
+  expect([b.r!.retry, b.r!.unreadable]).toEqual([undefined, undefined]);
   fs.appendFileSync(f, 'g3-b\n');
-  expect((await read(f, r!.position)).lines).toEqual(['g3-b']);
+  expect((await read(f, b.pos)).lines).toEqual(['g3-b']);
+});
+
+test('logrotate rotates again while auth.log.2 is read (auth.log.1 becomes auth.log.2.gz, auth.log becomes auth.log.1): auth.log.1 is not read as the file listed, the next read gets everything once', async () => {
+  const f = path.join(tmpdir(), 'auth.log');
+  fs.writeFileSync(f, 'g1-a\n');
+  const a = await read(f);
+  fs.appendFileSync(f, 'g1-b\n');
+  const age = (file: string, min: number) => fs.utimesSync(file, new Date(Date.now() - min * 60_000), new Date(Date.now() - min * 60_000));
+  fs.renameSync(f, `${f}.2`);
+  age(`${f}.2`, 3);
+  fs.writeFileSync(`${f}.1`, 'g2-a\n');
+  age(`${f}.1`, 2);
+  fs.writeFileSync(f, 'g3-a\n');
+  /** logrotate with delaycompress: .2 → .3, .1 → .2 compressed (keeping its time), auth.log → .1, a new auth.log. */
+  const rotateAgain = () => {
+    fs.renameSync(`${f}.2`, `${f}.3`);
+    fs.writeFileSync(`${f}.2.gz`, zlib.gzipSync(fs.readFileSync(`${f}.1`)));
+    age(`${f}.2.gz`, 2);
+    fs.rmSync(`${f}.1`);
+    fs.renameSync(f, `${f}.1`);
+    fs.writeFileSync(f, '');
+  };
+  const lines: string[] = [];
+  let rotated = false;
+  const r = await readNewLines(f, a.pos, linesOf((t, x, y) => {
+    if (!rotated) rotateAgain();
+    rotated = true;
+    lines.push(t.slice(x, y));
+  }));
+  // Before: auth.log.1 (now the old live log) was read as the one listed, from 0, and g2-a was lost.
+  expect(lines).toEqual(['g1-b', 'g3-a']);
+  expect(r!.retry).toEqual([{ file: `${f}.1`, why: 'renamed since the scan listed it, another file has its name now (logrotate running meanwhile?)', retry: true }]);
+  const b = await read(f, a.pos);
+  expect(b.lines).toEqual(['g1-b', 'g2-a', 'g3-a']);
+  expect(b.r!.retry).toBeUndefined();
+  fs.appendFileSync(f, 'g4-a\n');
+  expect((await read(f, b.pos)).lines).toEqual(['g4-a']);
 });
 
 /** What logrotate's `compresscmd` writes: the real program's output (`extra`: its options, e.g. a block size). */

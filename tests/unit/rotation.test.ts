@@ -76,6 +76,82 @@ test('a log that does not exist yet (between rename and create): exit 66 this ru
   expect(r.banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
 });
 
+/**
+ * An `xz` on PATH that first does what `run` says (logrotate meanwhile, or dying), then execs the real one: the
+ * rename happens between the scan's listing of the rotated files and its read of them, in a real process.
+ */
+function fakeXz(run: string): Record<string, string> {
+  const bin = tmpdir();
+  const real = execFileSync('sh', ['-c', 'command -v xz'], { encoding: 'utf8' }).trim();
+  fs.writeFileSync(path.join(bin, 'xz'), `#!/bin/sh\n${run}\nexec ${real} "$@"\n`, { mode: 0o755 });
+  // The CLI, not runScan: a child process started inside Jest's sandbox does not see its process.env.
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
+
+/** For the real CLI on the real clock: an sshd source of threshold 6, failure i at i seconds after two minutes ago. */
+function cliClockEnv() {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+  const t0 = Math.floor(Date.now() / 1000) * 1000 - 120_000;
+  const at = (i: number) => new Date(t0 + i * 1000);
+  const line = (i: number, ip: string) => {
+    const t = at(i);
+    const stamp = `${t.toLocaleString('en-US', { month: 'short' })} ${String(t.getDate()).padStart(2, ' ')} ${t.toTimeString().slice(0, 8)}`;
+    return `${stamp} host sshd[${100 + i}]: Failed password for bob from ${ip} port 40000 ssh2\n`;
+  };
+  return { env, log: path.join(env.dir, 'auth.log'), cfg: ['scan', '--config', path.join(env.dir, 'autoban.cfg')], at, line };
+}
+
+/** The `banned …` lines of a run's stderr, as "ip failures=N at=<time of the failure that banned>". */
+const bannedLines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .map((l) => / banned (\S+) rule=\S+ (failures=\d+) source=\S+ until=(\S+)/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => `${m[1]} ${m[2]} at=${new Date(new Date(m[3] as string).getTime() - 86_400_000).toISOString()}`);
+
+test('auth.log.1 compressed by the next rotation while the scan reads auth.log.2.xz: exit 66, the other bans written, its lines read at the next run, none counted twice', () => {
+  const { env, log, cfg, at, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B));
+  compressAtOnce('xz', '.xz')(log);
+  fs.writeFileSync(log, line(5, B));
+  // The next rotation, with delaycompress: auth.log.1.xz → auth.log.2.xz, auth.log → auth.log.1.
+  fs.renameSync(`${log}.1.xz`, `${log}.2.xz`);
+  const old = new Date(Date.now() - 2 * 60_000);
+  fs.utimesSync(`${log}.2.xz`, old, old);
+  fs.renameSync(log, `${log}.1`);
+  fs.writeFileSync(log, [7, 8, 9, 10, 11, 12].map((i) => line(i, '203.0.113.7')).join(''));
+  // And logrotate runs again while the scan decompresses auth.log.2.xz: auth.log.1 becomes auth.log.1.gz.
+  const gzip = execFileSync('sh', ['-c', 'command -v gzip'], { encoding: 'utf8' }).trim();
+  const env2 = fakeXz(`[ -e '${log}.1' ] && ${gzip} '${log}.1'`);
+  const r = cli(cfg, { env: env2 });
+  const notes = r.stderr.split('\n').filter((l) => l.includes(`${log}.1`));
+  expect([r.code, notes]).toEqual([
+    66,
+    [
+      expect.stringContaining(`warning: scan: ${log}.1: removed or renamed since the scan listed it (logrotate running meanwhile?); not saving the positions of [sshd], the next run reads it again`),
+      expect.stringContaining(`scan: ${log}.1 changed while being read (see the warnings above); the next run reads it again`),
+    ],
+  ]);
+  // Bans are never lost: 203.0.113.7's, from the live log, is written.
+  expect(bannedLines(r.stderr)).toEqual([`203.0.113.7 failures=6 at=${at(12).toISOString()}`]);
+  expect(env.denyTargets()).toEqual(['203.0.113.7']);
+  expect(fs.existsSync(`${log}.1.gz`)).toBe(true);
+  // The next run reads auth.log.2.xz's tail, auth.log.1.gz and the live log again: 198.51.100.200's five
+  // failures, no ban (had the last run's failure 4 been kept, it would count twice: a ban now); 203.0.113.7 is
+  // not banned again.
+  const r2 = cli(cfg, { env: env2 });
+  expect([r2.code, bannedLines(r2.stderr)]).toEqual([0, []]);
+  expect(r2.stderr).toContain('scan: 8 new lines, 2 failed logins, 0 new bans (6 more lines about addresses already banned)');
+  // Nothing lost: the sixth failure bans.
+  fs.appendFileSync(log, line(6, B));
+  const r3 = cli(cfg);
+  expect([r3.code, bannedLines(r3.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
+  expect(env.denyTargets()).toEqual([B, '203.0.113.7']);
+});
+
 test('log = auth.log* reads the live log before an older rotated one: failures days apart still do not add up', async () => {
   const env = makeEnv('[DEFAULT]\nban_duration = 1w\n[sshd]\nlog = logs/auth.log*\n');
   fs.mkdirSync(path.join(env.dir, 'logs'));
