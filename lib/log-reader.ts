@@ -378,6 +378,17 @@ class DecompressorMissing extends Error {
 const EXEC_FAILED = [126, 127];
 
 /**
+ * The signal that ended the decompressor: its own (the OOM killer's SIGKILL, a SIGTERM at shutdown), or one a
+ * shell or wrapper script in its place reports as exit status 128 + N. Null when it exited by itself.
+ */
+function killedBy(code: number | null, signal: NodeJS.Signals | null): string | null {
+  if (signal) return signal;
+  if (code === null || code <= 128 || code > 128 + 64) return null;
+  const { signals } = (require('node:os') as typeof import('node:os')).constants;
+  return Object.keys(signals).find((name) => signals[name as keyof typeof signals] === code - 128) ?? `signal ${code - 128}`;
+}
+
+/**
  * A rotated file cannot be opened or read (not a regular file, permission, an I/O error): like a damaged one,
  * warned about, and the scan goes on with the newer files.
  */
@@ -385,8 +396,9 @@ class CannotRead extends Error {}
 
 /**
  * A rotated file changed under this read: renamed or removed by logrotate since it was listed (its name may
- * now be another file's, or it was compressed into a new one). Its unread lines still exist, under a name the
- * next listing finds: the caller must not save this read's position (see ReadResult.retry).
+ * now be another file's, or it was compressed into a new one); or its decompressor was killed by a signal
+ * midway. Its unread lines still exist, under a name the next listing finds: the caller must not save this
+ * read's position (see ReadResult.retry).
  */
 class ReadAgain extends Error {}
 
@@ -418,8 +430,9 @@ function openRotated(r: Rotated): number {
 
 /**
  * The uncompressed bytes of a compressed file, streamed. Throws NotValid at damage (after the bytes before it),
- * DecompressorMissing when the program is not installed, ReadAgain when the file changed since it was listed and
- * CannotRead when it cannot be opened or read. Stopping early ends the decompressor.
+ * DecompressorMissing when the program is not installed, ReadAgain when the file changed since it was listed or
+ * the decompressor was killed by a signal, and CannotRead when it cannot be opened or read. Stopping early ends
+ * the decompressor.
  */
 async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
   const file = r.file;
@@ -449,9 +462,9 @@ async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
   } finally {
     fs.closeSync(fd); // the child has its own copy once spawn returns
   }
-  const exited = new Promise<number | null>((resolve, reject) => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve(code));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   exited.catch(() => undefined); // awaited below unless the reader stops early
   let stderr = '';
@@ -470,8 +483,9 @@ async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
     }
   }
   let code: number | null;
+  let signal: NodeJS.Signals | null;
   try {
-    code = await exited;
+    ({ code, signal } = await exited);
   } catch (e) {
     const errno = (e as NodeJS.ErrnoException).code;
     if (errno === 'ENOENT') throw new DecompressorMissing(codec);
@@ -480,6 +494,9 @@ async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
     if (errno) throw new DecompressorMissing(codec, `${codec.program} cannot be run (${errno}; reinstall ${codec.pkg})`);
     throw e;
   }
+  // Killed, it stopped wherever it was: that says nothing about the file, which the next run reads again.
+  const killer = killedBy(code, signal);
+  if (killer) throw new ReadAgain(`${codec.program} was killed by ${killer} while decompressing it (out of memory?), which says nothing about the file`);
   if (code !== null && EXEC_FAILED.includes(code)) {
     const said = stderr.trim().split('\n')[0];
     throw new DecompressorMissing(codec, `${codec.program} cannot be run (exit status ${code}${said ? `: ${said}` : ''}; reinstall ${codec.pkg})`);

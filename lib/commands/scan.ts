@@ -35,7 +35,7 @@ export interface ScanResult {
   /** Offenses in old log lines whose ban would already have expired (recorded for history only). */
   expiredOnArrival: Ban[];
   missing: string[];
-  /** Rotated files that changed while being read (see ReadResult.retry): their sources' positions were not saved. */
+  /** Rotated files that changed while being read or whose decompressor was killed (see ReadResult.retry): their sources' positions were not saved. */
   retry: string[];
 }
 
@@ -333,7 +333,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
   const failed: string[] = [];
   if (res.missing.length) failed.push(`log file not found: ${res.missing.join(', ')}`);
   // After the commit: the bans found are written, only the positions of the sources concerned wait.
-  if (res.retry.length) failed.push(`${res.retry.join(', ')} changed while being read (see the warnings above); the next run reads ${res.retry.length > 1 ? 'them' : 'it'} again`);
+  if (res.retry.length) failed.push(`could not finish reading ${res.retry.join(', ')} (see the warnings above); the next run reads ${res.retry.length > 1 ? 'them' : 'it'} again`);
   if (failed.length) throw new AppError(ExitCode.NoInput, `scan: ${failed.join('; ')}`);
   return res;
 }

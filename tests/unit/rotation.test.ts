@@ -132,7 +132,7 @@ test('auth.log.1 compressed by the next rotation while the scan reads auth.log.2
     66,
     [
       expect.stringContaining(`warning: scan: ${log}.1: removed or renamed since the scan listed it (logrotate running meanwhile?); not saving the positions of [sshd], the next run reads it again`),
-      expect.stringContaining(`scan: ${log}.1 changed while being read (see the warnings above); the next run reads it again`),
+      expect.stringContaining(`scan: could not finish reading ${log}.1 (see the warnings above); the next run reads it again`),
     ],
   ]);
   // Bans are never lost: 203.0.113.7's, from the live log, is written.
@@ -150,6 +150,40 @@ test('auth.log.1 compressed by the next rotation while the scan reads auth.log.2
   const r3 = cli(cfg);
   expect([r3.code, bannedLines(r3.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
   expect(env.denyTargets()).toEqual([B, '203.0.113.7']);
+});
+
+test.each([
+  ['xz killed by SIGKILL (the OOM killer)', 'kill -KILL $$', 'SIGKILL'],
+  ['xz killed by SIGTERM', 'kill -TERM $$', 'SIGTERM'],
+  ['a wrapper in place of xz exiting 137 (its xz killed by SIGKILL)', 'exit 137', 'SIGKILL'],
+  // The first run (the fingerprint check) works; the second, the read, writes every line and is then killed.
+  ['xz killed by SIGKILL at the end of the read, its lines delivered', `m=$(dirname "$0")/ran; if [ -e "$m" ]; then "$(command -v -p xz)" "$@"; kill -KILL $$; fi; touch "$m"`, 'SIGKILL'],
+])('%s: not damage, exit 66 with a warning naming the file and the signal, the other bans written, the file read at the next run', (_what, run, signal) => {
+  const { env, log, cfg, at, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B) + line(5, B));
+  compressAtOnce('xz', '.xz')(log);
+  fs.writeFileSync(log, [7, 8, 9, 10, 11, 12].map((i) => line(i, '203.0.113.7')).join(''));
+  const r = cli(cfg, { env: fakeXz(run) });
+  const notes = r.stderr.split('\n').filter((l) => l.includes(`${log}.1.xz`));
+  expect([r.code, notes]).toEqual([
+    66,
+    [
+      expect.stringContaining(`warning: scan: ${log}.1.xz: xz was killed by ${signal} while decompressing it (out of memory?), which says nothing about the file; not saving the positions of [sshd], the next run reads it again`),
+      expect.stringContaining(`scan: could not finish reading ${log}.1.xz (see the warnings above); the next run reads it again`),
+    ],
+  ]);
+  expect(r.stderr).not.toContain('damaged');
+  expect(env.denyTargets()).toEqual(['203.0.113.7']);
+  // With a working xz: failures 4 and 5 are read, once (five in all, no ban), 203.0.113.7 is not banned again.
+  const r2 = cli(cfg);
+  expect([r2.code, bannedLines(r2.stderr)]).toEqual([0, []]);
+  expect(r2.stderr).toContain('scan: 8 new lines, 2 failed logins, 0 new bans (6 more lines about addresses already banned)');
+  fs.appendFileSync(log, line(6, B));
+  const r3 = cli(cfg);
+  expect([r3.code, bannedLines(r3.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
 });
 
 test('log = auth.log* reads the live log before an older rotated one: failures days apart still do not add up', async () => {
