@@ -1,5 +1,6 @@
 /**
- * One lock per state directory serialises every change (cron run, Monit run, manual ban) so none is lost.
+ * One lock per state directory serialises every change (cron run, Monit run, manual ban) so none is lost;
+ * sync-push has a second one of its own (lib/sync/push.ts), so a slow upload does not hold up the first.
  * proper-lockfile uses an atomic mkdir and refreshes its mtime while we hold it; a lock left by a killed
  * process goes stale after STALE_MS and is taken over.
  */
@@ -11,11 +12,12 @@ import { AppError, ExitCode } from './errors';
 const STALE_MS = 15_000;
 
 /**
- * Runs `fn` holding the state lock; waits up to `timeoutSec`, then fails with exit code 75. `onWait` is
- * called once, with the lock's path, when the lock is busy and the wait begins.
+ * Runs `fn` holding the lock `state_dir/<name>.lock` (the state lock `autoban.lock` unless named otherwise);
+ * waits up to `timeoutSec`, then fails with exit code 75. `onWait` is called once, with the lock's path,
+ * when the lock is busy and the wait begins.
  */
-export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () => Promise<T>, onWait?: (lockPath: string) => void): Promise<T> {
-  const target = path.join(stateDir, 'autoban');
+export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () => Promise<T>, onWait?: (lockPath: string) => void, name = 'autoban'): Promise<T> {
+  const target = path.join(stateDir, name);
   const lockPath = `${target}.lock`;
   let compromised: Error | null = null;
   const deadline = Date.now() + timeoutSec * 1000;

@@ -7,7 +7,9 @@
 import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
 import type { Context } from '../context';
-import { AppError } from '../errors';
+import { AppError, ExitCode } from '../errors';
+import { formatDuration } from '../duration';
+import { ensureStateDir, withLock } from '../lock';
 import { activeBans } from '../bans';
 import { loadWhitelist, readState, reportApplied, withState } from '../state';
 import type { BanDb } from '../types';
@@ -185,22 +187,64 @@ async function seedWhitelist(s: Session): Promise<string | null> {
   return null;
 }
 
+/** `state_dir/sync-push.lock`: one push of this node at a time (see withPushLock). */
+export const PUSH_LOCK = 'sync-push';
+
+/**
+ * Runs `fn` holding the push lock. Two pushes of one node (cron's and an admin's) that overlap could
+ * otherwise finish out of order and leave the older node document in the store; serialised, the later one
+ * reads the newer database and its upload lands last. Not the state lock: a slow store must not hold up
+ * scans and bans. A dry run only reads, so it does not wait. The wait counts against the [sync] deadline.
+ */
+async function withPushLock<T>(s: Session, fn: () => Promise<T>): Promise<T> {
+  const { ctx } = s;
+  const cfg = ctx.config;
+  if (ctx.dryRun) return fn();
+  ensureStateDir(cfg.stateDir);
+  const leftSec = s.deadline.remainingMs() / 1000;
+  const byDeadline = leftSec < cfg.lockTimeoutSec;
+  const limit = byDeadline ? `the [sync] deadline, ${formatDuration(leftSec)} from now` : `lock_timeout = ${formatDuration(cfg.lockTimeoutSec)}`;
+  const onWait = (lock: string) => ctx.log.info(`waiting for the lock ${lock} (another sync-push of this node is running; giving up after ${limit})`);
+  let started = false;
+  try {
+    return await withLock(
+      cfg.stateDir,
+      Math.min(cfg.lockTimeoutSec, leftSec),
+      () => {
+        started = true;
+        return fn();
+      },
+      onWait,
+      PUSH_LOCK,
+    );
+  } catch (e) {
+    if (byDeadline && !started && e instanceof AppError && e.code === ExitCode.LockBusy) {
+      const lock = path.join(cfg.stateDir, `${PUSH_LOCK}.lock`);
+      throw new AppError(ExitCode.LockBusy, `another autoban is running (lock ${lock} held until the [sync] deadline, ${formatDuration(leftSec)}); try again later`);
+    }
+    throw e;
+  }
+}
+
 /** sync-push. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */
 export async function syncPush(ctx: Context, deps: SyncDeps = {}): Promise<SyncResult> {
   const s = openSession('sync-push', ctx, deps);
   if (!s) return { skipped: true, message: 'sync-push: sync not configured ([sync] context = none)', warnings: [] };
   try {
     const parts: string[] = [];
-    try {
-      // Our own events first: they are what no other node can publish for us.
-      parts.push(await pushNodeDoc(s, readState(ctx)));
-      parts.push(await pushHostsDeny(s));
-      const wl = await seedWhitelist(s);
-      if (wl) parts.push(wl);
-    } catch (e) {
-      if (e instanceof AppError) throw e;
-      throw syncFailure('sync-push', reasonOf(e));
-    }
+    // Everything uploaded (database, whitelist) is read only once the lock is held.
+    await withPushLock(s, async () => {
+      try {
+        // Our own events first: they are what no other node can publish for us.
+        parts.push(await pushNodeDoc(s, readState(ctx)));
+        parts.push(await pushHostsDeny(s));
+        const wl = await seedWhitelist(s);
+        if (wl) parts.push(wl);
+      } catch (e) {
+        if (e instanceof AppError) throw e;
+        throw syncFailure('sync-push', reasonOf(e));
+      }
+    });
     return { skipped: false, message: `sync-push: ${parts.join('; ')}`, warnings: s.warnings };
   } finally {
     closeSession(s);
