@@ -11,6 +11,34 @@ import { AppError, ExitCode } from './errors';
 
 const STALE_MS = 15_000;
 
+/** The locks this process holds, by path: what the lock directory looked like when we made it, and whether proper-lockfile saw it lost. */
+const held = new Map<string, { ino: number; birthMs: number; compromised: () => Error | null }>();
+
+/**
+ * Throws exit 75 unless this process still holds `state_dir/<name>.lock`. Called right before a commit
+ * writes: proper-lockfile only notices a lost lock at its next refresh, and withLock only looks after `fn`,
+ * when the database and deny file would already carry changes made without the lock. A lock whose mtime is
+ * older than STALE_MS (our refreshes were held up: a busy event loop, a suspended VM) may be taken over by
+ * another run at any moment, so it counts as lost too; a lock directory made anew (other inode or birth
+ * time) was taken over.
+ */
+export function assertHeld(stateDir: string, name = 'autoban'): void {
+  const lockPath = `${path.join(stateDir, name)}.lock`;
+  const h = held.get(lockPath);
+  if (!h) throw new Error(`internal: committing without holding ${lockPath}`);
+  let why = h.compromised()?.message ?? null;
+  if (!why) {
+    try {
+      const st = fs.statSync(lockPath);
+      if (st.ino !== h.ino || st.birthtimeMs !== h.birthMs) why = 'another process took it over';
+      else if (Date.now() - st.mtimeMs > STALE_MS) why = `not refreshed for ${Math.round((Date.now() - st.mtimeMs) / 1000)}s, so another process may take it over`;
+    } catch (e) {
+      why = `it is gone (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    }
+  }
+  if (why) throw new AppError(ExitCode.LockBusy, `lost the lock ${lockPath} while working: ${why}; nothing more was committed`);
+}
+
 /**
  * Runs `fn` holding the lock `state_dir/<name>.lock` (the state lock `autoban.lock` unless named otherwise);
  * waits up to `timeoutSec`, then fails with exit code 75. `onWait` is called once, with the lock's path,
@@ -49,10 +77,17 @@ export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () =
     }
   }
   try {
+    try {
+      const st = fs.statSync(lockPath);
+      held.set(lockPath, { ino: st.ino, birthMs: st.birthtimeMs, compromised: () => compromised });
+    } catch (e) {
+      compromised = e as Error;
+    }
     const result = await fn();
     if (compromised) throw new AppError(ExitCode.LockBusy, `lost the lock ${lockPath} while working: ${(compromised as Error).message}`);
     return result;
   } finally {
+    held.delete(lockPath);
     await release().catch(() => undefined);
   }
 }

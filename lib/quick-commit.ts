@@ -27,6 +27,7 @@ import { type ManagedBlock, managedBlockAt, spliceDenyFile } from './deny-file';
 import { insertionPoints } from './sorted-splice';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { writeFileAtomic } from './atomic-write';
+import { assertHeld } from './lock';
 import { expandLogGlob, positionKey } from './glob';
 import { positionHolds, rotatedSinceEmpty } from './log-reader';
 import { sortByTarget } from './ip';
@@ -128,6 +129,7 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   for (const ip of added.keys()) if ((counts ?? contents.counts).has(ip)) (counts ??= new Map(contents.counts)).delete(ip);
   const ins = insertionPoints(contents.active, [...added.keys()]);
 
+  assertHeld(ctx.config.stateDir); // as runTx: no write after the lock was lost
   appendJournal(journalFile(ctx.config.stateDir), kept);
   let denyFileChanged = false;
   let block: number | undefined;
@@ -136,6 +138,7 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
     block = spliced.blockTo - q.block.from;
     if (ins.targets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.bytes, { mode: 0o644, keepOwner: true, changed: true });
   }
+  assertHeld(ctx.config.stateDir);
   afterCommit();
   writeStampAfterBans(ctx, q.stamp, ins, counts, Number.isFinite(next) ? next : null, nowMs, block);
   return { added: sortByTarget([...added.values()], (b) => b.ip), removed: [], denyFileChanged, backendErrors: [] };

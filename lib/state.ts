@@ -13,7 +13,7 @@ import { decodeDb, encodeBanLine, encodeDbBytes } from './ban-codec';
 import { type JournalRead, journalFile, readJournal, removeJournal } from './ban-journal';
 import { DamagedMarkersError, parseDenyFile, renderDenyFile, type DenyFile } from './deny-file';
 import { writeFileAtomic } from './atomic-write';
-import { ensureStateDir, withLock } from './lock';
+import { assertHeld, ensureStateDir, withLock } from './lock';
 import { formatDuration } from './duration';
 import { AppError, ExitCode } from './errors';
 import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
@@ -283,6 +283,8 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   // never got (and that a retry would count again as a repeat offence).
   const denyPath = cfg.backends.includes('hostsdeny') ? denyWritePath(ctx) : null;
   if (denyPath !== null && !deny.parsed) throw new AppError(ExitCode.DataErr, deny.damaged as string);
+  // A change made after the lock was lost would race another run's commit: checked before each write.
+  assertHeld(cfg.stateDir);
   // Unchanged database (the common cron run): nothing to serialise or compare.
   if (newDb !== loaded.db || loaded.recovered || loaded.journal) saveDb(ctx, newDb, loaded.recovered);
   if (denyPath !== null && deny.parsed) {
@@ -290,6 +292,8 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   }
   out.onSaved?.(applied);
   applied.backendErrors = await applyBackends(ctx, targets);
+  // Saving log positions after a lost lock could skip lines the run that took it over has not committed.
+  if (out.afterCommit) assertHeld(cfg.stateDir);
   out.afterCommit?.();
   // Also after a backend failure: no shortcut is taken with a firewall backend (lib/stamp.ts), and a
   // firewall-only commit must be compared against these targets, not against the ones before this commit.
