@@ -95,6 +95,8 @@ export interface Config {
   nodeId: string;
   stateDir: string;
   denyFile: string;
+  /** The path settings this run took from the command line (--state-dir, --deny-file): messages name the option, not the key. */
+  overridden: { stateDir: boolean; denyFile: boolean };
   whitelistFile: string | null;
   jitterSec: number;
   lockTimeoutSec: number;
@@ -115,6 +117,23 @@ export interface ConfigOverrides {
   parser?: string;
   stateDir?: string;
   denyFile?: string;
+}
+
+/** The path settings a command-line option can override: the key in the file and the option that replaces it. */
+const PATH_SETTINGS = {
+  stateDir: { key: 'state_dir', option: '--state-dir' },
+  denyFile: { key: 'deny_file', option: '--deny-file' },
+} as const;
+export type PathSetting = keyof typeof PATH_SETTINGS;
+
+/** What a message calls a path setting: `--deny-file` when the command line set it, else `deny_file`. */
+export function settingName(cfg: Pick<Config, 'overridden'>, s: PathSetting): string {
+  return cfg.overridden[s] ? PATH_SETTINGS[s].option : PATH_SETTINGS[s].key;
+}
+
+/** Where a problem with a path setting is: `command line: --deny-file`, or `FILE: [DEFAULT] deny_file`. */
+export function settingWhere(cfg: Pick<Config, 'overridden' | 'file'>, s: PathSetting): string {
+  return cfg.overridden[s] ? `command line: ${PATH_SETTINGS[s].option}` : `${cfg.file}: [DEFAULT] ${PATH_SETTINGS[s].key}`;
 }
 
 type Raw = Record<string, unknown>;
@@ -439,6 +458,7 @@ export function parseConfig(
     nodeId,
     stateDir: ov.stateDir ? path.resolve(ov.stateDir) : resolvePath(g.state_dir as string, baseDir),
     denyFile: ov.denyFile ? path.resolve(ov.denyFile) : resolvePath(g.deny_file as string, baseDir),
+    overridden: { stateDir: !!ov.stateDir, denyFile: !!ov.denyFile },
     // With sync on, the shared whitelist needs a local copy even when no whitelist key is set.
     whitelistFile: g.whitelist ? resolvePath(g.whitelist as string, baseDir) : sync.context !== 'none' ? path.join(ov.stateDir ? path.resolve(ov.stateDir) : resolvePath(g.state_dir as string, baseDir), 'whitelist.txt') : null,
     jitterSec: g.jitter as number,
@@ -474,7 +494,7 @@ export function loadConfig(file: string, overrides?: ConfigOverrides): Config {
     problems.push(`${file}: [DEFAULT] whitelist: file ${cfg.whitelistFile} does not exist (create it, even empty, or remove the key)`);
   }
   const deny = denyFileProblem(cfg.denyFile);
-  if (deny) problems.push(`${file}: [DEFAULT] deny_file: ${deny}`);
+  if (deny) problems.push(`${settingWhere(cfg, 'denyFile')}: ${deny}`);
   if (problems.length) throw new ConfigError(problems);
   // A whitelist that is there but cannot be read must stop the run: read as empty, it would let scan ban
   // the addresses it lists. Exit 66 (NoInput), like an unreadable deny file or ban database.
@@ -500,7 +520,7 @@ function unreadableFile(file: string): string | null {
   }
 }
 
-/** Why deny_file cannot be written (its directory is missing or not a directory, or it is one), else null. */
+/** Why the deny file cannot be written (its directory is missing or not a directory, or it is one), else null. */
 function denyFileProblem(denyFile: string): string | null {
   const dir = path.dirname(denyFile);
   let st: fs.Stats;
@@ -534,7 +554,7 @@ function stateDirWarning(cfg: Config): string[] {
     } catch {
       st = undefined; // ENOTDIR: a part above is a file; the walk up finds it
     }
-    if (st) return st.isDirectory() ? [] : [`${cfg.file}: [DEFAULT] state_dir: ${dir} is not a directory, so ${cfg.stateDir} cannot be created (scan, ban and the other commands that change something exit 73)`];
+    if (st) return st.isDirectory() ? [] : [`${settingWhere(cfg, 'stateDir')}: ${dir} is not a directory, so ${cfg.stateDir} cannot be created (scan, ban and the other commands that change something exit 73)`];
     if (path.dirname(dir) === dir) return [];
   }
 }

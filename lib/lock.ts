@@ -92,11 +92,11 @@ export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () =
   }
 }
 
-/** Creates the state directory (0700: it holds who attacked and who is trusted). */
-export function ensureStateDir(stateDir: string): void {
+/** Creates the state directory (0700: it holds who attacked and who is trusted); `name` is what the error calls it (config.settingName). */
+export function ensureStateDir(stateDir: string, name = 'state_dir'): void {
   try {
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new AppError(ExitCode.CantCreate, `cannot create state_dir ${stateDir}: ${(e as Error).message}`);
+    throw new AppError(ExitCode.CantCreate, `cannot create ${name} ${stateDir}: ${(e as Error).message}`);
   }
 }

@@ -14,6 +14,7 @@ import { type JournalRead, journalFile, readJournal, removeJournal } from './ban
 import { DamagedMarkersError, parseDenyFile, renderDenyFile, type DenyFile } from './deny-file';
 import { writeFileAtomic } from './atomic-write';
 import { assertHeld, ensureStateDir, withLock } from './lock';
+import { settingName } from './config';
 import { formatDuration } from './duration';
 import { AppError, ExitCode } from './errors';
 import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
@@ -160,7 +161,7 @@ function readDenyFile(ctx: Context): { parsed: DenyFile | null; damaged: string 
     // latin1: one character per byte, so foreign lines in any encoding are written back byte for byte.
     text = fs.readFileSync(file, 'latin1');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read deny_file ${file}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read ${settingName(ctx.config, 'denyFile')} ${file}: ${(e as Error).message}`);
   }
   try {
     return { parsed: parseDenyFile(text, file), damaged: null };
@@ -213,7 +214,7 @@ export async function withState<T>(ctx: Context, fn: (tx: StateTx) => Promise<Tx
  */
 export async function withStateLock<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
   const cfg = ctx.config;
-  if (!ctx.dryRun) ensureStateDir(cfg.stateDir);
+  if (!ctx.dryRun) ensureStateDir(cfg.stateDir, settingName(cfg, 'stateDir'));
   else if (!fs.existsSync(cfg.stateDir)) {
     // Nothing to lock yet in a dry run on a fresh machine: work on an empty state.
     return fn();

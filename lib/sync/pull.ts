@@ -10,6 +10,7 @@ import type { Context } from '../context';
 import { type Applied, loadWhitelist, reportApplied, setDryWhitelist, withState } from '../state';
 import { writeFileAtomic } from '../atomic-write';
 import { ensureStateDir } from '../lock';
+import { settingName } from '../config';
 import { isWhitelisted, parseWhitelist } from '../whitelist';
 import { parseTarget } from '../ip';
 import type { Ban } from '../types';
@@ -203,7 +204,7 @@ function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
 export function writeWhitelistCopy(ctx: Context, file: string, entries: readonly string[], name: string, by: string): void {
   const text = renderWhitelist(entries, ctx.config.nodeId, `Copy of ${name}, written by ${by}.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`);
   // With no whitelist key the copy lives in state_dir, which a fresh node's first pull or edit comes before.
-  if (path.dirname(file) === path.resolve(ctx.config.stateDir)) ensureStateDir(ctx.config.stateDir);
+  if (path.dirname(file) === path.resolve(ctx.config.stateDir)) ensureStateDir(ctx.config.stateDir, settingName(ctx.config, 'stateDir'));
   writeFileAtomic(file, text, { mode: 0o644, keepOwner: true });
 }
 

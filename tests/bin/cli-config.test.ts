@@ -157,6 +157,30 @@ test('a deny_file whose parent is not a directory is a config error (78) naming 
   expect(configErrors(r.stderr)).toEqual([`${e.file}: [DEFAULT] deny_file: ${e.dir}/hosts.deny/sub is not a directory (a part of the path is a file)`]);
 });
 
+test('a bad --deny-file or --state-dir is blamed on the option, not on the config key it overrides (which is fine)', () => {
+  const e = env('[sshd]\nlog = auth.log\n');
+  e.write('auth.log', '');
+  e.write('afile', '');
+  const missing = path.join(e.dir, 'no-such-dir', 'hosts.deny');
+  for (const args of [['scan'], ['ban', '192.0.2.9'], ['check-config']]) {
+    const r = cli([...args, ...e.cfg, '--deny-file', missing]);
+    expect(r.code).toBe(78);
+    expect(configErrors(r.stderr)).toEqual([`command line: --deny-file: directory ${e.dir}/no-such-dir does not exist`]);
+  }
+  const r = cli(['scan', ...e.cfg, '--deny-file', e.dir]);
+  expect(configErrors(r.stderr)).toEqual([`command line: --deny-file: ${e.dir} is a directory, not a file`]);
+  expect(fs.existsSync(path.join(e.dir, 'state'))).toBe(false);
+
+  const under = path.join(e.dir, 'afile', 'state');
+  const c = cli(['check-config', ...e.cfg, '--state-dir', under]);
+  expect(c.code).toBe(0);
+  expect(c.stderr).toBe(`autoban: warning: command line: --state-dir: ${e.dir}/afile is not a directory, so ${under} cannot be created (scan, ban and the other commands that change something exit 73)\n`);
+  const b = cli(['ban', '192.0.2.9', ...e.cfg, '--state-dir', under]);
+  expect(b.code).toBe(73);
+  expect(b.stderr).toMatch(new RegExp(`^autoban: cannot create --state-dir ${under}: ENOTDIR`));
+  expect(e.denyTargets()).toEqual([]);
+});
+
 test('a whitelist that exists but cannot be read stops the command with exit 66 before anything is banned or written', () => {
   const e = env('[sshd]\nlog = auth.log\n');
   // A directory cannot be read as a file, also by root (a file with mode 000 can).
