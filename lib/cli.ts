@@ -17,6 +17,7 @@ import type { WhitelistOp } from './sync/whitelist-edit';
 import { PARSER_NAMES } from './parsers';
 import { formatDuration } from './duration';
 import { FIREWALL_BACKENDS } from './backends-apply';
+import { plural } from './plural';
 
 export const DEFAULT_CONFIG = '/etc/autoban/autoban.cfg';
 
@@ -172,7 +173,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
               : `would ban ${o.ip} rule=${o.rule} failures=${o.failures} at ${o.at.toISOString()}\n`,
           );
         }
-        if (!json) out.push(`${r.lines} lines, ${r.events} login events, ${r.offenses.length} bans\n`);
+        if (!json) out.push(`${plural(r.lines, 'line')}, ${plural(r.events, 'login event')}, ${plural(r.offenses.length, 'ban')}\n`);
         flush();
       },
     ],
@@ -188,7 +189,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
         // Warnings go to stderr, like every other diagnostic; stdout stays the summary.
         for (const w of warnings) process.stderr.write(`autoban: warning: ${w}\n`);
         const lines = [
-          `${c.file}: OK${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'} on stderr)` : ''}`,
+          `${c.file}: OK${warnings.length ? ` (${plural(warnings.length, 'warning')} on stderr)` : ''}`,
           `node_id=${c.nodeId} state_dir=${c.stateDir} deny_file=${c.denyFile} whitelist=${c.whitelistFile ?? '(none)'}`,
           `backend=${c.backends.join(',') || 'none'} sync=${c.sync.context} ban_duration=${c.defaults.banDurationSec === null ? 'permanent' : formatDuration(c.defaults.banDurationSec)}`,
           // A journal source has no log path: show what it reads instead of an empty `log=`.

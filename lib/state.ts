@@ -20,6 +20,7 @@ import { AppError, ExitCode } from './errors';
 import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
 import { applyBackends } from './backends-apply';
 import { type ValidStamp, committedTargets, readStamp, writeStamp } from './stamp';
+import { plural } from './plural';
 
 export interface StateTx {
   db: BanDb;
@@ -262,7 +263,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   };
   if (loaded.recovered || loaded.missing) {
     const lost = lostTargets(ctx, deny.parsed, loaded);
-    if (loaded.missing && lost.ips.length) ctx.log.warn(`${dbFile(ctx)} is missing; rebuilding the ban database from ${lost.from} (${lost.ips.length} bans)`);
+    if (loaded.missing && lost.ips.length) ctx.log.warn(`${dbFile(ctx)} is missing; rebuilding the ban database from ${lost.from} (${plural(lost.ips.length, 'ban')})`);
     for (const ip of lost.ips) take(ip, 'recovered', lost.from, lost.fromStamp);
   }
   if (deny.parsed && cfg.backends.includes('hostsdeny')) for (const ip of deny.parsed.adopted) take(ip, 'adopted', cfg.denyFile);

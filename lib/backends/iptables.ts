@@ -8,6 +8,7 @@ import { runChecked, runCommand } from './command';
 import { canonicalKernelEntry, sortKeys, diffTargets, keysByFamily, type Family } from './targets';
 import type { BackendOptions, BackendStatus, FirewallBackend, Runner } from './types';
 import { parentRuleProblems, removeParentRules, syncParentRules, WAIT, XT } from './xtables';
+import { plural } from '../plural';
 
 export const IPT_CHAIN = 'autoban';
 const JUMP = ['-j', IPT_CHAIN];
@@ -98,7 +99,7 @@ export function makeIptablesBackend(run: Runner, opts: BackendOptions = {}): Fir
         const d = diffTargets(desired[fam], state.drops);
         missing.push(...d.add);
         extra.push(...d.remove);
-        if (state.foreign.length) problems.push(`${cmd}: chain ${IPT_CHAIN} holds ${state.foreign.length} rule(s) autoban did not write`);
+        if (state.foreign.length) problems.push(`${cmd}: chain ${IPT_CHAIN} holds ${plural(state.foreign.length, 'rule')} autoban did not write`);
         // No chain and nothing to ban is a flushed, consistent state.
         if (state.exists || desired[fam].length > 0) {
           if (!state.exists) problems.push(`${cmd}: chain ${IPT_CHAIN} is missing`);

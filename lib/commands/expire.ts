@@ -1,6 +1,7 @@
 /** `autoban expire`: drop bans whose time is up (and whitelisted ones) from the deny file and firewall. */
 import type { Context } from '../context';
 import { quickStamp, reportApplied, runTx, withStateLock } from '../state';
+import { plural } from '../plural';
 
 /** Lifts the bans whose time is up; a dry run reports what it would lift and changes nothing. */
 export async function runExpire(ctx: Context): Promise<{ removed: string[] }> {
@@ -11,7 +12,7 @@ export async function runExpire(ctx: Context): Promise<{ removed: string[] }> {
   });
   const removed = applied?.removed ?? [];
   if (applied) reportApplied(ctx, applied, 'expired');
-  const bans = `${removed.length} ban${removed.length === 1 ? '' : 's'}`;
+  const bans = plural(removed.length, 'ban');
   ctx.log.info(ctx.dryRun ? `expire: would lift ${bans} (dry run, nothing changed)` : `expire: ${bans} lifted`);
   return { removed };
 }

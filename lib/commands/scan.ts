@@ -23,6 +23,7 @@ import { logBatch } from '../log';
 import { pidNumber } from '../parsers/syslog-header';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
+import { plural } from '../plural';
 
 export interface ScanResult {
   lines: number;
@@ -118,7 +119,7 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   }
   if (cursor) run.st.cursors[src.name] = cursor;
   addStats(run.res, h.stats);
-  ctx.log.debug(`scan: journal [${src.name}]: ${h.stats.lines} entries, ${h.stats.events} events`);
+  ctx.log.debug(`scan: journal [${src.name}]: ${plural(h.stats.lines, 'entry', 'entries')}, ${plural(h.stats.events, 'event')}`);
 }
 
 /**
@@ -168,7 +169,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     run.st.positions[key] = r.position;
     const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0, banned: 0 };
     addStats(run.res, stats);
-    ctx.log.debug(`scan: ${file}: ${stats.lines} lines, ${stats.events} events, ${stats.failures} failures${r.offloaded ? ` (a second thread parsed ${(r.offloaded / 1e6).toFixed(1)} MB)` : ''}`);
+    ctx.log.debug(`scan: ${file}: ${plural(stats.lines, 'line')}, ${plural(stats.events, 'event')}, ${plural(stats.failures, 'failure')}${r.offloaded ? ` (a second thread parsed ${(r.offloaded / 1e6).toFixed(1)} MB)` : ''}`);
   }
   if (retry.length > 0) {
     for (const [key, pos] of before) {
@@ -239,7 +240,7 @@ function notRecordedYet(ctx: Context, found: Found[], bans: readonly Ban[]): Fou
   for (const b of bans) if (ips.has(b.ip)) known.add(key(b.ip, b.bannedAt.getTime(), b.rule));
   if (known.size === 0) return found;
   const fresh = found.filter((f) => !known.has(key(f.off.ip, f.off.at.getTime(), f.off.rule)));
-  if (fresh.length < found.length) ctx.log.info(`scan: ${found.length - fresh.length} offenses found again in lines read before; already on record`);
+  if (fresh.length < found.length) ctx.log.info(`scan: ${plural(found.length - fresh.length, 'offense')} found again in lines read before; already on record`);
   return fresh;
 }
 
@@ -289,7 +290,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       if (q) {
         // The stamp's list is the database's active set: an offense for one of them can only come from a stale stamp.
         const fresh = found.filter((f) => !skip.inList(f.off.ip));
-        if (fresh.length < found.length) ctx.log.warn(`scan: ${found.length - fresh.length} offenders were already banned; the stamp in ${cfg.stateDir} was stale`);
+        if (fresh.length < found.length) ctx.log.warn(`scan: ${plural(found.length - fresh.length, 'offender was', 'offenders were')} already banned; the stamp in ${cfg.stateDir} was stale`);
         const newBans = fresh.map(({ off, src }) => banForOffense(off, src, contents.counts.get(off.ip) ?? 0, cfg.nodeId));
         // An offense from before the last commit by an address banned before may be one already on record
         // (its lines read again): only the database can tell, so such a scan takes the full path (see
@@ -309,7 +310,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       if (found) {
         // Found against the stamp's list: the database has the last word (a stamp can only be stale, never win).
         const stale = found.filter((f) => active.has(f.off.ip));
-        if (stale.length) ctx.log.warn(`scan: ${stale.length} offenders were already banned; the stamp in ${cfg.stateDir} was stale`);
+        if (stale.length) ctx.log.warn(`scan: ${plural(stale.length, 'offender was', 'offenders were')} already banned; the stamp in ${cfg.stateDir} was stale`);
         found = found.filter((f) => !active.has(f.off.ip));
       }
       found ??= await collect(ctx, st, res, active, t.whitelist, nowMs, fromStart);
@@ -329,7 +330,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
   });
   if (committedAt) logNewBans(ctx, res, committedAt);
   if (applied) reportApplied(ctx, applied, 'expired');
-  ctx.log.info(`scan: ${res.lines} new lines, ${res.failures} failed logins, ${res.banned.length} new bans${res.alreadyBanned ? ` (${res.alreadyBanned} more lines about addresses already banned)` : ''}`);
+  ctx.log.info(`scan: ${plural(res.lines, 'new line')}, ${plural(res.failures, 'failed login')}, ${plural(res.banned.length, 'new ban')}${res.alreadyBanned ? ` (${plural(res.alreadyBanned, 'more line')} about addresses already banned)` : ''}`);
   const failed: string[] = [];
   if (res.missing.length) failed.push(`log file not found: ${res.missing.join(', ')}`);
   // After the commit: the bans found are written, only the positions of the sources concerned wait.

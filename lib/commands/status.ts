@@ -6,6 +6,7 @@ import { activeBans } from '../bans';
 import { encodeBan, type EncodedBan } from '../ban-codec';
 import { formatDuration } from '../duration';
 import { firewallBackends } from '../backends-apply';
+import { plural } from '../plural';
 
 export interface StatusResult {
   bans: Ban[];
@@ -46,7 +47,7 @@ export function formatStatusTable(r: StatusResult, now: Date): string {
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
   const lines = rows.map((row) => row.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd());
-  lines.push(`${r.bans.length} active ban${r.bans.length === 1 ? '' : 's'}`);
+  lines.push(plural(r.bans.length, 'active ban'));
   for (const b of r.backends) {
     lines.push(
       b.error

@@ -21,6 +21,7 @@ import { type SharedHostsDeny, type SharedWhitelist, parseSharedHostsDeny, parse
 import { type ReadResult, type Verdict, readVerified, withRetries } from './retry';
 import { type Session, type SyncDeps, type SyncResult, closeSession, mapLimit, openSession, reasonOf, syncFailure } from './session';
 import { updateSyncState } from './sync-state';
+import { plural } from '../plural';
 
 /** At most this many bad entries are listed per object; the rest are counted. */
 const MAX_ENTRY_WARNINGS = 5;
@@ -80,8 +81,8 @@ export const lastKnownWhitelist = (ctx: Context): string[] => loadWhitelist(ctx)
 
 /** Why a blank shared whitelist is not applied: it looks like damage, and applying it would unprotect every node. */
 export function blankWhitelistWarning(name: string, bytes: number, kept: number): string {
-  const what = bytes === 0 ? 'is empty (0 bytes: a truncated upload or a full disk?)' : `has no entries and no comment line (${bytes} bytes: damaged?)`;
-  return `${name} ${what}; keeping the previous whitelist (${kept} entries). To clear the whitelist on purpose, leave a comment line in it`;
+  const what = bytes === 0 ? 'is empty (0 bytes: a truncated upload or a full disk?)' : `has no entries and no comment line (${plural(bytes, 'byte')}: damaged?)`;
+  return `${name} ${what}; keeping the previous whitelist (${plural(kept, 'entry', 'entries')}). To clear the whitelist on purpose, leave a comment line in it`;
 }
 
 type FetchedDoc = PeerDoc & { errors: string[]; generatedAt: Date };
@@ -177,7 +178,7 @@ function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
   const name = s.layout.whitelist.store.describe(s.layout.whitelist.key);
   const file = s.ctx.config.whitelistFile;
   if (!file) {
-    if (wl.entries.length) s.warn(`${name} has ${wl.entries.length} entries but [DEFAULT] whitelist is not set, so they are not applied on this node`);
+    if (wl.entries.length) s.warn(`${name} has ${plural(wl.entries.length, 'entry', 'entries')} but [DEFAULT] whitelist is not set, so they are not applied on this node`);
     return;
   }
   let current: string | null = null;
@@ -191,13 +192,13 @@ function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
     if (have.size === wl.entries.length && wl.entries.every((e) => have.has(e))) return;
   }
   if (s.ctx.dryRun) {
-    s.ctx.log.info(`${s.step}: would update ${file} from ${name} (${wl.entries.length} entries)`);
+    s.ctx.log.info(`${s.step}: would update ${file} from ${name} (${plural(wl.entries.length, 'entry', 'entries')})`);
     // The commit below and the later steps of a dry run see the whitelist as the real run would have it.
     setDryWhitelist(s.ctx, wl.entries);
     return;
   }
   writeWhitelistCopy(s.ctx, file, wl.entries, name, 'autoban sync-pull');
-  s.ctx.log.info(`${s.step}: updated ${file} from ${name} (${wl.entries.length} entries)`);
+  s.ctx.log.info(`${s.step}: updated ${file} from ${name} (${plural(wl.entries.length, 'entry', 'entries')})`);
 }
 
 /** Writes `file`, this node's copy of the shared whitelist `name`, with `entries`. */
@@ -245,7 +246,7 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
     }
     const m = result.merged;
     const message =
-      `sync-pull: read ${fetched.docs.length} node document(s): ${m.addedBans.length} new ban(s), ${m.addedUnbans.length} new unban(s)` +
+      `sync-pull: read ${plural(fetched.docs.length, 'node document')}: ${plural(m.addedBans.length, 'new ban')}, ${plural(m.addedUnbans.length, 'new unban')}` +
       (result.adopted.length ? `, ${result.adopted.length} adopted from ${hdName}` : '') +
       `; ${ctx.config.backends.includes('hostsdeny') ? 'deny file' : 'banned set'} ${applied.added.length || applied.removed.length ? `+${applied.added.length} -${applied.removed.length}` : 'unchanged'}`;
     // A store that failed before any node document was read did no work to sum up: its error line is the

@@ -24,6 +24,7 @@ import { hostsDenyVerdict, reportCapped, whitelistVerdict } from './pull';
 import { type Verdict, readVerified, withRetries } from './retry';
 import { type Session, type SyncDeps, type SyncResult, closeSession, openSession, reasonOf, syncFailure } from './session';
 import { readSyncState, updateSyncState } from './sync-state';
+import { plural } from '../plural';
 
 /** Uploads of a multi-writer object retried when the read-back shows a mixed copy. */
 const WRITE_VERIFY_ROUNDS = 3;
@@ -76,7 +77,7 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
       s.warn(`${name} holds events this node did not publish: is node_id '${nodeId}' used by another node too? (overwriting it)`);
     }
   }
-  const counts = `${payload.bans.length} ban(s), ${payload.unbans.length} unban(s)`;
+  const counts = `${plural(payload.bans.length, 'ban')}, ${plural(payload.unbans.length, 'unban')}`;
   if (ctx.dryRun) {
     ctx.log.info(`sync-push: would publish ${name} (${counts})`);
     return 'node document would be published';
@@ -129,7 +130,7 @@ async function pushHostsDeny(s: Session): Promise<string> {
     return 'hosts.deny up to date';
   }
   if (ctx.dryRun) {
-    ctx.log.info(`sync-push: would rewrite ${name} (${targets.length} bans)`);
+    ctx.log.info(`sync-push: would rewrite ${name} (${plural(targets.length, 'ban')})`);
     return 'hosts.deny would be rewritten';
   }
   const ok = await putVerified(s, store, key, Buffer.from(text), (b) => {
@@ -142,7 +143,7 @@ async function pushHostsDeny(s: Session): Promise<string> {
     return 'hosts.deny not verified';
   }
   updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
-  ctx.log.info(`sync-push: wrote ${name} (${targets.length} bans)`);
+  ctx.log.info(`sync-push: wrote ${name} (${plural(targets.length, 'ban')})`);
   return 'hosts.deny rewritten';
 }
 
@@ -165,7 +166,7 @@ async function seedWhitelist(s: Session): Promise<string | null> {
   if (first.status !== 'absent') return null;
   const local = loadWhitelist(ctx).entries.map((e) => parseTarget(e)).filter((e): e is string => e !== null);
   if (ctx.dryRun) {
-    ctx.log.info(`sync-push: would create ${name} from the local whitelist (${local.length} entries)`);
+    ctx.log.info(`sync-push: would create ${name} from the local whitelist (${plural(local.length, 'entry', 'entries')})`);
     return 'whitelist would be created';
   }
   let entries = local;
@@ -177,7 +178,7 @@ async function seedWhitelist(s: Session): Promise<string | null> {
     if (back.status === 'ok') {
       if (local.every((e) => back.value.entries.includes(e))) {
         markShared();
-        ctx.log.info(`sync-push: created ${name} from the local whitelist (${back.value.entries.length} entries)`);
+        ctx.log.info(`sync-push: created ${name} from the local whitelist (${plural(back.value.entries.length, 'entry', 'entries')})`);
         return 'whitelist created';
       }
       entries = [...new Set([...back.value.entries, ...local])];

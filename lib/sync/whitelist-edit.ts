@@ -18,6 +18,7 @@ import { type SharedWhitelist, renderWhitelist } from './legacy';
 import { whitelistVerdict, writeWhitelistCopy } from './pull';
 import { readVerified, withRetries } from './retry';
 import { type SyncDeps, closeSession, openSession, reasonOf, syncFailure } from './session';
+import { plural } from '../plural';
 
 export type WhitelistOp = 'add' | 'remove' | 'list';
 
@@ -44,7 +45,7 @@ function apply(entries: readonly string[], op: 'add' | 'remove', entry: string):
 }
 
 /** `whitelist list`'s count: "1 entry in", "2 entries in". */
-const entriesIn = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'} in`;
+const entriesIn = (n: number) => `${plural(n, 'entry', 'entries')} in`;
 
 const done = (entries: readonly string[], op: 'add' | 'remove', entry: string) => (op === 'add' ? entries.includes(entry) : !entries.includes(entry));
 
@@ -100,7 +101,7 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
       // A blank shared copy (truncated upload, full disk) is not what anyone meant: sync-pull keeps the
       // last-known whitelist, and an edit starts from it too instead of wiping it on every node.
       const damaged = () => current !== null && current.blank && local.length > 0;
-      if (damaged()) s.warn(`${name} is blank (no entry, no comment line: a truncated upload or a full disk?); starting from the last-known whitelist (${local.length} entries)`);
+      if (damaged()) s.warn(`${name} is blank (no entry, no comment line: a truncated upload or a full disk?); starting from the last-known whitelist (${plural(local.length, 'entry', 'entries')})`);
       // No shared whitelist yet: it starts as this node's local one.
       const base = () => (current && !damaged() ? current.entries : local);
       if (op === 'list' || entry === null) {

@@ -65,8 +65,8 @@ test('run --dry-run: a ban the scan would make is what sync-push would publish',
   const dry = cli(['run', '--no-jitter', '--dry-run', ...cfg, ...NOW]);
   expect(dry.code).toBe(0);
   expect(dry.stderr).toMatch(/would ban 192\.0\.2\.9 /);
-  expect(dry.stderr).toMatch(/sync-push: would publish \S+test1\.json \(1 ban\(s\), 0 unban\(s\)\)/);
-  expect(dry.stderr).toMatch(/sync-push: would rewrite \S+hosts\.deny \(1 bans\)/);
+  expect(dry.stderr).toMatch(/sync-push: would publish \S+test1\.json \(1 ban, 0 unbans\)/);
+  expect(dry.stderr).toMatch(/sync-push: would rewrite \S+hosts\.deny \(1 ban\)/);
   expect(e.denyTargets()).toEqual([]);
 });
 
@@ -95,7 +95,7 @@ test.each([
   e.write('auth.log', '');
   const r = cli(['sync-pull', '--config', path.join(e.dir, 'autoban.cfg'), ...NOW], { env: S3_TEST_ENV });
   expect(r.code).toBe(69);
-  expect(r.stderr).not.toContain('node document(s)');
+  expect(r.stderr).not.toContain('node document');
   expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(reason)]);
   const run = cli(['run', '--no-jitter', '--config', path.join(e.dir, 'autoban.cfg'), ...NOW], { env: S3_TEST_ENV });
   expect(run.code).toBe(69);

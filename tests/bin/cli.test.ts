@@ -174,6 +174,20 @@ test('test --json prints one event per recognised line, then the bans the rules 
   expect(e.read('hosts.deny')).toBe('');
 });
 
+test('summaries count in words a user reads: "1 line, 1 login event", "1 ban", not "1 lines" or "1 bans"', () => {
+  const e = env();
+  e.write('auth.log', sshdFail('01:00:01', '192.0.2.3', 'root') + sshdFail('01:00:02', '192.0.2.3', 'root'));
+  const t = cli(['test', path.join(e.dir, 'auth.log'), '--parser', 'sshd', ...NOW]);
+  expect(t.stdout.trim().split('\n').pop()).toBe('2 lines, 2 login events, 1 ban');
+  e.write('one.log', sshdFail('01:00:01', '192.0.2.4', 'bob'));
+  expect(cli(['test', path.join(e.dir, 'one.log'), '--parser', 'sshd', ...NOW]).stdout.trim().split('\n').pop()).toBe('1 line, 1 login event, 0 bans');
+  e.write('auth.log', sshdFail('01:00:01', '192.0.2.4', 'bob'));
+  const s = cli(['scan', ...e.cfg, ...NOW]);
+  expect(s.stderr).toMatch(/: scan: 1 new line, 1 failed login, 0 new bans$/m);
+  expect(cli(['ban', '198.51.100.9', ...e.cfg, ...NOW]).code).toBe(0);
+  expect(cli(['status', ...e.cfg, ...NOW]).stdout).toMatch(/^1 active ban$/m);
+});
+
 test('the deny file keeps foreign lines, adopts old-tool bans, is 0644 and never rewritten without change', () => {
   const e = env();
   e.write('hosts.deny', 'sshd: 192.0.2.200\nALL: 198.51.100.77\n');

@@ -71,5 +71,19 @@ test('a pull that lifts a ban whose time ran out says expired, not unbanned (in 
   const later = { ...b.ctx(), clock: fixedClock(new Date(Date.now() + 2 * 3600_000)) };
   const r = await syncPull(later);
   expect(later.log.lines.filter((l) => /^sync-pull: \S+ 192\.0\.2\.7/.test(l))).toEqual(['sync-pull: lifted 192.0.2.7 (expired)']);
-  expect(r.message).toContain('0 new unban(s)');
+  expect(r.message).toContain('0 new unbans');
+});
+
+test('push and pull count one whitelist entry and one node document in the singular', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-share-'));
+  shares.push(dir);
+  const [a, b] = ['web1', 'web2'].map((id) => makeNode(id, { kind: 'local', dir }, { whitelist: id === 'web1' ? '# office\n192.0.2.10\n' : '' })) as [TestNode, TestNode];
+  nodes.push(a, b);
+  const push = a.ctx();
+  await syncPush(push);
+  expect(push.log.lines).toContainEqual(expect.stringMatching(/^sync-push: created \S+ from the local whitelist \(1 entry\)$/));
+  const pull = b.ctx();
+  const r = await syncPull(pull);
+  expect(pull.log.lines).toContainEqual(expect.stringMatching(/^sync-pull: updated \S+whitelist\.txt from \S+ \(1 entry\)$/));
+  expect(r.message).toMatch(/^sync-pull: read 1 node document: 0 new bans, 0 new unbans;/);
 });

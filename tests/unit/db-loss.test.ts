@@ -22,7 +22,7 @@ test('bans.json missing while the deny file holds bans: rebuilt from its managed
   expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => b.ip)).toEqual(['192.0.2.7']); // status
   await runExpire(ctx);
   expect(env.denyTargets()).toEqual(['192.0.2.7']);
-  expect(ctx.log.lines).toContain(`warning: ${path.join(env.dir, 'state', 'bans.json')} is missing; rebuilding the ban database from ${path.join(env.dir, 'hosts.deny')} (1 bans)`);
+  expect(ctx.log.lines).toContain(`warning: ${path.join(env.dir, 'state', 'bans.json')} is missing; rebuilding the ban database from ${path.join(env.dir, 'hosts.deny')} (1 ban)`);
   expect(ctx.log.lines).toContain('expire: 0 bans lifted');
   expect(activeBans(readState(ctx), ctx.clock.now()).map((b) => [b.ip, b.rule])).toEqual([['192.0.2.7', 'recovered']]);
 });
