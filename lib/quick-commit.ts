@@ -141,5 +141,5 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   assertHeld(ctx.config.stateDir);
   afterCommit();
   writeStampAfterBans(ctx, q.stamp, ins, counts, Number.isFinite(next) ? next : null, nowMs, block);
-  return { added: sortByTarget([...added.values()], (b) => b.ip), removed: [], denyFileChanged, backendErrors: [] };
+  return { added: sortByTarget([...added.values()], (b) => b.ip), removed: [], whitelisted: new Set(), denyFileChanged, backendErrors: [] };
 }

@@ -17,7 +17,7 @@ import { assertHeld, ensureStateDir, withLock } from './lock';
 import { settingName } from './config';
 import { formatDuration } from './duration';
 import { AppError, ExitCode } from './errors';
-import { emptyWhitelist, parseWhitelist, type Whitelist } from './whitelist';
+import { emptyWhitelist, isWhitelisted, parseWhitelist, type Whitelist } from './whitelist';
 import { applyBackends } from './backends-apply';
 import { type ValidStamp, committedTargets, readStamp, writeStamp } from './stamp';
 import { plural } from './plural';
@@ -32,6 +32,8 @@ export interface StateTx {
 export interface Applied {
   added: Ban[];
   removed: string[];
+  /** Those of `removed` the whitelist covers (added to it since they were banned): lifted for that, not for their time. */
+  whitelisted: ReadonlySet<string>;
   denyFileChanged: boolean;
   /** One-line errors of firewall backends (the deny file was still written). */
   backendErrors: string[];
@@ -278,7 +280,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   const newDb = pruneDb(out.db, now, cfg.historyRetentionSec);
   const active = activeBans(newDb, now, whitelist);
   const targets = active.map((b) => b.ip);
-  const applied = diffTargets(active, before);
+  const applied = diffTargets(active, before, whitelist);
 
   // A deny file that cannot be written (damaged markers, a symlink out of its directory) refuses the whole
   // change before anything is saved: a refused `ban` must not leave a ban in the database that the deny file
@@ -304,11 +306,13 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
 }
 
 /** What a commit putting `active` in force changes against the targets `before` it. */
-function diffTargets(active: readonly Ban[], before: ReadonlySet<string>): Applied {
+function diffTargets(active: readonly Ban[], before: ReadonlySet<string>, whitelist: Whitelist): Applied {
   const targetSet = new Set(active.map((b) => b.ip));
+  const removed = [...before].filter((ip) => !targetSet.has(ip));
   return {
     added: active.filter((b) => !before.has(b.ip)),
-    removed: [...before].filter((ip) => !targetSet.has(ip)),
+    removed,
+    whitelisted: new Set(removed.filter((ip) => isWhitelisted(ip, whitelist))),
     denyFileChanged: false,
     backendErrors: [],
   };
@@ -320,7 +324,7 @@ function dryCommit(ctx: Context, dry: DryState, before: ReadonlySet<string>, db:
   const active = activeBans(newDb, now, whitelist);
   dry.db = newDb;
   dry.targets = new Set(active.map((b) => b.ip));
-  return diffTargets(active, before);
+  return diffTargets(active, before, whitelist);
 }
 
 /**
@@ -444,9 +448,15 @@ export async function updateState(ctx: Context, fn: (db: BanDb, now: Date) => Ba
   return result;
 }
 
-/** Logs what left the deny file and turns firewall failures into the exit code (after the deny file was written). */
+/**
+ * Logs what left the deny file and turns firewall failures into the exit code (after the deny file was written).
+ * A target the whitelist now covers says so: "expired" would send the admin looking at ban_duration.
+ */
 export function reportApplied(ctx: Context, applied: Applied, removedVerb = 'removed'): void {
-  for (const ip of applied.removed) ctx.log.info(`${ctx.dryRun ? `would be ${removedVerb}` : removedVerb}: ${ip}`);
+  for (const ip of applied.removed) {
+    if (applied.whitelisted.has(ip)) ctx.log.info(`whitelisted: ${ip} (ban ${ctx.dryRun ? 'would be lifted' : 'lifted'})`);
+    else ctx.log.info(`${ctx.dryRun ? `would be ${removedVerb}` : removedVerb}: ${ip}`);
+  }
   if (applied.backendErrors.length) {
     throw new AppError(ExitCode.Backend, `firewall backend failed: ${applied.backendErrors.join('; ')} (the deny file was still updated)`);
   }

@@ -11,7 +11,7 @@ import { type Applied, loadWhitelist, reportApplied, setDryWhitelist, withState 
 import { writeFileAtomic } from '../atomic-write';
 import { ensureStateDir } from '../lock';
 import { settingName } from '../config';
-import { isWhitelisted, parseWhitelist } from '../whitelist';
+import { parseWhitelist } from '../whitelist';
 import { parseTarget } from '../ip';
 import type { Ban } from '../types';
 import { nodeIdOfKey } from './layout';
@@ -234,7 +234,7 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
         const unbanned = new Set(merged.addedUnbans.map((u) => u.ip));
         for (const ip of done.removed) {
           if (unbanned.has(ip)) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
-          else ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would lift' : 'lifted'} ${ip} (${isWhitelisted(ip, tx.whitelist) ? 'whitelisted' : 'expired'})`);
+          else ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would lift' : 'lifted'} ${ip} (${done.whitelisted.has(ip) ? 'whitelisted' : 'expired'})`);
         }
       };
       return { db, result: { merged, adopted }, onSaved };

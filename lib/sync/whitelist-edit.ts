@@ -12,7 +12,7 @@ import { parseDenyTarget } from '../deny-file';
 import { badTargetMessage } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { compareTargets } from '../bans';
-import { updateState } from '../state';
+import { reportApplied, withState } from '../state';
 import { parseWhitelist } from '../whitelist';
 import { type SharedWhitelist, renderWhitelist } from './legacy';
 import { whitelistVerdict, writeWhitelistCopy } from './pull';
@@ -134,8 +134,12 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
       closeSession(s);
     }
   }
-  // Take effect here now: an address just whitelisted leaves the deny file, one just removed may return.
-  if (result.changed && !ctx.dryRun) await updateState(ctx, (db) => db);
+  // The edit is made (the file or the shared copy): said first, then what its commit lifts.
   ctx.log.info(`whitelist: ${result.message}`);
+  // Take effect here now: an address just whitelisted leaves the deny file, one just removed may return.
+  if (result.changed && !ctx.dryRun) {
+    const { applied } = await withState(ctx, async (tx) => ({ db: tx.db, result: undefined }));
+    reportApplied(ctx, applied, 'expired');
+  }
   return result;
 }

@@ -239,6 +239,32 @@ test('expire --dry-run says what it would lift and lifts nothing; expire lifts i
   expect(e.denyTargets()).toEqual([]);
 });
 
+test('a ban lifted because the whitelist now covers it says whitelisted, not expired (expire, scan, ban, whitelist add)', () => {
+  const e = env();
+  e.write('auth.log', '');
+  const at = ['--now', '2026-11-22T00:00:00Z'];
+  for (const ip of ['192.0.2.7', '198.51.100.7', '203.0.113.7', '203.0.113.9']) expect(cli(['ban', ip, ...e.cfg, ...at]).code).toBe(0);
+  // The admin edits the whitelist by hand; the next command's commit lifts the ban.
+  e.write('whitelist.txt', '192.0.2.0/24\n');
+  const dry = cli(['expire', '--dry-run', ...e.cfg, ...at]);
+  expect(dry.stderr).toMatch(/: whitelisted: 192\.0\.2\.7 \(ban would be lifted\)$/m);
+  expect(dry.stderr).not.toContain('expired');
+  const exp = cli(['expire', ...e.cfg, ...at]);
+  expect(exp.stderr).toMatch(/: whitelisted: 192\.0\.2\.7 \(ban lifted\)$/m);
+  expect(exp.stderr).not.toContain('expired: ');
+  e.write('whitelist.txt', '192.0.2.0/24\n198.51.100.7\n');
+  const scan = cli(['scan', ...e.cfg, ...at]);
+  expect(scan.stderr).toMatch(/: whitelisted: 198\.51\.100\.7 \(ban lifted\)$/m);
+  expect(scan.stderr).not.toContain('expired: ');
+  e.write('whitelist.txt', '192.0.2.0/24\n198.51.100.7\n203.0.113.9\n');
+  const ban = cli(['ban', '203.0.113.8', ...e.cfg, ...at]);
+  expect(ban.stderr).toMatch(/: whitelisted: 203\.0\.113\.9 \(ban lifted\)$/m);
+  const add = cli(['whitelist', 'add', '203.0.113.7', ...e.cfg, ...at]);
+  expect(add.code).toBe(0);
+  expect(add.stderr.trim().split('\n').map((l) => l.replace(/^.*?autoban\[\d+\]: /, ''))).toEqual([`whitelist: add 203.0.113.7 to ${e.dir}/whitelist.txt`, 'whitelisted: 203.0.113.7 (ban lifted)']);
+  expect(e.denyTargets()).toEqual(['203.0.113.8']);
+});
+
 test('check-config summarises a valid config', () => {
   const e = env();
   const r = cli(['check-config', ...e.cfg]);

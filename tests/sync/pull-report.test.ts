@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { runBan, runUnban } from '../../lib/commands/ban';
 import { syncPull } from '../../lib/sync/pull';
 import { syncPush } from '../../lib/sync/push';
+import { runWhitelistEdit } from '../../lib/sync/whitelist-edit';
 import { type TestNode, makeNode } from './helpers/node';
 import { fixedClock } from '../../lib/clock';
 
@@ -86,4 +87,19 @@ test('push and pull count one whitelist entry and one node document in the singu
   const r = await syncPull(pull);
   expect(pull.log.lines).toContainEqual(expect.stringMatching(/^sync-pull: updated \S+whitelist\.txt from \S+ \(1 entry\)$/));
   expect(r.message).toMatch(/^sync-pull: read 1 node document: 0 new bans, 0 new unbans;/);
+});
+
+test('whitelist add on a sync node says the ban it lifts is whitelisted; the peer that pulls it says so too', async () => {
+  const [a, b] = pair('backend = hostsdeny');
+  await runBan(a.ctx(), { ip: '203.0.113.7', reason: 'test' });
+  await syncPush(a.ctx());
+  await syncPull(b.ctx());
+  const add = a.ctx();
+  await runWhitelistEdit(add, 'add', '203.0.113.0/24');
+  expect(add.log.lines.filter((l) => l.includes('203.0.113.7'))).toEqual(['whitelisted: 203.0.113.7 (ban lifted)']);
+  expect(a.denied()).toEqual([]);
+  const pull = b.ctx();
+  await syncPull(pull);
+  expect(pull.log.lines.filter((l) => l.includes('203.0.113.7'))).toEqual(['sync-pull: lifted 203.0.113.7 (whitelisted)']);
+  expect(b.denied()).toEqual([]);
 });
