@@ -104,6 +104,7 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
     };
     return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: { wasBanned }, onSaved };
   });
-  reportApplied(ctx, { ...applied, removed: [] });
+  // The unbanned address has its own line (onSaved); other bans the commit lifts (time up, whitelisted) are reported as expire does.
+  reportApplied(ctx, { ...applied, removed: applied.removed.filter((t) => t !== ip) }, 'expired');
   return { wasBanned: result.wasBanned };
 }

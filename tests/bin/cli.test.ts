@@ -355,6 +355,17 @@ test('ban lifting another ban whose time is up says it expired (as expire does),
   expect(e.denyTargets()).toEqual(['203.0.113.8']);
 });
 
+test('unban reports the other bans its commit lifts (time up, whitelisted), not only the one it unbans', () => {
+  const e = env('[sshd]\nlog = auth.log\n');
+  expect(cli(['ban', '203.0.113.7', '--duration', '1h', ...e.cfg, '--now', '2026-11-22T02:00:00Z']).code).toBe(0);
+  for (const ip of ['203.0.113.8', '198.51.100.8']) expect(cli(['ban', ip, ...e.cfg, '--now', '2026-11-22T02:00:00Z']).code).toBe(0);
+  e.write('whitelist.txt', '198.51.100.8\n');
+  const r = cli(['unban', '203.0.113.8', ...e.cfg, '--now', '2026-11-22T04:00:00Z']);
+  expect(r.code).toBe(0);
+  expect(r.stderr.trim().split('\n').map((l) => l.replace(/^.*?autoban\[\d+\]: /, ''))).toEqual(['unbanned 203.0.113.8', 'whitelisted: 198.51.100.8 (ban lifted)', 'expired: 203.0.113.7']);
+  expect(e.denyTargets()).toEqual([]);
+});
+
 test('ban and unban with a failing firewall backend: the committed change is reported first, then the backend error (exit 71)', () => {
   const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'backend = hostsdeny, nftables\n' });
   const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
