@@ -282,6 +282,11 @@ export function createDeduper(): Deduper {
       i = -1;
     }
     if (i < 0) {
+      // A pam_unix failure as the first line of its pid is either keyboard-interactive's PAM child (sshd forks one
+      // per attempt, and the connection's own pid then logs "error: PAM: Authentication failure for U from IP"
+      // for the same attempt) or a password attempt that its "Failed password" line counts a moment later. Both
+      // are counted by sshd's own line; counting this one too made one mistyped password two failures.
+      if (ev.evidence === 'pam_unix') return 0;
       room();
       i = conns.insert(k, ev.ip, v4 === -2 ? v4At(ev.ip, 0, ev.ip.length) : v4, t);
     }
@@ -293,6 +298,7 @@ export function createDeduper(): Deduper {
         c.attempt[i] = (c.attempt[i] as number) + ev.count;
         break;
       case 'pam':
+      case 'pam_unix':
         c.pam[i] = (c.pam[i] as number) + ev.count;
         break;
       case 'pam_more':

@@ -19,7 +19,8 @@ export const R_EVENT = 1;
 export const R_FALLBACK = 3;
 
 export const KINDS: LoginEvent['kind'][] = ['password', 'invalid_user', 'refused', 'max_attempts', 'success'];
-export const EVIDENCE: LoginEvent['evidence'][] = ['attempt', 'pam', 'pam_more', 'connection'];
+/** Three bits of a record (scanner.ts replay reads them back). */
+export const EVIDENCE: LoginEvent['evidence'][] = ['attempt', 'pam', 'pam_unix', 'pam_more', 'connection'];
 
 type Recogniser = (b: Buffer, p: number, e: number, ev: ByteEvent, nowMs: number) => number;
 const RECOGNISERS: Record<string, Recogniser> = { sshd: sshdBytes, proftpd: proftpdBytes };
@@ -82,7 +83,7 @@ export function createRecorder(opts: RecorderOptions, batch: RecordBatch, full: 
           const recs = batch.recs;
           const o = batch.n * REC;
           if (r === EVENT) {
-            recs[o] = R_EVENT | (KINDS.indexOf(ev.kind) << 2) | (EVIDENCE.indexOf(ev.evidence) << 5) | ((isSuspicious(buf, ev.userFrom, ev.userTo) ? 1 : 0) << 7) | (ev.count << 8);
+            recs[o] = R_EVENT | (KINDS.indexOf(ev.kind) << 2) | (EVIDENCE.indexOf(ev.evidence) << 5) | ((isSuspicious(buf, ev.userFrom, ev.userTo) ? 1 : 0) << 8) | (ev.count << 9);
             recs[o + 1] = ev.v4;
             recs[o + 2] = ev.conn as number;
             recs[o + 3] = ev.timeMs;

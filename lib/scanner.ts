@@ -122,12 +122,12 @@ export function createLineHandler(opts: {
       stats.events++;
       fev.timeMs = t;
       fev.kind = kind;
-      fev.evidence = EVIDENCE[(code >> 5) & 3] as LoginEvent['evidence'];
-      fev.count = code >> 8;
+      fev.evidence = EVIDENCE[(code >> 5) & 7] as LoginEvent['evidence'];
+      fev.count = code >> 9;
       fev.conn = conn;
       fev.ip = v4String(v4);
       // The target is the address itself (IPv4), and it was just found not banned.
-      countEvent(fev, ((code >> 7) & 1) === 1, v4);
+      countEvent(fev, ((code >> 8) & 1) === 1, v4);
     }
     batch.n = 0;
     batch.lines = 0;

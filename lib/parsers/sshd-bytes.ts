@@ -218,7 +218,7 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
       f += AUTH_FAILURE.length;
       if (!pamFields(b, f, e, ev)) return FALLBACK;
       kind = 'password';
-      evidence = 'pam';
+      evidence = 'pam_unix';
       break;
     }
     case 80: {

@@ -211,7 +211,7 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       if (i < 0 || i - ms > 40) return null;
       const f = pamFields(s, i + marker.length, end, banned);
       if (f === BANNED) return BANNED;
-      return f ? ev('failure', 'password', f.ip, f.user, 'pam') : null;
+      return f ? ev('failure', 'password', f.ip, f.user, 'pam_unix') : null;
     }
     case 80: {
       // P: "PAM 2 more authentication failures; logname= … rhost=IP  user=U"

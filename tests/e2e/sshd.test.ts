@@ -41,7 +41,13 @@ interface Mode {
   name: string;
   syslog: boolean;
   usePam: boolean;
+  kbdInteractive?: boolean;
 }
+
+/** keyboard-interactive (no device without PAM on Linux, so UsePAM yes only). */
+const KBD_MODES: Mode[] = [
+  { name: 'keyboard-interactive, syslog file from a private rsyslogd, UsePAM yes', syslog: true, usePam: true, kbdInteractive: true },
+];
 
 const MODES: Mode[] = [
   { name: 'sshd -E log file, UsePAM no', syslog: false, usePam: false },
@@ -51,7 +57,7 @@ const MODES: Mode[] = [
 async function startAll(tag: string, mode: Mode, whitelist: string[] = []): Promise<{ sshd: Sshd; setup: AutobanSetup }> {
   const dir = makeWorkDir(tag);
   const { denyFile } = autobanPaths(dir);
-  const sshd = await startSshd(dir, { denyFile, usePam: mode.usePam, syslog: mode.syslog });
+  const sshd = await startSshd(dir, { denyFile, usePam: mode.usePam, syslog: mode.syslog, kbdInteractive: mode.kbdInteractive });
   // the log exists once sshd has said "Server listening" (through rsyslogd: a moment later)
   await waitForLog(sshd.log, (t) => t.includes('Server listening'), 'sshd startup');
   const setup = writeAutobanConfig(dir, { sources: { sshd: { log: sshd.log, parser: 'sshd' } }, whitelist });
@@ -163,6 +169,25 @@ describeE2E(
         expect((await statusJson(setup)).map((b) => b.ip)).toEqual([ATTACKER]);
         const seen = await Promise.all([INJECTED, ATTACKER].map((ip) => sshLogin(sshd, ip, SSH_USER, SSH_PASSWORD)));
         expect(outcomes(seen)).toEqual(['ok', 'refused']);
+      });
+    });
+
+    // KbdInteractiveAuthentication yes + UsePAM yes: PAM's own conversation, another way every attempt is logged.
+    describe.each(KBD_MODES)('$name', (mode) => {
+      test('keyboard-interactive through PAM: 4 mistypes in one connection stay in, 5 over two connections ban', async () => {
+        if (skipWithoutRsyslog(mode, state)) return;
+        const { sshd, setup } = await startAll(`ssh-kbd-${mode.syslog ? 'syslog' : 'E'}`, mode);
+        const kbd = (ip: string, tries: number) => sshLogin(sshd, ip, SSH_USER, 'wrong-k', tries, 'keyboard-interactive');
+        // One attempt logs a pam_unix line under PAM's own child pid, "error: PAM: Authentication failure" under
+        // the connection's, and from the 4th failure on also "Failed keyboard-interactive/pam".
+        const rs = await Promise.all([kbd(NEAR_MISS, 4), kbd(ATTACKER, 3), kbd(ATTACKER, 2)]);
+        expect(outcomes(rs)).toEqual(['denied', 'denied', 'denied']);
+        const closedBy = (ip: string) => new RegExp(`Connection closed by authenticating user .* ${esc(ip)} port \\d+`);
+        await waitForLog(sshd.log, (t) => countLines(t, closedBy(NEAR_MISS)) >= 1 && countLines(t, closedBy(ATTACKER)) >= 2, 'the connection ends');
+
+        await autobanOk(setup, 'run', '--no-jitter');
+        expect(deniedAddresses(sshd.denyFile)).toEqual([ATTACKER]);
+        expect((await statusJson(setup)).map((b) => [b.ip, b.failures])).toEqual([[ATTACKER, 5]]);
       });
     });
   },

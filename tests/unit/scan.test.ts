@@ -72,6 +72,45 @@ test('one attempt that sshd logs three ways counts once', async () => {
   expect((await runScan(env.ctx(local('01:01:00')))).banned.map((b) => [b.ip, b.rule, b.failures])).toEqual([['192.0.2.8', 'invalid_user', 3]]);
 });
 
+test('keyboard-interactive through PAM: each attempt counts once, though PAM\'s child logs its pam_unix line under its own pid', async () => {
+  // OpenSSH 9.2 + Debian PAM, KbdInteractiveAuthentication yes, UsePAM yes (as tests/e2e saw it): sshd forks a
+  // PAM child per attempt (pids 31, 36, 40, 43), whose pam_unix line stands for the same attempt as the
+  // "error: PAM" line of the connection's pid 22. "Failed keyboard-interactive/pam" comes only from the 4th
+  // failure on (sshd logs it at VERBOSE before MaxAuthTries / 2).
+  const env = makeEnv(SSHD, { defaults: 'suspicious_users =\n' });
+  const pam = (pid: number, t: string) => `Nov 22 01:00:${t} vm sshd[${pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.22  user=alice`;
+  const err = (t: string) => `Nov 22 01:00:${t} vm sshd[22]: error: PAM: Authentication failure for alice from 192.0.2.22`;
+  const lines = [
+    pam(31, '01'), err('03'),
+    pam(36, '03'), err('05'),
+    pam(40, '05'), err('07'),
+    `Nov 22 01:00:07 vm sshd[22]: Postponed keyboard-interactive for alice from 192.0.2.22 port 55089 ssh2 [preauth]`,
+    pam(43, '07'), err('09'),
+    `Nov 22 01:00:09 vm sshd[22]: Failed keyboard-interactive/pam for alice from 192.0.2.22 port 55089 ssh2`,
+    `Nov 22 01:00:09 vm sshd[22]: Connection closed by authenticating user alice 192.0.2.22 port 55089 [preauth]`,
+  ];
+  env.write('auth.log', lines.join('\n') + '\n');
+  const r = await runScan(env.ctx(local('01:01:00')));
+  expect(r.failures).toBe(4);
+  expect(r.banned).toEqual([]); // 4 mistypes < login_attempts_threshold 5
+  // The unknown user's pam_unix line names no user, sshd's line says "illegal user": still one each.
+  const inv = [
+    `Nov 22 01:00:20 vm sshd[25]: Invalid user nosuch from 192.0.2.24 port 35357`,
+    `Nov 22 01:00:20 vm sshd[33]: pam_unix(sshd:auth): check pass; user unknown`,
+    `Nov 22 01:00:20 vm sshd[33]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.24 `,
+    `Nov 22 01:00:22 vm sshd[25]: error: PAM: Authentication failure for illegal user nosuch from 192.0.2.24`,
+    `Nov 22 01:00:22 vm sshd[25]: Failed keyboard-interactive/pam for invalid user nosuch from 192.0.2.24 port 35357 ssh2`,
+    `Nov 22 01:00:22 vm sshd[37]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.24 `,
+    `Nov 22 01:00:24 vm sshd[25]: error: PAM: Authentication failure for illegal user nosuch from 192.0.2.24`,
+    `Nov 22 01:00:24 vm sshd[25]: Failed keyboard-interactive/pam for invalid user nosuch from 192.0.2.24 port 35357 ssh2`,
+    `Nov 22 01:00:24 vm sshd[25]: Connection closed by invalid user nosuch 192.0.2.24 port 35357 [preauth]`,
+  ];
+  env.append('auth.log', inv.join('\n') + '\n');
+  const r2 = await runScan(env.ctx(local('01:01:00')));
+  expect(r2.failures).toBe(2);
+  expect(r2.banned).toEqual([]); // 2 invalid-user attempts < invalid_user_threshold 3
+});
+
 test('"PAM 2 more authentication failures" adds only what the other lines did not show', async () => {
   const env = makeEnv(SSHD, { defaults: 'suspicious_users =\n' });
   const pam = 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.12  user=bob';

@@ -52,6 +52,7 @@ export async function sshLogin(
   user: string,
   password: string,
   tries = 1,
+  method: 'password' | 'keyboard-interactive' = 'password',
 ): Promise<SshResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -67,7 +68,7 @@ export async function sshLogin(
     '-o', 'StrictHostKeyChecking=no',
     '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'PreferredAuthentications=password',
+    '-o', `PreferredAuthentications=${method}`,
     '-o', 'PubkeyAuthentication=no',
     '-o', `NumberOfPasswordPrompts=${tries}`,
     '-o', 'ConnectTimeout=15',

@@ -36,6 +36,10 @@ export interface SshdOptions {
   usePam: boolean;
   /** Log through a private rsyslogd (syslog format) instead of sshd -E. */
   syslog: boolean;
+  /** KbdInteractiveAuthentication yes (with UsePAM: PAM's conversation, keyboard-interactive/pam). */
+  kbdInteractive?: boolean;
+  /** UseDNS yes, with these "IP name" lines in the namespace's /etc/hosts (both directions resolve). */
+  dnsNames?: Record<string, string>;
 }
 
 async function sha512Crypt(password: string): Promise<string> {
@@ -81,6 +85,10 @@ export async function startSshd(dir: string, opts: SshdOptions): Promise<Sshd> {
   copyLike('/etc/group', path.join(upper, 'group'), '');
   // An empty hosts.allow: an allow rule on the host must not decide what this test sees.
   writeFile(path.join(upper, 'hosts.allow'), '', 0o644);
+  if (opts.dnsNames) {
+    const names = Object.entries(opts.dnsNames).map(([ip, name]) => `${ip}\t${name}\n`).join('');
+    writeFile(path.join(upper, 'hosts'), fs.readFileSync('/etc/hosts', 'utf8').replace(/\n?$/, '\n') + names, 0o644);
+  }
   if (!fs.existsSync(opts.denyFile)) writeFile(opts.denyFile, '', 0o644);
   fs.symlinkSync(opts.denyFile, path.join(upper, 'hosts.deny'));
   fs.mkdirSync(home, { mode: 0o755 });
@@ -99,14 +107,14 @@ HostKey ${hostKey}
 PidFile ${d('sshd.pid')}
 UsePAM ${opts.usePam ? 'yes' : 'no'}
 PasswordAuthentication yes
-KbdInteractiveAuthentication no
+KbdInteractiveAuthentication ${opts.kbdInteractive ? 'yes' : 'no'}
 PubkeyAuthentication no
 AuthorizedKeysFile none
 PermitRootLogin no
 MaxAuthTries 6
 MaxStartups 100:30:200
 LoginGraceTime 30
-UseDNS no
+UseDNS ${opts.dnsNames ? 'yes' : 'no'}
 PrintMotd no
 PrintLastLog no
 SyslogFacility AUTH
