@@ -269,9 +269,23 @@ export function createDeduper(): Deduper {
     if (i >= 0 && t.v4[i] !== v4) t.remove(i);
   };
 
+  // sshd -E: "PAM: Authentication failure for U from IP" names no port, so it cannot join its connection. It is
+  // counted at once (for a connection's first MaxAuthTries / 2 failures it is the only line), and leaves a
+  // token for "IP U"; a "Failed keyboard-interactive/pam for U from IP port N" line, which sshd writes after the
+  // PAM line of the same attempt, takes one instead of counting again. Bounded: emptied when it gets big (a
+  // token lost only lets a later Failed line count its attempt a second time).
+  let pamAhead = new Map<string, number>();
+  const aheadKey = (ev: LoginEvent): string => `${ev.ip} ${ev.user.slice(0, 100)}`; // sshd cuts the PAM line's user at 100
+
   const count = (ev: LoginEvent, v4 = -2): number => {
     if (ev.outcome !== 'failure') return 0;
     const invalidHint = ev.kind === 'invalid_user';
+    if (ev.evidence === 'pam_bare') {
+      if (pamAhead.size >= MAX_CONNS) pamAhead = new Map();
+      const key = aheadKey(ev);
+      pamAhead.set(key, (pamAhead.get(key) ?? 0) + ev.count);
+      return ev.count;
+    }
     if (ev.conn === undefined) return ev.count;
     const k = keyOf(ev.conn);
     const t = ev.timeMs;
@@ -297,6 +311,18 @@ export function createDeduper(): Deduper {
       case 'attempt':
         c.attempt[i] = (c.attempt[i] as number) + ev.count;
         break;
+      case 'attempt_kbd': {
+        c.attempt[i] = (c.attempt[i] as number) + ev.count;
+        const key = aheadKey(ev);
+        const ahead = pamAhead.get(key);
+        if (ahead !== undefined) {
+          // Its PAM line already counted this attempt: it is counted for this connection too.
+          if (ahead > 1) pamAhead.set(key, ahead - 1);
+          else pamAhead.delete(key);
+          c.counted[i] = (c.counted[i] as number) + 1;
+        }
+        break;
+      }
       case 'pam':
       case 'pam_unix':
         c.pam[i] = (c.pam[i] as number) + ev.count;

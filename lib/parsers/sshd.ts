@@ -165,11 +165,24 @@ const CHANGE_USER = ': Change of username or service not allowed: (';
 const PAM_MORE = /^PAM (\d{1,4}) more authentication failures?; /;
 const ROOT_REFUSED = /^ROOT LOGIN REFUSED FROM (\S+)(?: port (\d{1,5}))?(?: \[preauth\])?$/;
 
+/** "REASON for [illegal user ]U from IP" from r (see case 101 of parseMessage); `bare`: the -E form. */
+function pamReason(s: string, ms: number, r: number, end: number, banned: BannedSet | undefined, bare: boolean): LoginEvent | null | typeof BANNED {
+  const k = PAM_REASONS.findIndex((reason) => s.startsWith(reason, r));
+  if (k < 0) return null;
+  const t = fromTail(s, ms, end, banned);
+  if (t !== true) return t || null;
+  const { user, invalid } = userAfter(s, r + PAM_REASONS[k]!.length, tail.head);
+  // sshd logs every failure of a user that does not exist at INFO ("Failed keyboard-interactive/pam for invalid
+  // user U …" follows each one): in the -E file that line counts it, and this one would count it again.
+  if (bare && invalid) return null;
+  return ev('failure', invalid || k === 1 ? 'invalid_user' : 'password', tail.ip, user, bare ? 'pam_bare' : 'pam', tailPort(s));
+}
+
 /**
  * Parses the message s[ms, end) of an sshd line. With `banned`, a failure whose address is in it yields
  * the BANNED marker instead of an event.
  */
-function parseMessage(s: string, ms: number, end: number, banned: BannedSet | undefined): LoginEvent | null | typeof BANNED {
+function parseMessage(s: string, ms: number, end: number, banned: BannedSet | undefined, bare = false): LoginEvent | null | typeof BANNED {
   // Newer sshd prefixes some messages with "error: " ("error: maximum authentication attempts exceeded …").
   if (s.startsWith('error: ', ms) && !s.startsWith('error: PAM: ', ms)) ms += 7;
   if (ms >= end) return null;
@@ -186,7 +199,8 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       const forIdx = firstIn(s, ' for ', ms, tail.head);
       if (forIdx < 0) return null;
       const { user, invalid } = userAfter(s, forIdx + 5, tail.head);
-      return ev('failure', invalid ? 'invalid_user' : 'password', tail.ip, user, 'attempt', tailPort(s));
+      const kbdPam = s.startsWith('Failed keyboard-interactive/pam for ', ms);
+      return ev('failure', invalid ? 'invalid_user' : 'password', tail.ip, user, kbdPam ? 'attempt_kbd' : 'attempt', tailPort(s));
     }
     case 73: {
       // I: "Invalid user U from IP port N"
@@ -214,6 +228,11 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       return f ? ev('failure', 'password', f.ip, f.user, 'pam_unix') : null;
     }
     case 80: {
+      // P, in sshd's -E file only (it drops the "error: " prefix there): "PAM: Authentication failure for U from IP",
+      // one per failed keyboard-interactive attempt, and for a user that exists the only line of the first
+      // MaxAuthTries / 2 failures of a connection (sshd logs "Failed keyboard-interactive/pam" at VERBOSE until then).
+      // The line has no port; lib/dedup.ts pairs it with the Failed line that may follow ('pam_bare').
+      if (bare && s.startsWith('PAM: ', ms)) return pamReason(s, ms, ms + 5, end, banned, true);
       // P: "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
       const m = PAM_MORE.exec(s.slice(ms, Math.min(end, ms + 45)));
       if (!m) return null;
@@ -227,13 +246,7 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       // password or an unknown user: Linux-PAM's "Authentication failure" and "User not known to the underlying
       // authentication module", OpenPAM's "authentication error". Others (an expired account …) are not guesses.
       if (!s.startsWith('error: PAM: ', ms)) return null;
-      const r = ms + 12;
-      const k = PAM_REASONS.findIndex((reason) => s.startsWith(reason, r));
-      if (k < 0) return null;
-      const t = fromTail(s, ms, end, banned);
-      if (t !== true) return t || null;
-      const { user, invalid } = userAfter(s, r + PAM_REASONS[k]!.length, tail.head);
-      return ev('failure', invalid || k === 1 ? 'invalid_user' : 'password', tail.ip, user, 'pam', tailPort(s));
+      return pamReason(s, ms, ms + 12, end, banned, false);
     }
     case 85: {
       // U: "User U from IP not allowed because not listed in AllowUsers"
@@ -335,7 +348,7 @@ export function parseSshdAt(s: string, start: number, end: number, ctx: ParseCon
     if (!progIs(s, h, PROGS)) return null;
     ms = h.msgStart;
   }
-  const p = parseMessage(s, ms, end, ctx.banned);
+  const p = parseMessage(s, ms, end, ctx.banned, !h);
   if (p === BANNED) {
     ctx.onBanned?.(h ? connKey(s, h) : undefined, bannedHit.text, bannedHit.from, bannedHit.to);
     return null;

@@ -46,6 +46,7 @@ interface Mode {
 
 /** keyboard-interactive (no device without PAM on Linux, so UsePAM yes only). */
 const KBD_MODES: Mode[] = [
+  { name: 'keyboard-interactive, sshd -E log file, UsePAM yes', syslog: false, usePam: true, kbdInteractive: true },
   { name: 'keyboard-interactive, syslog file from a private rsyslogd, UsePAM yes', syslog: true, usePam: true, kbdInteractive: true },
 ];
 
@@ -178,8 +179,9 @@ describeE2E(
         if (skipWithoutRsyslog(mode, state)) return;
         const { sshd, setup } = await startAll(`ssh-kbd-${mode.syslog ? 'syslog' : 'E'}`, mode);
         const kbd = (ip: string, tries: number) => sshLogin(sshd, ip, SSH_USER, 'wrong-k', tries, 'keyboard-interactive');
-        // One attempt logs a pam_unix line under PAM's own child pid, "error: PAM: Authentication failure" under
-        // the connection's, and from the 4th failure on also "Failed keyboard-interactive/pam".
+        // One attempt logs (syslog) a pam_unix line under PAM's own child pid and "error: PAM: Authentication
+        // failure" under the connection's, (-E) only "PAM: Authentication failure" without a port, and from the
+        // 4th failure of a connection on also "Failed keyboard-interactive/pam".
         const rs = await Promise.all([kbd(NEAR_MISS, 4), kbd(ATTACKER, 3), kbd(ATTACKER, 2)]);
         expect(outcomes(rs)).toEqual(['denied', 'denied', 'denied']);
         const closedBy = (ip: string) => new RegExp(`Connection closed by authenticating user .* ${esc(ip)} port \\d+`);

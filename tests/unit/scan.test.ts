@@ -111,6 +111,46 @@ test('keyboard-interactive through PAM: each attempt counts once, though PAM\'s 
   expect(r2.banned).toEqual([]); // 2 invalid-user attempts < invalid_user_threshold 3
 });
 
+test('sshd -E, keyboard-interactive through PAM: the bare "PAM: Authentication failure" lines count, each attempt once', async () => {
+  // As the real sshd 9.2 wrote its -E file (tests/e2e, MaxAuthTries 6): one "PAM:" line per attempt (no "error: "
+  // prefix, no port), and "Failed keyboard-interactive/pam" for the same attempt only from the 4th failure on.
+  const env = makeEnv(SSHD, { defaults: 'suspicious_users =\n' });
+  const pam = (ip: string) => `PAM: Authentication failure for alice from ${ip}`;
+  const failed = (ip: string, port: number) => `Failed keyboard-interactive/pam for alice from ${ip} port ${port} ssh2`;
+  const lines = [
+    // 192.0.2.21: one attempt; 192.0.2.22: four in one connection (interleaved, as they were);
+    // 192.0.2.25: three, so no Failed line at all
+    pam('192.0.2.21'),
+    `Connection closed by authenticating user alice 192.0.2.21 port 42709 [preauth]`,
+    pam('192.0.2.22'), pam('192.0.2.25'),
+    pam('192.0.2.22'), pam('192.0.2.25'),
+    pam('192.0.2.22'),
+    `Postponed keyboard-interactive for alice from 192.0.2.22 port 45357 ssh2 [preauth]`,
+    pam('192.0.2.25'),
+    `Connection closed by authenticating user alice 192.0.2.25 port 33399 [preauth]`,
+    pam('192.0.2.22'), failed('192.0.2.22', 45357),
+    `Connection closed by authenticating user alice 192.0.2.22 port 45357 [preauth]`,
+    // An unknown user: sshd logs "Failed …" for every attempt, and that line alone counts it.
+    `Invalid user nosuch from 192.0.2.24 port 46981`,
+    `PAM: Authentication failure for illegal user nosuch from 192.0.2.24`,
+    `Failed keyboard-interactive/pam for invalid user nosuch from 192.0.2.24 port 46981 ssh2`,
+    `PAM: Authentication failure for illegal user nosuch from 192.0.2.24`,
+    `Failed keyboard-interactive/pam for invalid user nosuch from 192.0.2.24 port 46981 ssh2`,
+    `Connection closed by invalid user nosuch 192.0.2.24 port 46981 [preauth]`,
+  ];
+  // Six in one connection against MaxAuthTries 6: three PAM lines alone, then three PAM + Failed pairs.
+  const six = [pam('192.0.2.23'), pam('192.0.2.23'), pam('192.0.2.23')];
+  for (let k = 0; k < 3; k++) six.push(pam('192.0.2.23'), failed('192.0.2.23', 59787));
+  six.push('maximum authentication attempts exceeded for alice from 192.0.2.23 port 59787 ssh2 [preauth]');
+  six.push('Disconnecting authenticating user alice 192.0.2.23 port 59787: Too many authentication failures [preauth]');
+  env.write('auth.log', [...lines, ...six].map((l) => `${l}\r\n`).join(''));
+  const r = await runScan(env.ctx(local('01:01:00')));
+  // (192.0.2.23 is banned at its 5th: its later lines are not counted)
+  expect(r.failures).toBe(1 + 4 + 3 + 2 + 5);
+  // 4 mistypes in one connection stay under login_attempts_threshold 5; six do not.
+  expect(r.banned.map((b) => [b.ip, b.failures])).toEqual([['192.0.2.23', 5]]);
+});
+
 test('"PAM 2 more authentication failures" adds only what the other lines did not show', async () => {
   const env = makeEnv(SSHD, { defaults: 'suspicious_users =\n' });
   const pam = 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.12  user=bob';
