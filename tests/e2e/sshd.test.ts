@@ -173,6 +173,40 @@ describeE2E(
       });
     });
 
+    test('UseDNS yes (syslog, UsePAM yes): lines that name the client by host name count nothing; its Failed … from IP lines ban it', async () => {
+      const mode = MODES[1] as Mode;
+      if (skipWithoutRsyslog(mode, state)) return;
+      const dir = makeWorkDir('ssh-dns');
+      const { denyFile } = autobanPaths(dir);
+      // Both directions resolve in the namespace's own /etc/hosts, so sshd uses the names (for PAM's rhost).
+      const names = { [ATTACKER]: 'attacker.example.test', [NEAR_MISS]: 'near-miss.example.test' };
+      const sshd = await startSshd(dir, { denyFile, usePam: true, syslog: true, dnsNames: names });
+      await waitForLog(sshd.log, (t) => t.includes('Server listening'), 'sshd startup');
+      const setup = writeAutobanConfig(dir, { sources: { sshd: { log: sshd.log, parser: 'sshd' } } });
+      const rs = await Promise.all([
+        sshLogin(sshd, ATTACKER, SSH_USER, 'wrong-d', 3),
+        sshLogin(sshd, ATTACKER, SSH_USER, 'wrong-d', 2),
+        sshLogin(sshd, NEAR_MISS, SSH_USER, 'wrong-d', 4),
+      ]);
+      expect(outcomes(rs)).toEqual(['denied', 'denied', 'denied']);
+      const text = await waitForLog(
+        sshd.log,
+        (t) => countLines(t, failedLine(ATTACKER)) >= 5 && countLines(t, failedLine(NEAR_MISS)) >= 4 && countLines(t, closedLine(ATTACKER)) >= 2 && countLines(t, closedLine(NEAR_MISS)) >= 1,
+        'all attempts and connection ends',
+      );
+      // sshd really named them: "pam_unix(sshd:auth): authentication failure; … rhost=attacker.example.test  user=…"
+      const named = text.split('\n').map((l, i) => [i + 1, l] as const).filter(([, l]) => l.includes('.example.test'));
+      expect(named.some(([, l]) => l.includes('rhost=attacker.example.test'))).toBe(true);
+      const events = await parsedEvents(setup, sshd.log, 'sshd');
+      const namedLines = new Set(named.map(([n]) => n));
+      expect(events.filter((e) => namedLines.has(e.lineNo))).toEqual([]);
+      expect(new Set(events.map((e) => e.ip))).toEqual(new Set([ATTACKER, NEAR_MISS]));
+
+      await autobanOk(setup, 'run', '--no-jitter');
+      expect(deniedAddresses(sshd.denyFile)).toEqual([ATTACKER]);
+      expect((await statusJson(setup)).map((b) => [b.ip, b.failures])).toEqual([[ATTACKER, 5]]);
+    });
+
     // KbdInteractiveAuthentication yes + UsePAM yes: PAM's own conversation, another way every attempt is logged.
     describe.each(KBD_MODES)('$name', (mode) => {
       test('keyboard-interactive through PAM: 4 mistypes in one connection stay in, 5 over two connections ban', async () => {

@@ -151,6 +151,25 @@ test('sshd -E, keyboard-interactive through PAM: the bare "PAM: Authentication f
   expect(r.banned.map((b) => [b.ip, b.failures])).toEqual([['192.0.2.23', 5]]);
 });
 
+test('UseDNS yes: lines naming the client by host name count nothing, the Failed … from IP lines still ban', async () => {
+  // As sshd 9.2 wrote them with UseDNS yes (tests/e2e): the name appears in PAM's rhost= and in sshd's PAM
+  // lines; "Failed …", "Invalid user" and "Connection closed" always carry the address.
+  const env = makeEnv(SSHD, { defaults: 'suspicious_users =\n' });
+  const named = [
+    `Nov 22 01:00:00 vm sshd[31]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=attacker.example.test  user=alice`,
+    `Nov 22 01:00:02 vm sshd[22]: error: PAM: Authentication failure for alice from attacker.example.test`,
+    `PAM: Authentication failure for alice from attacker.example.test\r`,
+  ];
+  env.write('auth.log', [...named, ...named, ...named, ...named, ...named].join('\n') + '\n');
+  const r = await runScan(env.ctx(local('01:01:00')));
+  expect(r.failures).toBe(0);
+  expect(r.banned).toEqual([]);
+  env.append('auth.log', ['01:00:10', '01:00:11', '01:00:12', '01:00:13', '01:00:14'].map((t) => named[0]!.replace('01:00:00', t) + '\n' + sshdFail(t, '192.0.2.30', 'alice', 22)).join(''));
+  const r2 = await runScan(env.ctx(local('01:01:00')));
+  expect(r2.banned.map((b) => [b.ip, b.failures])).toEqual([['192.0.2.30', 5]]);
+  expect(env.denyTargets()).toEqual(['192.0.2.30']);
+});
+
 test('"PAM 2 more authentication failures" adds only what the other lines did not show', async () => {
   const env = makeEnv(SSHD, { defaults: 'suspicious_users =\n' });
   const pam = 'pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.12  user=bob';
