@@ -13,7 +13,6 @@ import type { createHash as CreateHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { pipeline, type Readable } from 'node:stream';
 import { tierUpForLongRead } from './tiering';
-import { AppError, ExitCode } from './errors';
 
 export interface FilePosition {
   dev: number;
@@ -397,8 +396,8 @@ class CannotRead extends Error {}
 /**
  * A rotated file changed under this read: renamed or removed by logrotate since it was listed (its name may
  * now be another file's, or it was compressed into a new one); or its decompressor was killed by a signal
- * midway. Its unread lines still exist, under a name the next listing finds: the caller must not save this
- * read's position (see ReadResult.retry).
+ * midway; or it is not valid yet, written moments ago (still being compressed). Its unread lines still exist,
+ * under a name the next listing finds: the caller must not save this read's position (see ReadResult.retry).
  */
 class ReadAgain extends Error {}
 
@@ -540,7 +539,8 @@ const COMPRESSED_SETTLE_MS = 60_000;
 /**
  * Streams complete lines of a compressed file from uncompressed byte `start`. False when the file is damaged or
  * cut short (disk full while compressing): the lines before the damage were delivered, and a scan goes on with
- * the newer files rather than fail on this one at every run.
+ * the newer files rather than fail on this one at every run. ReadAgain when it is not valid but was written in
+ * the last COMPRESSED_SETTLE_MS.
  */
 async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChunk: OnChunk): Promise<boolean> {
   const file = r.file;
@@ -568,8 +568,8 @@ async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChu
     }
   } catch (e) {
     if (!(e instanceof NotValid)) throw e;
-    // Written moments ago, it is more likely still being compressed by logrotate than damaged: fail this run
-    // (positions are not saved) and read it whole at the next one.
+    // Written moments ago, it is more likely still being compressed by logrotate than damaged: read it again
+    // at the next run (this source's positions are not saved); the bans from every other line are still written.
     let mtimeMs: number;
     try {
       mtimeMs = fs.statSync(file).mtimeMs;
@@ -577,7 +577,7 @@ async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChu
       throw new ReadAgain('removed or renamed while the scan read it (logrotate running meanwhile?)');
     }
     const ageMs = Date.now() - mtimeMs;
-    if (ageMs < COMPRESSED_SETTLE_MS) throw new AppError(ExitCode.NoInput, `${file}: not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?); the next run reads it`);
+    if (ageMs < COMPRESSED_SETTLE_MS) throw new ReadAgain(`not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?)`);
     return false;
   }
   return true;

@@ -186,6 +186,44 @@ test.each([
   expect([r3.code, bannedLines(r3.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
 });
 
+test.each([
+  ['the .gz complete by the next run', 'complete'],
+  ['the .gz still cut short at the next run, a minute later (damage, read up to it)', 'aged'],
+])('auth.log.1.gz cut short and written moments ago (still being compressed?): the live log\'s bans written, exit 66, the .gz read once at the next run (%s)', (_what, next) => {
+  const { env, log, cfg, at, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B) + line(5, B));
+  // logrotate's gzip has written all but the trailer (checksum and length) so far.
+  const gz = zlib.gzipSync(fs.readFileSync(log));
+  fs.writeFileSync(`${log}.1.gz`, gz.subarray(0, gz.length - 4));
+  fs.rmSync(log);
+  fs.writeFileSync(log, [7, 8, 9, 10, 11, 12].map((i) => line(i, '203.0.113.7')).join(''));
+  const r = cli(cfg);
+  const notes = r.stderr.split('\n').filter((l) => l.includes(`${log}.1.gz`));
+  expect([r.code, notes]).toEqual([
+    66,
+    [
+      expect.stringMatching(/warning: scan: .*auth\.log\.1\.gz: not valid gzip yet \(written \d+s ago, still being compressed\?\); not saving the positions of \[sshd\], the next run reads it again$/),
+      expect.stringContaining(`scan: could not finish reading ${log}.1.gz (see the warnings above); the next run reads it again`),
+    ],
+  ]);
+  // The live log's ban is not delayed by the rotated file.
+  expect(bannedLines(r.stderr)).toEqual([`203.0.113.7 failures=6 at=${at(12).toISOString()}`]);
+  expect(env.denyTargets()).toEqual(['203.0.113.7']);
+  if (next === 'complete') fs.writeFileSync(`${log}.1.gz`, gz);
+  else fs.utimesSync(`${log}.1.gz`, new Date(Date.now() - 2 * 60_000), new Date(Date.now() - 2 * 60_000));
+  // Failures 4 and 5 are read once (five in all, no ban); 203.0.113.7 is not banned again.
+  const r2 = cli(cfg);
+  expect([r2.code, bannedLines(r2.stderr), r2.stderr.includes('damaged')]).toEqual([0, [], next === 'aged']);
+  expect(r2.stderr).toContain('scan: 8 new lines, 2 failed logins, 0 new bans (6 more lines about addresses already banned)');
+  fs.appendFileSync(log, line(6, B));
+  const r3 = cli(cfg);
+  expect([r3.code, bannedLines(r3.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
+  expect(env.denyTargets()).toEqual([B, '203.0.113.7']);
+});
+
 test('log = auth.log* reads the live log before an older rotated one: failures days apart still do not add up', async () => {
   const env = makeEnv('[DEFAULT]\nban_duration = 1w\n[sshd]\nlog = logs/auth.log*\n');
   fs.mkdirSync(path.join(env.dir, 'logs'));
