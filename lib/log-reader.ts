@@ -353,7 +353,7 @@ function rotatedSiblings(file: string, olddir?: string): Rotated[] {
   return out.sort((a, b) => a.st.mtimeMs - b.st.mtimeMs || b.age - a.age);
 }
 
-/** The compressed data is damaged or cut short (the bytes before the damage were delivered). */
+/** The compressed data is damaged or cut short (the bytes before the damage were delivered); the message says how, for the warning. */
 class NotValid extends Error {}
 
 /**
@@ -500,7 +500,8 @@ async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
     const said = stderr.trim().split('\n')[0];
     throw new DecompressorMissing(codec, `${codec.program} cannot be run (exit status ${code}${said ? `: ${said}` : ''}; reinstall ${codec.pkg})`);
   }
-  if (code !== 0 && code !== codec.warningExit) throw new NotValid(stderr.trim().split('\n')[0] ?? `${codec.program} exited with ${code}`);
+  // `||`: split() of an empty stderr gives '', never undefined, and the warning must still say why.
+  if (code !== 0 && code !== codec.warningExit) throw new NotValid(stderr.trim().split('\n')[0] || `${codec.program} exited with ${code}`);
 }
 
 /**
@@ -537,12 +538,13 @@ async function compressedFingerprints(r: Rotated, codec: Codec, offset: number):
 const COMPRESSED_SETTLE_MS = 60_000;
 
 /**
- * Streams complete lines of a compressed file from uncompressed byte `start`. False when the file is damaged or
- * cut short (disk full while compressing): the lines before the damage were delivered, and a scan goes on with
+ * Streams complete lines of a compressed file from uncompressed byte `start`. Null when it was read whole; else it
+ * is damaged or cut short (disk full while compressing), and the answer says how (the decompressor's
+ * message): the lines before the damage were delivered, and a scan goes on with
  * the newer files rather than fail on this one at every run. ReadAgain when it is not valid but was written in
  * the last COMPRESSED_SETTLE_MS.
  */
-async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChunk: OnChunk): Promise<boolean> {
+async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChunk: OnChunk): Promise<string | null> {
   const file = r.file;
   let skip = start;
   let carry: Buffer = Buffer.alloc(0);
@@ -578,9 +580,9 @@ async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChu
     }
     const ageMs = Date.now() - mtimeMs;
     if (ageMs < COMPRESSED_SETTLE_MS) throw new ReadAgain(`not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?)`);
-    return false;
+    return e.message;
   }
-  return true;
+  return null;
 }
 
 /**
@@ -646,18 +648,18 @@ function withFd(r: Rotated, missing: Unreadable[], fn: (fd: number) => boolean):
 }
 
 /**
- * Reads rotated file `r` from `start`. `intact` false: a damaged compressed file, read up to the damage (see
+ * Reads rotated file `r` from `start`. `damage`: a damaged compressed file, read up to the damage, and how (see
  * readCompressedFrom); `read` false: its decompressor is missing or it cannot be read (recorded in `missing`); `reached`: for an
  * uncompressed file, where reading stopped.
  */
-async function readWhole(r: Rotated, start: number, onChunk: OnChunk, missing: Unreadable[]): Promise<{ intact: boolean; read: boolean; reached?: FilePosition }> {
+async function readWhole(r: Rotated, start: number, onChunk: OnChunk, missing: Unreadable[]): Promise<{ damage?: string | null; read: boolean; reached?: FilePosition }> {
   const codec = r.codec;
-  if (codec) return unlessMissing<{ intact: boolean; read: boolean }>(r, missing, { intact: true, read: false }, async () => ({ intact: await readCompressedFrom(r, codec, start, onChunk), read: true }));
-  return unlessMissing<{ intact: boolean; read: boolean; reached?: FilePosition }>(r, missing, { intact: true, read: false }, async () => {
+  if (codec) return unlessMissing<{ damage?: string | null; read: boolean }>(r, missing, { read: false }, async () => ({ damage: await readCompressedFrom(r, codec, start, onChunk), read: true }));
+  return unlessMissing<{ read: boolean; reached?: FilePosition }>(r, missing, { read: false }, async () => {
     const fd = openRotated(r);
     try {
       const { offset } = await readFrom(fd, start, onChunk);
-      return { intact: true, read: true, reached: { dev: r.st.dev, ino: r.st.ino, offset, head: readHead(fd), tail: tailAt(fd, offset) } };
+      return { read: true, reached: { dev: r.st.dev, ino: r.st.ino, offset, head: readHead(fd), tail: tailAt(fd, offset) } };
     } finally {
       fs.closeSync(fd);
     }
@@ -675,8 +677,8 @@ export interface ReadResult {
   position: FilePosition;
   /** Rotated files read (from our old position, then any newer generations) before the current one. */
   rotatedFrom?: string[];
-  /** Rotated compressed files that are damaged or cut short: read only up to the damage. */
-  damaged?: string[];
+  /** Rotated compressed files that are damaged or cut short: read only up to the damage; `why` is the decompressor's message. */
+  damaged?: { file: string; why: string }[];
   /** Rotated files needed but not read: their decompressor is not installed (one per program), or they cannot be opened or read. */
   unreadable?: Unreadable[];
   /**
@@ -822,8 +824,8 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       for (const [i, r] of rotated.list.entries()) {
         let from = i === 0 ? rotated.from : 0;
         for (const o of known) if (o.offset > from && (await holdsPosition(r, o, missing))) from = o.offset;
-        const { intact, read, reached } = await readWhole(r, from, onChunk, missing);
-        if (!intact) (result.damaged ??= []).push(r.file);
+        const { damage, read, reached } = await readWhole(r, from, onChunk, missing);
+        if (typeof damage === 'string') (result.damaged ??= []).push({ file: r.file, why: damage });
         if (reached) prev = reached;
         newestRead = Math.max(newestRead, r.st.mtimeMs);
         if (read) result.rotatedFrom.push(r.file);

@@ -158,7 +158,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     }
     if (r.adopted) ctx.log.info(`scan: ${file} holds a log read before under another name (renamed or copied by rotation); reading on from where that stopped`);
     if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
-    if (r.damaged) ctx.log.warn(`scan: ${r.damaged.join(', ')}: damaged or cut short (not valid compressed data); read up to the damage`);
+    for (const d of r.damaged ?? []) ctx.log.warn(`scan: ${d.file}: damaged or cut short (not valid compressed data: ${d.why}); read up to the damage`);
     // Not fatal: the live log and every other source are still read and banned from.
     for (const u of r.unreadable ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; lines written to it after the last run, if any, are not read`);
     for (const u of r.retry ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; not saving the positions of [${src.name}], the next run reads it again`);

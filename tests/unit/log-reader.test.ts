@@ -159,7 +159,7 @@ test('a rotated .gz cut short (disk full while compressing): what it holds is re
   const old = new Date(Date.now() - 5 * 60_000);
   fs.utimesSync(`${f}.1.gz`, old, old);
   const b = await read(f, a.pos);
-  expect(b.r!.damaged).toEqual([`${f}.1.gz`]);
+  expect(b.r!.damaged).toEqual([{ file: `${f}.1.gz`, why: 'unexpected end of file' }]);
   expect(b.lines.slice(0, 3)).toEqual(rest.slice(0, 3));
   expect(b.lines.length).toBeGreaterThan(1000);
   expect(b.lines.at(-1)).toBe('g2-a');
@@ -287,7 +287,8 @@ test.each(COMPRESSORS)('a rotated %s file cut short: read up to the damage with 
   const old = new Date(Date.now() - 5 * 60_000);
   fs.utimesSync(`${f}.1${ext}`, old, old);
   const b = await read(f, a.pos);
-  expect(b.r!.damaged).toEqual([`${f}.1${ext}`]);
+  // The decompressor's own first line says how (`xz: (stdin): Unexpected end of input`; wording varies by version).
+  expect(b.r!.damaged).toEqual([{ file: `${f}.1${ext}`, why: expect.stringMatching(/\S/) }]);
   expect(b.lines.slice(0, 3)).toEqual(rest.slice(0, 3));
   expect(b.lines.length).toBeGreaterThan(10_000);
   expect(b.lines.at(-1)).toBe('g2-a');

@@ -186,6 +186,24 @@ test.each([
   expect([r3.code, bannedLines(r3.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
 });
 
+test('an xz that exits 1 saying nothing: the damage warning says "xz exited with 1", not an empty reason', () => {
+  const { env, log, cfg, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B) + line(5, B));
+  compressAtOnce('xz', '.xz')(log);
+  // Older than a minute: damage, not a file still being compressed.
+  fs.utimesSync(`${log}.1.xz`, new Date(Date.now() - 2 * 60_000), new Date(Date.now() - 2 * 60_000));
+  fs.writeFileSync(log, line(6, '203.0.113.7'));
+  // The first run (the fingerprint check) works; the second, the read, writes every line, then exits 1 silently.
+  const r = cli(cfg, { env: fakeXz(`m=$(dirname "$0")/ran; if [ -e "$m" ]; then "$(command -v -p xz)" "$@" 2>/dev/null; exit 1; fi; touch "$m"`) });
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('warning:'));
+  expect([r.code, warnings]).toEqual([0, [expect.stringContaining(`warning: scan: ${log}.1.xz: damaged or cut short (not valid compressed data: xz exited with 1); read up to the damage`)]]);
+  expect(r.stderr).toContain('scan: 3 new lines, 3 failed logins, 0 new bans');
+  expect(env.denyTargets()).toEqual([]);
+});
+
 test.each([
   ['the .gz complete by the next run', 'complete'],
   ['the .gz still cut short at the next run, a minute later (damage, read up to it)', 'aged'],
