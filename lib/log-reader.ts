@@ -504,9 +504,28 @@ async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
   if (code !== 0 && code !== codec.warningExit) throw new NotValid(stderr.trim().split('\n')[0] || `${codec.program} exited with ${code}`);
 }
 
+/** A rotated compressed file modified more recently than this is taken to be still being written, not damaged. */
+const COMPRESSED_SETTLE_MS = 60_000;
+
+/**
+ * For compressed file `file` found not valid: a ReadAgain when it was written moments ago, more likely still
+ * being compressed by logrotate than damaged (its lines are read at the next run); null when it is damage.
+ */
+function notValidYet(file: string, codec: Codec): ReadAgain | null {
+  let mtimeMs: number;
+  try {
+    mtimeMs = fs.statSync(file).mtimeMs;
+  } catch {
+    return new ReadAgain('removed or renamed while the scan read it (logrotate running meanwhile?)');
+  }
+  const ageMs = Date.now() - mtimeMs;
+  return ageMs < COMPRESSED_SETTLE_MS ? new ReadAgain(`not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?)`) : null;
+}
+
 /**
  * Of a compressed file: the head fingerprint, and the tail fingerprint at `offset` (uncompressed), decompressing
- * no further than needed; null when it cannot be read or is shorter than `offset`.
+ * no further than needed; null when it cannot be read or is shorter than `offset`. ReadAgain when it is not
+ * valid and was written moments ago: cut short by a compression still running, it may hold the position yet.
  */
 async function compressedFingerprints(r: Rotated, codec: Codec, offset: number): Promise<{ head: string; tail: Buffer } | null> {
   const from = Math.max(0, offset - TAIL_BYTES);
@@ -528,14 +547,16 @@ async function compressedFingerprints(r: Rotated, codec: Codec, offset: number):
     }
   } catch (e) {
     if (e instanceof DecompressorMissing || e instanceof CannotRead || e instanceof ReadAgain) throw e;
+    // Else "does not hold the position": the live log would be read from its start, this file's unread lines lost.
+    if (e instanceof NotValid) {
+      const wait = notValidYet(r.file, codec);
+      if (wait) throw wait;
+    }
     return null;
   }
   if (at < offset) return null;
   return { head: head ?? headOf(first, first.length), tail: Buffer.concat(tail) };
 }
-
-/** A rotated compressed file modified more recently than this is taken to be still being written, not damaged. */
-const COMPRESSED_SETTLE_MS = 60_000;
 
 /**
  * Streams complete lines of a compressed file from uncompressed byte `start`. Null when it was read whole; else it
@@ -570,16 +591,10 @@ async function readCompressedFrom(r: Rotated, codec: Codec, start: number, onChu
     }
   } catch (e) {
     if (!(e instanceof NotValid)) throw e;
-    // Written moments ago, it is more likely still being compressed by logrotate than damaged: read it again
-    // at the next run (this source's positions are not saved); the bans from every other line are still written.
-    let mtimeMs: number;
-    try {
-      mtimeMs = fs.statSync(file).mtimeMs;
-    } catch {
-      throw new ReadAgain('removed or renamed while the scan read it (logrotate running meanwhile?)');
-    }
-    const ageMs = Date.now() - mtimeMs;
-    if (ageMs < COMPRESSED_SETTLE_MS) throw new ReadAgain(`not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?)`);
+    // Written moments ago: read it again at the next run (this source's positions are not saved); the bans
+    // from every other line are still written.
+    const wait = notValidYet(file, codec);
+    if (wait) throw wait;
     return e.message;
   }
   return null;
