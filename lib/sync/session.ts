@@ -70,7 +70,9 @@ export function closeSession(s: Session): void {
 /** The one-line reason of a failed store operation (never a stack, never credentials). */
 export function reasonOf(e: unknown): string {
   if (e instanceof StoreError || e instanceof AppError) return e.message;
-  return (e as Error)?.message?.split('\n')[0] ?? String(e);
+  // `||`, not `??`: an empty message splits into '', and "push: " alone would tell the admin nothing.
+  const first = (e as Error)?.message?.split('\n')[0];
+  return first || (e instanceof Error ? `${e.name} without a message` : String(e));
 }
 
 /** The sync failure that maps to exit code 69. */
