@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Context } from '../context';
 import { AppError, ExitCode } from '../errors';
 import { formatDuration } from '../duration';
-import { ensureStateDir, withLock } from '../lock';
+import { assertHeld, ensureStateDir, withLock } from '../lock';
 import { activeBans } from '../bans';
 import { loadWhitelist, readState, reportApplied, withState } from '../state';
 import type { BanDb } from '../types';
@@ -31,11 +31,21 @@ const WRITE_VERIFY_ROUNDS = 3;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Every upload of a push, each attempt: only while this push still holds its lock. withLock looks only after
+ * the whole push, so a push whose lock was taken over (or went stale) would otherwise go on uploading an
+ * older database over the newer push's documents.
+ */
+function pushPut(s: Session, store: Session['layout']['hostsDeny']['store'], key: string, body: Buffer, timeoutMs: number): Promise<void> {
+  assertHeld(s.ctx.config.stateDir, PUSH_LOCK);
+  return store.put(key, body, { timeoutMs });
+}
+
 /** Uploads `body` and reads it back until `ok` accepts the stored copy (another node's valid copy counts for shared objects). */
 async function putVerified(s: Session, store: Session['layout']['hostsDeny']['store'], key: string, body: Buffer, ok: (stored: Buffer) => boolean): Promise<boolean> {
   const name = store.describe(key);
   for (let round = 1; round <= WRITE_VERIFY_ROUNDS; round++) {
-    await withRetries(`writing ${name}`, (t) => store.put(key, body, { timeoutMs: t }), s.policy, s.deadline);
+    await withRetries(`writing ${name}`, (t) => pushPut(s, store, key, body, t), s.policy, s.deadline);
     // Let writers that collided with us finish before looking, then compare.
     await sleep(randomInt(20, 120) * round);
     const back = await readVerified(store, key, (b): Verdict<Buffer> => (ok(b) ? { kind: 'ok', value: b } : { kind: 'bad', reason: 'read-back differs' }), { ...s.policy, attempts: 2 }, s.deadline);
@@ -172,7 +182,7 @@ async function seedWhitelist(s: Session): Promise<string | null> {
   let entries = local;
   for (let round = 1; round <= WRITE_VERIFY_ROUNDS; round++) {
     const text = renderWhitelist(entries, ctx.config.nodeId, 'Shared autoban whitelist: one IP address or CIDR network per line.\nChange it with `autoban whitelist add|remove`, or edit it and delete the first line.');
-    await withRetries(`writing ${name}`, (t) => store.put(key, Buffer.from(text), { timeoutMs: t }), s.policy, s.deadline);
+    await withRetries(`writing ${name}`, (t) => pushPut(s, store, key, Buffer.from(text), t), s.policy, s.deadline);
     await sleep(randomInt(50, 200) * round);
     const back = await readVerified(store, key, whitelistVerdict(name), s.policy, s.deadline);
     if (back.status === 'ok') {

@@ -130,3 +130,70 @@ test('the CLI: sync-push exits 75 with one line naming the lock while another pu
   expect(r.code).toBe(75);
   expect(r.stderr).toContain(`lock ${path.join(stateDir, 'sync-push.lock')} held for more than 1s`);
 }, 20_000);
+
+/** A shared-directory store that calls `during` once, at the first `get` (or `put`) of a key starting with `prefix`. */
+function storeCalling(op: 'get' | 'put', prefix: string, during: () => void): StoreFactory {
+  let done = false;
+  const hit = (k: string, o: typeof op) => {
+    if (o === op && !done && k.startsWith(prefix)) {
+      done = true;
+      during();
+    }
+  };
+  return {
+    s3: () => {
+      throw new Error('not used');
+    },
+    dir: (root) => {
+      const inner = new DirObjectStore(root);
+      return {
+        describe: (k) => inner.describe(k),
+        get: (k, o) => (hit(k, 'get'), inner.get(k, o)),
+        list: (p, o) => inner.list(p, o),
+        close: () => inner.close(),
+        put: async (k, body, o) => {
+          await inner.put(k, body, o);
+          hit(k, 'put');
+        },
+      };
+    },
+  };
+}
+
+/** What a run that finds sync-push.lock stale does: remove it and make its own. */
+function takeOver(lock: string): void {
+  fs.renameSync(lock, `${lock}.old`);
+  fs.mkdirSync(lock);
+  fs.rmdirSync(`${lock}.old`);
+}
+
+test('a push whose lock is taken over while it reads the store exits 75 and uploads nothing', async () => {
+  await runBan(web1.ctx(), { ip: '203.0.113.4' });
+  const lock = path.join(web1.dir, 'state', 'sync-push.lock');
+  const err = await syncPush(web1.ctx(), { factory: storeCalling('get', 'nodes/', () => takeOver(lock)) }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  expect((err as AppError).code).toBe(ExitCode.LockBusy);
+  expect((err as AppError).message).toBe(`lost the lock ${lock} while working: another process took it over; nothing more was committed`);
+  expect(fs.readdirSync(share)).toEqual([]);
+});
+
+test('a push whose lock goes stale during its node-document upload writes no hosts.deny after it', async () => {
+  await runBan(web1.ctx(), { ip: '203.0.113.5' });
+  const lock = path.join(web1.dir, 'state', 'sync-push.lock');
+  const stale = () => {
+    // As after a suspended VM: not refreshed for longer than the stale time, any other push may take it now.
+    const old = new Date(Date.now() - 20_000);
+    fs.utimesSync(lock, old, old);
+  };
+  const err = await syncPush(web1.ctx(), { factory: storeCalling('put', 'nodes/', stale) }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect((err as AppError).code).toBe(ExitCode.LockBusy);
+  expect((err as AppError).message).toMatch(/sync-push\.lock while working: not refreshed for 2\ds, so another process may take it over; nothing more was committed$/);
+  expect(fs.existsSync(path.join(share, 'nodes', 'web1.json'))).toBe(true);
+  expect(fs.existsSync(path.join(share, 'hosts.deny'))).toBe(false);
+});
