@@ -11,6 +11,7 @@ import { AppError, ConfigError, ExitCode } from './errors';
 import type { RuleSet } from './types';
 import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
 import { expandLogGlob } from './glob';
+import { logFileProblem } from './log-file';
 import { parseWhitelist } from './whitelist';
 
 type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
@@ -559,11 +560,16 @@ function stateDirWarning(cfg: Config): string[] {
   }
 }
 
-/** A source whose log (or glob) names no file: scan reports it, exit 66, until the daemon creates it. */
+/** A source whose log (or glob) names no file (until the daemon creates it), or one that is no log file (a directory): scan exits 66. */
 function missingLogWarning(file: string, src: SourceConfig): string[] {
   if (src.journal || !src.log) return [];
   const found = expandLogGlob(src.log).filter((f) => fs.existsSync(f));
-  if (found.length) return [];
+  // What scan would say of it, with its exit 66: a directory, a FIFO, permission denied.
+  const bad = found.flatMap((f) => {
+    const why = logFileProblem(f);
+    return why ? [`${file}: [${src.name}] log: ${f}: ${why}; scan exits 66 until this is fixed`] : [];
+  });
+  if (found.length) return bad;
   const what = /[*?]/.test(path.basename(src.log)) ? `no file matches ${src.log}` : `${src.log} does not exist`;
   return [`${file}: [${src.name}] log: ${what} (yet); scan exits 66 until it does`];
 }

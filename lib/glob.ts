@@ -36,6 +36,8 @@ export function expandLogGlob(pattern: string): string[] {
       let id: string;
       try {
         const st = fs.statSync(f);
+        // A directory or a FIFO the pattern happens to match is no log (`auth.log*` and `auth.log.d/`).
+        if (!st.isFile()) return false;
         id = `${st.dev}:${st.ino}`;
       } catch {
         return true; // gone or dangling: the reader reports it

@@ -13,6 +13,7 @@ import type { createHash as CreateHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { pipeline, type Readable } from 'node:stream';
 import { tierUpForLongRead } from './tiering';
+import { openLog } from './log-file';
 
 export interface FilePosition {
   dev: number;
@@ -769,7 +770,8 @@ function seekByTime(fd: number, size: number, notBeforeMs: number, lineTime: (li
 
 /**
  * Reads new lines of `file` since `pos`. Returns the position to save once the bans from these lines are
- * written, or null when the file does not exist.
+ * written, or null when the file does not exist. A path that is no readable regular file (a directory, a
+ * FIFO) throws NotALogFile (lib/log-file.ts).
  *
  * Where reading starts: at `pos` while the file still holds it; else where another path's position points
  * into this file (`opts.others`: a log renamed or copied under a name of its own by rotation, `a.log` →
@@ -782,15 +784,10 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
   // The real clock, not the injected one: it is compared with file modification times, which the kernel sets.
   const startedAt = Date.now();
   // Synchronous open and close: fs.promises alone costs a cron run several ms of module loading.
-  let fd: number;
+  const opened = openLog(file);
+  if (!opened) return null;
+  const { fd, st } = opened;
   try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-  try {
-    const st = fs.fstatSync(fd);
     const head = readHead(fd);
     let start = 0;
     const result: ReadResult = { position: { dev: st.dev, ino: st.ino, offset: 0, head } };

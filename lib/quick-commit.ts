@@ -30,6 +30,7 @@ import { writeFileAtomic } from './atomic-write';
 import { assertHeld } from './lock';
 import { expandLogGlob, positionKey } from './glob';
 import { positionHolds, rotatedSinceEmpty } from './log-reader';
+import { openLog } from './log-file';
 import { sortByTarget } from './ip';
 
 /** Past this size the journal is folded into bans.json by a full commit (its cost is then spread over many runs). */
@@ -49,14 +50,15 @@ export function logsUnchanged(ctx: Context, st: ScanState): boolean {
     for (const file of files) {
       const pos = st.positions[positionKey(file, src.name, firstReader)];
       if (!pos) return false;
-      let fd: number;
+      let opened: ReturnType<typeof openLog>;
       try {
-        fd = fs.openSync(file, 'r');
+        opened = openLog(file); // not a plain open: a FIFO put in its place would hang the scan
       } catch {
-        return false;
+        return false; // no log file (a directory…): the full path reports it
       }
+      if (!opened) return false;
+      const { fd, st: s } = opened;
       try {
-        const s = fs.fstatSync(fd);
         if (s.size !== pos.offset || !positionHolds(fd, s, pos)) return false;
         // Empty at the last run and unchanged since, but maybe written to and rotated by copytruncate meanwhile.
         if (rotatedSinceEmpty(file, pos, src.olddir)) return false;

@@ -13,6 +13,7 @@ import { BannedSet } from '../banned-set';
 import { expandLogGlob, positionKey } from '../glob';
 import * as path from 'node:path';
 import { type FilePosition, readNewLines } from '../log-reader';
+import { NotALogFile } from '../log-file';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
@@ -36,6 +37,8 @@ export interface ScanResult {
   /** Offenses in old log lines whose ban would already have expired (recorded for history only). */
   expiredOnArrival: Ban[];
   missing: string[];
+  /** Log paths that exist but cannot be read as a log, each as "path: why" (a directory, a FIFO, permission denied). */
+  notLogs: string[];
   /** Rotated files that changed while being read or whose decompressor was killed (see ReadResult.retry): their sources' positions were not saved. */
   retry: string[];
 }
@@ -150,8 +153,16 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
         const offload = handler.replay && workerOffload({ parser: src.parser, suspicious: src.rules.suspiciousUsers, nowMs: run.nowMs }, handler.replay);
         return offload ? offload(fd, from, to) : null;
       },
+    }).catch((e: unknown) => {
+      if (e instanceof NotALogFile) return e;
+      throw e;
     });
     progress?.done();
+    if (r instanceof NotALogFile) {
+      // Like a missing log: the other files and sources are still read and their bans written; exit 66 at the end.
+      run.res.notLogs.push(r.message);
+      continue;
+    }
     if (!r) {
       run.res.missing.push(file);
       continue;
@@ -260,7 +271,7 @@ function logNewBans(ctx: Context, res: ScanResult, now: Date): void {
 
 export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {
   const cfg = ctx.config;
-  const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [], retry: [] };
+  const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [], notLogs: [], retry: [] };
   const fromStart = !!opts.fromStart;
   let committedAt: Date | null = null;
   const applied = await withStateLock(ctx, async () => {
@@ -333,6 +344,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
   ctx.log.info(`scan: ${plural(res.lines, 'new line')}, ${plural(res.failures, 'failed login')}, ${plural(res.banned.length, 'new ban')}${res.alreadyBanned ? ` (${plural(res.alreadyBanned, 'more line')} about addresses already banned)` : ''}`);
   const failed: string[] = [];
   if (res.missing.length) failed.push(`log file not found: ${res.missing.join(', ')}`);
+  failed.push(...res.notLogs);
   // After the commit: the bans found are written, only the positions of the sources concerned wait.
   if (res.retry.length) failed.push(`could not finish reading ${res.retry.join(', ')} (see the warnings above); the next run reads ${res.retry.length > 1 ? 'them' : 'it'} again`);
   if (failed.length) throw new AppError(ExitCode.NoInput, `scan: ${failed.join('; ')}`);

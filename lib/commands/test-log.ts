@@ -7,6 +7,7 @@ import { BannedSet } from '../banned-set';
 import { linesOf, readNewLines } from '../log-reader';
 import { loadWhitelist } from '../state';
 import { AppError, ExitCode } from '../errors';
+import { NotALogFile } from '../log-file';
 
 export interface TestEvent {
   lineNo: number;
@@ -49,7 +50,10 @@ export async function runTestLog(
       lineNo++;
       h.handle(text, start, end);
     }),
-  );
+  ).catch((e: unknown) => {
+    if (e instanceof NotALogFile) throw new AppError(ExitCode.NoInput, `test: ${e.message}`);
+    throw e;
+  });
   if (!r) throw new AppError(ExitCode.NoInput, `test: log file not found: ${opts.file}`);
   return { lines: h.stats.lines, events: h.stats.events, offenses };
 }

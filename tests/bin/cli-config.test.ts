@@ -99,6 +99,20 @@ test('check-config warns (stderr) about a log that does not exist yet and about 
   expect(ok.stdout.split('\n')[0]).toBe(`${e.file}: OK`);
 });
 
+test('check-config warns about a log path that is a directory, and a glob skips the directories it matches', () => {
+  const e = env('[sshd]\nlog = auth.log\n[proftpd]\nlog = ftp/*.log\n');
+  fs.mkdirSync(path.join(e.dir, 'auth.log'));
+  fs.mkdirSync(path.join(e.dir, 'ftp'));
+  fs.mkdirSync(path.join(e.dir, 'ftp/old.log'));
+  e.write('ftp/a.log', '');
+  const r = cli(['check-config', ...e.cfg]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toBe(`autoban: warning: ${e.file}: [sshd] log: ${e.dir}/auth.log: is a directory, not a log file; scan exits 66 until this is fixed\n`);
+  const s = cli(['scan', ...e.cfg]);
+  expect(s.code).toBe(66);
+  expect(s.stderr.split('\n').filter((l) => l.startsWith('autoban:'))).toEqual([`autoban: scan: ${e.dir}/auth.log: is a directory, not a log file`]);
+});
+
 test('check-config shows what a journal source reads (its matches and directory), not an empty log=', () => {
   const e = env('[sshd]\njournal = true\n[ftp]\nparser = proftpd\njournal = true\njournal_match = _SYSTEMD_UNIT=proftpd.service\njournal_directory = journal\n');
   const r = cli(['check-config', ...e.cfg]);

@@ -44,6 +44,38 @@ test('a missing log exits 66', () => {
   expect(r.stderr).toContain(`log file not found: ${e.dir}/auth.log`);
 });
 
+test('a log path that is a directory or a FIFO exits 66 naming it; the other sources are still scanned and banned from', () => {
+  const e = env('[sshd]\nlog = logs\n[fifo]\nparser = sshd\nlog = pipe\n[other]\nparser = sshd\nlog = auth.log\n');
+  fs.mkdirSync(path.join(e.dir, 'logs'));
+  expect(spawnSync('mkfifo', [path.join(e.dir, 'pipe')]).status).toBe(0);
+  e.write('auth.log', sshdFail('01:00:00', '192.0.2.7', 'root') + sshdFail('01:00:05', '192.0.2.7', 'root'));
+  // timeout: opening a FIFO waits for a writer, and a hung cron scan would hold the state lock.
+  const r = cli(['scan', ...e.cfg, ...NOW], { timeout: 20000 });
+  expect(r.code).toBe(66);
+  expect(r.stderr).not.toContain('internal error');
+  expect(r.stderr.split('\n').filter((l) => l.startsWith('autoban:'))).toEqual([`autoban: scan: ${e.dir}/logs: is a directory, not a log file; ${e.dir}/pipe: is a named pipe (FIFO), not a log file`]);
+  expect(e.denyTargets()).toEqual(['192.0.2.7']);
+  for (const [file, what] of [
+    ['logs', 'is a directory'],
+    ['pipe', 'is a named pipe (FIFO)'],
+  ]) {
+    const t = cli(['test', path.join(e.dir, file as string), '--parser', 'sshd', ...NOW], { timeout: 20000 });
+    expect({ code: t.code, stderr: t.stderr }).toEqual({ code: 66, stderr: `autoban: test: ${e.dir}/${file}: ${what}, not a log file\n` });
+  }
+});
+
+test('a log that cannot be read (permission denied) exits 66 naming it', () => {
+  const e = env();
+  fs.chmodSync(e.dir, 0o755);
+  const log = e.write('auth.log', sshdFail('01:00:00', '192.0.2.7', 'root'));
+  fs.chmodSync(log, 0o600);
+  // Root reads any file: run as nobody then (a real permission check, not a faked error).
+  const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+  const [cmd, ...pre] = [...asUser, process.execPath];
+  const t = spawnSync(cmd as string, [...pre, CLI, 'test', log, '--parser', 'sshd', ...NOW], { encoding: 'utf8' });
+  expect({ code: t.status, stderr: t.stderr }).toEqual({ code: 66, stderr: `autoban: test: ${log}: cannot read it: permission denied\n` });
+});
+
 /** The project's own modules (dist/lib/…) a CLI run loads, through a module-loader probe, with the run's exit code. */
 function modulesLoaded(args: string[]): { code: number; modules: string[] } {
   const lib = path.join(path.dirname(CLI), '..', 'lib');
