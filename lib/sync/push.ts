@@ -125,7 +125,8 @@ async function pushHostsDeny(s: Session): Promise<string> {
       const next = adopted.length ? { bans: [...t.db.bans, ...adopted], unbans: t.db.unbans } : t.db;
       return { db: next, result: { db: next, whitelist: t.whitelist, now: t.now } };
     });
-    reportApplied(ctx, { ...tx.applied, removed: [] });
+    // The adopted bans have their lines above; bans the commit lifts (time up, whitelisted) are reported as expire does.
+    reportApplied(ctx, tx.applied, 'expired');
     ({ db, whitelist, now } = tx.result);
   } else {
     db = readState(ctx);

@@ -398,6 +398,24 @@ test('unban reports the other bans its commit lifts (time up, whitelisted), not 
   expect(e.denyTargets()).toEqual([]);
 });
 
+test('sync-push adopting an old node\'s shared hosts.deny lines reports the bans that commit lifts (time up, whitelisted)', () => {
+  const e = env('[sshd]\nlog = auth.log\n[sync]\ncontext = local\nshared_dir = shared\n');
+  fs.mkdirSync(path.join(e.dir, 'shared'));
+  expect(cli(['ban', '203.0.113.7', '--duration', '1h', ...e.cfg, '--now', '2026-11-22T02:00:00Z']).code).toBe(0);
+  expect(cli(['ban', '198.51.100.8', ...e.cfg, '--now', '2026-11-22T02:00:00Z']).code).toBe(0);
+  expect(cli(['sync-push', ...e.cfg, '--now', '2026-11-22T02:00:00Z']).code).toBe(0);
+  e.append('shared/hosts.deny', 'ALL: 192.0.2.77\n'); // what an old node appends
+  e.write('whitelist.txt', '198.51.100.8\n');
+  const r = cli(['sync-push', ...e.cfg, '--now', '2026-11-22T04:00:00Z']);
+  expect(r.code).toBe(0);
+  expect(r.stderr.trim().split('\n').map((l) => l.replace(/^.*?autoban\[\d+\]: /, '')).slice(0, 3)).toEqual([
+    `sync-push: adopted 192.0.2.77 from ${e.dir}/shared/hosts.deny`,
+    'whitelisted: 198.51.100.8 (ban lifted)',
+    'expired: 203.0.113.7',
+  ]);
+  expect(e.denyTargets()).toEqual(['192.0.2.77']);
+});
+
 test('ban and unban with a failing firewall backend: the committed change is reported first, then the backend error (exit 71)', () => {
   const e = makeEnv('[sshd]\nlog = auth.log\n', { defaults: 'backend = hostsdeny, nftables\n' });
   const cfg = ['--config', path.join(e.dir, 'autoban.cfg')];
