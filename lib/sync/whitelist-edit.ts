@@ -13,7 +13,8 @@ import { badTargetMessage } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { compareTargets } from '../bans';
 import { reportApplied, withState } from '../state';
-import { parseWhitelist } from '../whitelist';
+import { isWhitelisted, parseWhitelist } from '../whitelist';
+import { describeBan } from '../commands/scan';
 import { type SharedWhitelist, renderWhitelist } from './legacy';
 import { whitelistVerdict, writeWhitelistCopy } from './pull';
 import { readVerified, withRetries } from './retry';
@@ -139,6 +140,11 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
   // Take effect here now: an address just whitelisted leaves the deny file, one just removed may return.
   if (result.changed && !ctx.dryRun) {
     const { applied } = await withState(ctx, async (tx) => ({ db: tx.db, result: undefined }));
+    // Bans a remove puts back in force, in the words scan and ban use for a ban coming into force; before
+    // reportApplied, which throws on a firewall backend error after its own lines.
+    const removedEntry = op === 'remove' && entry !== null ? parseWhitelist(entry, '').whitelist : null;
+    const now = ctx.clock.now();
+    for (const b of applied.added) ctx.log.info(`banned ${describeBan(b, now)} (${removedEntry && isWhitelisted(b.ip, removedEntry) ? 'no longer whitelisted' : 'back in force'})`);
     reportApplied(ctx, applied, 'expired');
   }
   return result;

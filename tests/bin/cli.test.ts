@@ -297,6 +297,26 @@ test('a ban lifted because the whitelist now covers it says whitelisted, not exp
   expect(e.denyTargets()).toEqual(['203.0.113.8']);
 });
 
+test('whitelist remove reports the bans it puts back in force, as scan and ban report a ban', () => {
+  const e = env();
+  const at = (t: string) => ['--now', `2026-11-22T${t}:00Z`];
+  expect(cli(['ban', '198.51.100.8', ...e.cfg, ...at('02:00')]).code).toBe(0);
+  expect(cli(['ban', '198.51.100.9', '--duration', '1h', ...e.cfg, ...at('02:00')]).code).toBe(0);
+  expect(cli(['ban', '203.0.113.9', ...e.cfg, ...at('02:00')]).code).toBe(0);
+  expect(cli(['whitelist', 'add', '198.51.100.0/24', ...e.cfg, ...at('02:30')]).code).toBe(0);
+  // A line deleted by hand from the managed block comes back with the same commit, for its own reason.
+  e.write('hosts.deny', e.read('hosts.deny').replace('ALL: 203.0.113.9\n', ''));
+  const r = cli(['whitelist', 'remove', '198.51.100.0/24', ...e.cfg, ...at('04:00')]);
+  expect(r.code).toBe(0);
+  // 198.51.100.9's hour ran out while it was whitelisted: it stays lifted.
+  expect(r.stderr.trim().split('\n').map((l) => l.replace(/^.*?autoban\[\d+\]: /, ''))).toEqual([
+    `whitelist: remove 198.51.100.0/24 from ${e.dir}/whitelist.txt`,
+    'banned 198.51.100.8 rule=manual failures=0 source=manual until=2026-11-23T02:00:00.000Z (22h) (no longer whitelisted)',
+    'banned 203.0.113.9 rule=manual failures=0 source=manual until=2026-11-23T02:00:00.000Z (22h) (back in force)',
+  ]);
+  expect(e.denyTargets()).toEqual(['198.51.100.8', '203.0.113.9']);
+});
+
 test('check-config summarises a valid config', () => {
   const e = env();
   const r = cli(['check-config', ...e.cfg]);
