@@ -50,9 +50,26 @@ export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () =
   let compromised: Error | null = null;
   const deadline = Date.now() + timeoutSec * 1000;
   let release: (() => Promise<void>) | null = null;
+  // proper-lockfile removes the lock directory on release and at process exit without asking whose it is.
+  // After another run took the lock over (see assertHeld), that would remove the other run's lock and let a
+  // third run in beside it: its rmdir goes through here, and leaves a directory that is no longer ours.
+  let mine: { ino: number; birthMs: number } | null = null;
+  const isMine = (p: string): boolean => {
+    if (!mine) return true;
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    return !st || (st.ino === mine.ino && st.birthtimeMs === mine.birthMs);
+  };
+  const lockFs = {
+    ...fs,
+    rmdir: (p: string, cb: (err: NodeJS.ErrnoException | null) => void) => (isMine(p) ? fs.rmdir(p, cb) : cb(null)),
+    rmdirSync: (p: string) => {
+      if (isMine(p)) fs.rmdirSync(p);
+    },
+  };
   for (;;) {
     try {
       release = await lockfile.lock(target, {
+        fs: lockFs,
         realpath: false,
         lockfilePath: lockPath,
         stale: STALE_MS,
@@ -79,7 +96,8 @@ export async function withLock<T>(stateDir: string, timeoutSec: number, fn: () =
   try {
     try {
       const st = fs.statSync(lockPath);
-      held.set(lockPath, { ino: st.ino, birthMs: st.birthtimeMs, compromised: () => compromised });
+      mine = { ino: st.ino, birthMs: st.birthtimeMs };
+      held.set(lockPath, { ...mine, compromised: () => compromised });
     } catch (e) {
       compromised = e as Error;
     }

@@ -31,13 +31,15 @@ async function banWhile(e: ReturnType<typeof makeEnv>, ip: string, during: (lock
   );
 }
 
-test('a run whose lock was taken over while it worked commits nothing and exits 75', async () => {
+test('a run whose lock was taken over while it worked commits nothing, exits 75 and leaves the new lock in place', async () => {
   const e = makeEnv();
+  let otherIno = -1;
   e.write('hosts.deny', 'sshd: 198.51.100.250\n');
   const err = await banWhile(e, '192.0.2.9', (lock) => {
     // What another run does with a lock it finds stale: remove it and make its own.
     fs.renameSync(lock, `${lock}.old`);
     fs.mkdirSync(lock);
+    otherIno = fs.statSync(lock).ino;
     fs.rmdirSync(`${lock}.old`);
   });
   expect(err).toBeInstanceOf(AppError);
@@ -45,6 +47,9 @@ test('a run whose lock was taken over while it worked commits nothing and exits 
   expect((err as AppError).message).toBe(`lost the lock ${path.join(e.dir, 'state', 'autoban.lock')} while working: another process took it over; nothing more was committed`);
   expect(e.read('hosts.deny')).toBe('sshd: 198.51.100.250\n');
   expect(readState(e.ctx(NOW)).bans.map((b) => b.ip)).not.toContain('192.0.2.9');
+  // Ending, it left the other run's lock alone: removing it would let a third run in beside that one.
+  const lock = path.join(e.dir, 'state', 'autoban.lock');
+  expect(fs.statSync(lock).ino).toBe(otherIno);
 });
 
 test('a run whose lock was not refreshed for longer than the stale time (15 s) commits nothing and exits 75', async () => {
