@@ -14,7 +14,7 @@ import { AppError, ExitCode } from '../../lib/errors';
 import { deadlineIn } from '../../lib/sync/retry';
 import { DirObjectStore } from '../../lib/sync/dir-store';
 import type { StoreFactory } from '../../lib/sync/layout';
-import type { ObjectStore } from '../../lib/sync/object-store';
+import { wrappedDirStore } from './helpers/wrapped-dir-store';
 import { type TestNode, makeNode, requireBuiltCli, runCli } from './helpers/node';
 
 const T = { timeoutMs: 5000 };
@@ -40,28 +40,15 @@ function heldUploads(): { factory: StoreFactory; reached: Promise<void>; release
   let release!: () => void;
   const reachedP = new Promise<void>((r) => (reached = r));
   const released = new Promise<void>((r) => (release = r));
-  const factory: StoreFactory = {
-    s3: () => {
-      throw new Error('not used');
+  const factory = wrappedDirStore((inner) => ({
+    put: async (k, body, o) => {
+      if (k.startsWith('nodes/')) {
+        reached();
+        await released;
+      }
+      return inner.put(k, body, o);
     },
-    dir: (root) => {
-      const inner = new DirObjectStore(root);
-      const store: ObjectStore = {
-        describe: (k) => inner.describe(k),
-        get: (k, o) => inner.get(k, o),
-        list: (p, o) => inner.list(p, o),
-        close: () => inner.close(),
-        put: async (k, body, o) => {
-          if (k.startsWith('nodes/')) {
-            reached();
-            await released;
-          }
-          return inner.put(k, body, o);
-        },
-      };
-      return store;
-    },
-  };
+  }));
   return { factory, reached: reachedP, release };
 }
 
@@ -140,24 +127,13 @@ function storeCalling(op: 'get' | 'put', prefix: string, during: () => void): St
       during();
     }
   };
-  return {
-    s3: () => {
-      throw new Error('not used');
+  return wrappedDirStore((inner) => ({
+    get: (k, o) => (hit(k, 'get'), inner.get(k, o)),
+    put: async (k, body, o) => {
+      await inner.put(k, body, o);
+      hit(k, 'put');
     },
-    dir: (root) => {
-      const inner = new DirObjectStore(root);
-      return {
-        describe: (k) => inner.describe(k),
-        get: (k, o) => (hit(k, 'get'), inner.get(k, o)),
-        list: (p, o) => inner.list(p, o),
-        close: () => inner.close(),
-        put: async (k, body, o) => {
-          await inner.put(k, body, o);
-          hit(k, 'put');
-        },
-      };
-    },
-  };
+  }));
 }
 
 /** What a run that finds sync-push.lock stale does: remove it and make its own. */

@@ -8,8 +8,7 @@ import * as path from 'node:path';
 import { runBan } from '../../lib/commands/ban';
 import { syncPush } from '../../lib/sync/push';
 import { AppError, ExitCode } from '../../lib/errors';
-import { DirObjectStore } from '../../lib/sync/dir-store';
-import type { StoreFactory } from '../../lib/sync/layout';
+import { wrappedDirStore } from './helpers/wrapped-dir-store';
 import { type TestNode, makeNode } from './helpers/node';
 
 let share: string;
@@ -25,23 +24,11 @@ afterEach(() => {
 
 test('a store error with an empty message is reported as "Error without a message", exit 69', async () => {
   await runBan(web1.ctx(), { ip: '203.0.113.9' });
-  const factory: StoreFactory = {
-    s3: () => {
-      throw new Error('not used');
+  const factory = wrappedDirStore(() => ({
+    put: async () => {
+      throw new Error('');
     },
-    dir: (root) => {
-      const inner = new DirObjectStore(root);
-      return {
-        describe: (k) => inner.describe(k),
-        get: (k, o) => inner.get(k, o),
-        list: (p, o) => inner.list(p, o),
-        close: () => inner.close(),
-        put: async () => {
-          throw new Error('');
-        },
-      };
-    },
-  };
+  }));
   const err = await syncPush(web1.ctx(), { factory }).then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(AppError);
   expect((err as AppError).code).toBe(ExitCode.Unavailable);

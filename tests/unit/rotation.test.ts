@@ -447,17 +447,22 @@ function cliScanEnv() {
   };
 }
 
-test('the decompressor of a rotated file is not installed: one warning naming the file and the package, the scan goes on', async () => {
-  const { env, log, cfg, fail } = cliScanEnv();
-  fs.writeFileSync(log, fail(1));
-  expect(cli(cfg).code).toBe(0);
+/** After a first scan of fail(1): fail(2) rotated into auth.log.2.xz, fail(3) into auth.log.1.xz, fail(4-6) in the live log. */
+function rotateTwiceWithXz(log: string, fail: (i: number) => string): void {
   fs.appendFileSync(log, fail(2));
-  // Rotated twice with xz: both generations need it, one warning says so.
   compressAtOnce('xz', '.xz')(log);
   fs.renameSync(`${log}.1.xz`, `${log}.2.xz`);
   fs.writeFileSync(log, fail(3));
   compressAtOnce('xz', '.xz')(log);
   fs.writeFileSync(log, fail(4) + fail(5) + fail(6));
+}
+
+test('the decompressor of a rotated file is not installed: one warning naming the file and the package, the scan goes on', async () => {
+  const { env, log, cfg, fail } = cliScanEnv();
+  fs.writeFileSync(log, fail(1));
+  expect(cli(cfg).code).toBe(0);
+  // Rotated twice with xz: both generations need it, one warning says so.
+  rotateTwiceWithXz(log, fail);
   const noXz = tmpdir(); // a PATH without xz (cron's PATH on a host without xz-utils)
   const r = cli(cfg, { env: { PATH: noXz } });
   expect(r.code).toBe(0);
@@ -474,12 +479,7 @@ test.each([
   const { env, log, cfg, fail } = cliScanEnv();
   fs.writeFileSync(log, fail(1));
   expect(cli(cfg).code).toBe(0);
-  fs.appendFileSync(log, fail(2));
-  compressAtOnce('xz', '.xz')(log);
-  fs.renameSync(`${log}.1.xz`, `${log}.2.xz`);
-  fs.writeFileSync(log, fail(3));
-  compressAtOnce('xz', '.xz')(log);
-  fs.writeFileSync(log, fail(4) + fail(5) + fail(6));
+  rotateTwiceWithXz(log, fail);
   const bin = tmpdir();
   fs.writeFileSync(path.join(bin, 'xz'), script, { mode });
   const r = cli(cfg, { env: { PATH: bin } });
