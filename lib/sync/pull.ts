@@ -241,8 +241,8 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
     });
     if (!ctx.dryRun) {
       const wlObject = s.layout.whitelist.store.describe(s.layout.whitelist.key);
-      if (fetched.whitelist) updateSyncState(ctx.config.stateDir, { whitelistShared: { object: wlObject } });
-      else if (fetched.whitelistAbsent) updateSyncState(ctx.config.stateDir, { whitelistShared: null });
+      if (fetched.whitelist) await updateSyncState(ctx.config.stateDir, { whitelistShared: { object: wlObject } });
+      else if (fetched.whitelistAbsent) await updateSyncState(ctx.config.stateDir, { whitelistShared: null });
     }
     const m = result.merged;
     const message =

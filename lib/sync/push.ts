@@ -80,7 +80,7 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
   );
   if (stored.status === 'ok') {
     if (stored.value === sha) {
-      if (state.nodeDoc?.object !== name || state.nodeDoc.sha256 !== sha) updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
+      if (state.nodeDoc?.object !== name || state.nodeDoc.sha256 !== sha) await updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
       return 'node document up to date';
     }
     if (state.nodeDoc?.object === name && state.nodeDoc.sha256 !== stored.value) {
@@ -102,7 +102,7 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
     return d.ok && d.sha256 === sha;
   });
   if (!ok) throw new Error(`${name}: the stored copy did not match what was written`);
-  updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
+  await updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
   ctx.log.info(`sync-push: published ${name} (${counts})`);
   return 'node document published';
 }
@@ -137,7 +137,7 @@ async function pushHostsDeny(s: Session): Promise<string> {
   const { text, sha } = renderSharedHostsDeny(targets, ctx.config.nodeId);
   const stateSha = readSyncState(ctx.config.stateDir).hostsDeny;
   if (r.status === 'ok' && r.value.integrity === 'verified' && r.value.blockSha === sha && foreign.length === 0) {
-    if (stateSha?.sha256 !== sha && !ctx.dryRun) updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
+    if (stateSha?.sha256 !== sha && !ctx.dryRun) await updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
     return 'hosts.deny up to date';
   }
   if (ctx.dryRun) {
@@ -153,7 +153,7 @@ async function pushHostsDeny(s: Session): Promise<string> {
     s.warn(`${name}: still mixed after ${WRITE_VERIFY_ROUNDS} uploads (several nodes writing at once); the next run rewrites it`);
     return 'hosts.deny not verified';
   }
-  updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
+  await updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
   ctx.log.info(`sync-push: wrote ${name} (${plural(targets.length, 'ban')})`);
   return 'hosts.deny rewritten';
 }
@@ -168,10 +168,12 @@ async function seedWhitelist(s: Session): Promise<string | null> {
   const { store, key } = layout.whitelist;
   const name = store.describe(key);
   if (readSyncState(ctx.config.stateDir).whitelistShared?.object === name) return null;
-  const markShared = () => ctx.dryRun || updateSyncState(ctx.config.stateDir, { whitelistShared: { object: name } });
+  const markShared = async () => {
+    if (!ctx.dryRun) await updateSyncState(ctx.config.stateDir, { whitelistShared: { object: name } });
+  };
   const first = await readVerified(store, key, whitelistVerdict(name), s.policy, s.deadline);
   if (first.status === 'ok') {
-    markShared();
+    await markShared();
     return null;
   }
   if (first.status !== 'absent') return null;
@@ -188,7 +190,7 @@ async function seedWhitelist(s: Session): Promise<string | null> {
     const back = await readVerified(store, key, whitelistVerdict(name), s.policy, s.deadline);
     if (back.status === 'ok') {
       if (local.every((e) => back.value.entries.includes(e))) {
-        markShared();
+        await markShared();
         ctx.log.info(`sync-push: created ${name} from the local whitelist (${plural(back.value.entries.length, 'entry', 'entries')})`);
         return 'whitelist created';
       }

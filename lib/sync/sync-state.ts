@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { readJsonFile, writeJsonFile } from '../json-file';
-import { ensureStateDir } from '../lock';
+import { ensureStateDir, withLock } from '../lock';
 
 export interface SyncState {
   /** Where and what we last published successfully (the object name guards against a changed config). */
@@ -42,8 +42,30 @@ export function readSyncState(stateDir: string): SyncState {
   };
 }
 
-/** Merges `patch` into the stored state (re-read first: a pull and a push may both update it). */
-export function updateSyncState(stateDir: string, patch: Partial<SyncState>): void {
+/** `state_dir/sync-state.lock`: held only around the read-merge-write of sync.json. */
+export const SYNC_STATE_LOCK = 'sync-state';
+
+/** Seconds to wait for it: its holders keep it for one small read and write, so a longer wait means a stuck or killed holder. */
+const SYNC_STATE_LOCK_SEC = 5;
+
+/**
+ * Merges `patch` into the stored state under `state_dir/sync-state.lock`. A pull and a push of this node
+ * may run at once (cron and Monit) and both update sync.json; without the lock, one's read-merge-write can
+ * land between the other's read and rename and put back the old value of the other's key (a push's nodeDoc
+ * sha reverted makes the next push warn that node_id is used by another node).
+ * Lock order: this lock is the innermost one. It may be taken while holding sync-push.lock or autoban.lock,
+ * but nothing is locked while holding it (the read-merge-write below takes no other lock), so no deadlock
+ * is possible.
+ */
+export async function updateSyncState(stateDir: string, patch: Partial<SyncState>): Promise<void> {
   ensureStateDir(stateDir);
-  writeJsonFile(syncStateFile(stateDir), { version: 1, ...readSyncState(stateDir), ...patch });
+  await withLock(
+    stateDir,
+    SYNC_STATE_LOCK_SEC,
+    async () => {
+      writeJsonFile(syncStateFile(stateDir), { version: 1, ...readSyncState(stateDir), ...patch });
+    },
+    undefined,
+    SYNC_STATE_LOCK,
+  );
 }
