@@ -80,7 +80,7 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
   );
   if (stored.status === 'ok') {
     if (stored.value === sha) {
-      if (state.nodeDoc?.object !== name || state.nodeDoc.sha256 !== sha) await updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
+      if ((state.nodeDoc?.object !== name || state.nodeDoc.sha256 !== sha) && !ctx.dryRun) await updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
       return 'node document up to date';
     }
     if (state.nodeDoc?.object === name && state.nodeDoc.sha256 !== stored.value) {
