@@ -51,6 +51,19 @@ const entriesIn = (n: number) => `${plural(n, 'entry', 'entries')} in`;
 const done = (entries: readonly string[], op: 'add' | 'remove', entry: string) => (op === 'add' ? entries.includes(entry) : !entries.includes(entry));
 
 /**
+ * Where an edit of the local whitelist is written: through a symlink to the file it names (a whitelist kept
+ * under configuration management, say). Renaming over the link would replace it with a copy, and later edits
+ * of the real file would silently stop counting.
+ */
+function writePathOf(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file; // not there yet (a dangling link never gets here: loadConfig refuses a missing whitelist)
+  }
+}
+
+/**
  * Local file edit: comments and the order of the other lines are kept byte for byte. Read and written as
  * latin1 (one char per byte), like the local deny file: entries are ASCII, and an admin's comment in any
  * encoding (a Latin-1 `# Büro`) survives instead of becoming U+FFFD.
@@ -75,7 +88,7 @@ function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): Whiteli
   if (done(entries, op, entry)) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
-  if (!ctx.dryRun) writeFileAtomic(file, Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
+  if (!ctx.dryRun) writeFileAtomic(writePathOf(file), Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
   return { location: file, entries: apply(entries, op, entry), changed: true, message: `${ctx.dryRun ? 'would ' : ''}${op === 'add' ? 'add' : 'remove'} ${entry} ${op === 'add' ? 'to' : 'from'} ${file}` };
 }
 

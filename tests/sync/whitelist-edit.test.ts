@@ -114,3 +114,26 @@ test('without sync, editing the local file keeps the bytes of other lines: a Lat
     n.cleanup();
   }
 });
+
+test('without sync, a whitelist that is a symlink (kept under config management) is edited through the link, not replaced by a copy', async () => {
+  const n = makeNode('solo', { kind: 'local', dir: '/unused' });
+  try {
+    fs.writeFileSync(n.cfgFile, fs.readFileSync(n.cfgFile, 'utf8').replace(/\[sync\][\s\S]*$/, ''));
+    const managed = path.join(path.dirname(n.whitelistFile), 'managed', 'whitelist.txt');
+    fs.mkdirSync(path.dirname(managed));
+    fs.writeFileSync(managed, '# office\n192.0.2.10\n');
+    fs.rmSync(n.whitelistFile, { force: true });
+    fs.symlinkSync(managed, n.whitelistFile);
+    await runWhitelistEdit(n.ctx(), 'add', '198.51.100.1');
+    expect(fs.lstatSync(n.whitelistFile).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(managed, 'utf8')).toBe('# office\n192.0.2.10\n198.51.100.1\n');
+    await runWhitelistEdit(n.ctx(), 'remove', '192.0.2.10');
+    expect(fs.lstatSync(n.whitelistFile).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(managed, 'utf8')).toBe('# office\n198.51.100.1\n');
+    // A later edit of the managed file still counts.
+    fs.writeFileSync(managed, '203.0.113.5\n');
+    expect((await runWhitelistEdit(n.ctx(), 'list')).entries).toEqual(['203.0.113.5']);
+  } finally {
+    n.cleanup();
+  }
+});
