@@ -5,7 +5,7 @@ import { reportApplied, withState } from '../state';
 import { activeBans, addUnban, banLengthSec, previousBanCount } from '../bans';
 import { parseDenyTarget } from '../deny-file';
 import { isWhitelisted } from '../whitelist';
-import { MIN_PREFIX, badTargetMessage, hostBitsFix, parseNet, unbannableReason } from '../ip';
+import { MIN_PREFIX, badTargetMessage, hostBitsFix, netsOverlap, parseNet, unbannableReason } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { parseBanDuration } from '../duration';
 import { describeBan } from './scan';
@@ -90,6 +90,14 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
     const ahead = tx.db.bans.filter((b) => b.ip === ip && b.bannedAt.getTime() > nowMs && (b.expiresAt === null || b.expiresAt.getTime() > nowMs));
     const latest = ahead.reduce<Ban | null>((m, b) => (!m || b.bannedAt > m.bannedAt ? b : m), null);
     const wasBanned = activeBans(tx.db, tx.now).some((b) => b.ip === ip);
+    // An address inside a banned network (an IPv6 /64 from ipv6_prefix, a manual /24) stays blocked by it:
+    // "not banned here" alone would leave the admin wondering why the client still cannot connect.
+    const self = wasBanned ? null : parseNet(ip);
+    const covers = (target: string) => {
+      const n = self && target.includes('/') ? parseNet(target) : null;
+      return n !== null && self !== null && n.prefix < self.prefix && netsOverlap(n, self);
+    };
+    const covering = self ? activeBans(tx.db, tx.now, tx.whitelist).filter((b) => covers(b.ip)).map((b) => b.ip) : [];
     // The tombstone is recorded even when this node has no ban: another node may have one (sync spreads it).
     // Reported once committed, before the firewall backends' lines, as for ban.
     const onSaved = () => {
@@ -100,7 +108,9 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
         );
       }
       if (wasBanned) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
-      else ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
+      else if (covering.length) {
+        ctx.log.warn(`unban: ${ip} is not banned itself, but it lies inside ${covering.join(', ')}, which ${covering.length > 1 ? 'stay' : 'stays'} banned (autoban unban ${covering[0]} lifts that); recorded the unban of ${ip} so other nodes lift theirs`);
+      } else ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
     };
     return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: { wasBanned }, onSaved };
   });
