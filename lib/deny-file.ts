@@ -4,7 +4,9 @@
  * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
  */
 import { parseIp, parseNet, parseTarget, formatNet, sortByTarget, unbannableReason, v4At } from './ip';
-import { type Insertions, spliceLines } from './sorted-splice';
+import { type Insertions, insertionPointsIn, spliceLines } from './sorted-splice';
+import { bytesOf } from './atomic-write';
+import { type SortedTargets, TargetLines } from './target-lines';
 
 export const BEGIN_MARKER = '# BEGIN autoban -- managed by autoban, edits between these markers are overwritten';
 export const END_MARKER = '# END autoban';
@@ -141,27 +143,34 @@ function lineAt(buf: Buffer, at: number, line: string): boolean {
  * the block's length, and its first and last lines. `bytes`, when the caller knows it (the stamp records it),
  * saves adding up tens of thousands of line lengths in a run that bans a few addresses.
  */
-export function managedBlockAt(buf: Buffer, targets: readonly string[], bytes?: number): ManagedBlock | null {
+export function managedBlockAt(buf: Buffer, targets: SortedTargets, bytes?: number): ManagedBlock | null {
   const begin = buf.subarray(0, BEGIN_LINE.length).equals(BEGIN_LINE) ? 0 : buf.indexOf(BEGIN_AFTER_LINE);
   if (begin < 0) return null;
   const from = begin === 0 ? BEGIN_LINE.length : begin + BEGIN_LINE.length + 1;
-  const to = from + (bytes ?? blockBytes(targets));
+  const to = from + (bytes ?? blockBytes(targets.toArray()));
   if (to + END_LINE.length > buf.length || !buf.subarray(to, to + END_LINE.length).equals(END_LINE)) return null;
   if (targets.length === 0) return to === from ? { from, to } : null;
-  const first = denyLine(targets[0] as string);
-  const last = denyLine(targets[targets.length - 1] as string);
+  const first = denyLine(targets.first() as string);
+  const last = denyLine(targets.last() as string);
   const lastAt = to - last.length - 1;
   if (!lineAt(buf, from, first) || !lineAt(buf, lastAt, last) || !(lastAt === from || (lastAt > from && buf[lastAt - 1] === 10))) return null;
   return { from, to };
 }
 
+/** The target a managed line holds (`ALL: [2001:db8::1]` → `2001:db8::1`); plain IPv4 lines need no parsing. */
+function blockLineTarget(line: string): string {
+  const t = line.slice(5);
+  return t.includes('[') || t.includes('/') ? (parseDenyTarget(t) ?? t) : t;
+}
+
 /**
- * Adds targets to a deny file that renderDenyFile wrote for `targets` (its block located by managedBlockAt):
- * the new lines go to their sorted places and nothing else is touched, which gives byte for byte what
- * renderDenyFile would for both lists together. Lines outside the block are copied as bytes, whatever their
- * encoding.
+ * Adds targets to a deny file that renderDenyFile wrote for `targets` (its block located by managedBlockAt;
+ * `ins`: where they go in `targets`): the new lines go to their sorted places and nothing else is touched,
+ * which gives byte for byte what renderDenyFile would for both lists together. Lines outside the block are
+ * kept as bytes, whatever their encoding. The file comes back as the pieces to write in order.
  */
-export function spliceDenyFile(buf: Buffer, block: ManagedBlock, targets: readonly string[], ins: Insertions): { bytes: Buffer; blockTo: number } {
-  const out = spliceLines(buf, block.from, targets, ins, denyLineBytes, denyLine);
-  return { bytes: out, blockTo: out.length - (buf.length - block.to) };
+export function spliceDenyFile(buf: Buffer, block: ManagedBlock, targets: SortedTargets, ins: Insertions): { parts: Buffer[]; blockTo: number } {
+  const lines = new TargetLines(buf, block.from, block.to, targets.length, blockLineTarget);
+  const parts = spliceLines(buf, insertionPointsIn(lines, targets, ins), denyLine);
+  return { parts, blockTo: bytesOf(parts) - (buf.length - block.to) };
 }

@@ -138,7 +138,7 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   if (q.deny !== null && q.block) {
     const spliced = spliceDenyFile(q.deny, q.block, contents.active, ins);
     block = spliced.blockTo - q.block.from;
-    if (ins.targets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.bytes, { mode: 0o644, keepOwner: true, changed: true });
+    if (ins.targets.length) denyFileChanged = writeFileAtomic(denyWritePath(ctx), spliced.parts, { mode: 0o644, keepOwner: true, changed: true });
   }
   assertHeld(ctx.config.stateDir);
   afterCommit();

@@ -6,18 +6,19 @@
  * targets are canonical, so a canonical IPv4 address is in the table exactly when its text is in the list.
  */
 import { BannedSet } from './banned-set';
-import { lowerBound, v4Text } from './ip';
+import { v4Text } from './ip';
+import type { SortedTargets } from './target-lines';
 
 const LOOKUPS_BEFORE_TABLE = 4096;
 
 export class SortedBannedSet extends BannedSet {
-  private readonly sorted: readonly string[];
+  private readonly sorted: SortedTargets;
   private readonly extra = new Set<string>();
   private lookups = 0;
   private built = false;
 
   /** `sorted`: distinct targets in deny-file order (lib/ip.ts targetBefore). */
-  constructor(sorted: readonly string[]) {
+  constructor(sorted: SortedTargets) {
     super();
     this.sorted = sorted;
   }
@@ -50,39 +51,12 @@ export class SortedBannedSet extends BannedSet {
 
   /** True when `target` is one of the targets given at construction (not one added since). */
   inList(target: string): boolean {
-    const s = this.sorted;
-    if (target.includes(':')) return s[lowerBound(s, target, this.ipv6Start())] === target;
-    // IPv4 targets come first, in plain text order: compare strings directly (no targetBefore per step).
-    let lo = 0;
-    let hi = this.ipv6Start();
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((s[mid] as string) < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return s[lo] === target;
-  }
-
-  private v6From = -1;
-  /** Index of the first IPv6 target in `sorted` (they follow all IPv4 ones). */
-  private ipv6Start(): number {
-    if (this.v6From < 0) {
-      const s = this.sorted;
-      let lo = 0;
-      let hi = s.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((s[mid] as string).includes(':')) hi = mid;
-        else lo = mid + 1;
-      }
-      this.v6From = lo;
-    }
-    return this.v6From;
+    return this.sorted.has(target);
   }
 
   private build(): void {
     this.built = true;
-    for (const t of this.sorted) super.add(t);
+    this.sorted.forEach((t) => super.add(t));
     for (const t of this.extra) super.add(t);
   }
 }

@@ -24,8 +24,11 @@ import { writeFileAtomic } from './atomic-write';
 import { journalFile } from './ban-journal';
 import { blockBytes } from './deny-file';
 import { type Insertions, spliceLines } from './sorted-splice';
+import { TargetRecords } from './target-lines';
+import { sortByTarget } from './ip';
 
-const VERSION = 2;
+/** 3: the active targets as fixed-width records (lib/target-lines.ts), and the checksum covers the sizes too. */
+const VERSION = 3;
 
 interface StampHead {
   version: number;
@@ -38,7 +41,14 @@ interface StampHead {
   active: number;
   counts: number;
   unbans: number;
-  /** Checksum of the body (lib/checksum.ts): a damaged body (or one edited by hand) only costs the full path, never a ban. */
+  /** How many active targets are IPv4 (they come first), and the record widths of each family (lib/target-lines.ts). */
+  v4: number;
+  w4: number;
+  w6: number;
+  /**
+   * Checksum (lib/checksum.ts) of the sizes above and the body (see sumOf): a damaged body or header (or one
+   * edited by hand) only costs the full path, never a ban.
+   */
   sum: string;
   /** Length of the deny file's managed block as written (lib/deny-file.ts blockBytes); absent: not known. */
   block?: number;
@@ -53,8 +63,8 @@ export interface StampFiles {
 
 /** The body of a valid stamp: what the database says, as far as a scan needs it. */
 export interface StampContents {
-  /** Active targets, whitelisted ones left out, in deny-file order (lib/ip.ts sortByTarget). */
-  active: string[];
+  /** Active targets, whitelisted ones left out, in deny-file order (lib/ip.ts sortByTarget): the body's first lines, unsplit. */
+  active: TargetRecords;
   /** Highest banCount of every remembered address that is not an active target. */
   counts: Map<string, number>;
   /** Unban times (epoch ms) per address. */
@@ -147,11 +157,15 @@ function renderRest(c: Pick<StampContents, 'counts' | 'unbans'>): { text: string
   return { text: out.length ? `${out.join('\n')}\n` : '', unbans };
 }
 
-type HeadFields = Omit<StampHead, 'version' | 'settings' | 'active' | 'counts' | 'unbans' | 'sum'>;
+type Sizes = Pick<StampHead, 'active' | 'counts' | 'unbans' | 'v4' | 'w4' | 'w6'>;
+type HeadFields = Omit<StampHead, 'version' | 'settings' | 'sum' | keyof Sizes>;
 
-function saveStamp(ctx: Context, head: HeadFields, body: Buffer, n: { active: number; counts: number; unbans: number }): void {
-  const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, ...n, sum: checksum(body) };
-  const text = Buffer.concat([Buffer.from(`${JSON.stringify(full)}\n`), body]);
+/** The checksum of the sizes and the body (in pieces): the sizes say where the active records end. */
+const sumOf = (n: Sizes, body: readonly Buffer[]): string => checksum([Buffer.from(`${n.active} ${n.counts} ${n.unbans} ${n.v4} ${n.w4} ${n.w6}\n`), ...body]);
+
+function saveStamp(ctx: Context, head: HeadFields, body: readonly Buffer[], n: Sizes): void {
+  const full: StampHead = { version: VERSION, settings: settings(ctx), ...head, ...n, sum: sumOf(n, body) };
+  const text = [Buffer.from(`${JSON.stringify(full)}\n`), ...body];
   try {
     // Not synced: an old, empty or torn stamp after a crash fails its checks (fingerprints, checksum), which
     // costs one full-path run and never a ban.
@@ -187,9 +201,9 @@ export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: stri
   }
   const block = ctx.config.backends.includes('hostsdeny') ? blockBytes(active) : undefined;
   const rest = renderRest({ counts, unbans });
-  const body = Buffer.from(`${active.length ? `${active.join('\n')}\n` : ''}${rest.text}`, 'latin1');
+  const list = TargetRecords.render(active);
   const head = { files: files(ctx, dbFile), committedAtMs: nowMs, nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec), block };
-  saveStamp(ctx, head, body, { active: active.length, counts: counts.size, unbans: rest.unbans });
+  saveStamp(ctx, head, [list.bytes, Buffer.from(rest.text, 'latin1')], { active: active.length, counts: counts.size, unbans: rest.unbans, v4: list.v4, w4: list.w4, w6: list.w6 });
 }
 
 /**
@@ -200,18 +214,19 @@ export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: stri
  */
 export function writeStampAfterBans(ctx: Context, prev: ValidStamp, ins: Insertions, counts: Map<string, number> | null, nextChangeMs: number | null, nowMs: number, block: number | undefined): void {
   const c = stampContents(prev) as StampContents; // parsed by the caller: the short path needs it
-  let old = prev.body;
-  let rest: Buffer | null = null;
-  if (counts) {
-    let end = 0;
-    for (let i = 0; i < c.active.length; i++) end += (c.active[i] as string).length + 1;
-    old = old.subarray(0, end);
-    rest = Buffer.from(renderRest({ counts, unbans: c.unbans }).text, 'latin1');
+  const { w4, w6 } = c.active;
+  const rest = counts ? Buffer.from(renderRest({ counts, unbans: c.unbans }).text, 'latin1') : prev.body.subarray(c.active.to);
+  const sizes = { counts: (counts ?? c.counts).size, unbans: prev.head.unbans };
+  const head = { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, nextChangeMs, block };
+  if (ins.targets.some((t) => t.length >= (t.includes(':') ? w6 : w4))) {
+    // A target longer than its family's records (a first network ban, say): the list is written anew, wider.
+    const list = TargetRecords.render(sortByTarget([...c.active.toArray(), ...ins.targets], (t) => t));
+    saveStamp(ctx, head, [list.bytes, rest], { ...sizes, active: c.active.length + ins.targets.length, v4: list.v4, w4: list.w4, w6: list.w6 });
+    return;
   }
-  const spliced = spliceLines(old, 0, c.active, ins, (t) => t.length + 1, (t) => t);
-  const body = rest ? Buffer.concat([spliced, rest]) : spliced;
-  const n = { active: c.active.length + ins.targets.length, counts: (counts ?? c.counts).size, unbans: prev.head.unbans };
-  saveStamp(ctx, { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, nextChangeMs, block }, body, n);
+  const list = spliceLines(prev.body.subarray(0, c.active.to), ins, (t) => TargetRecords.record(t, w4, w6).slice(0, -1));
+  const v4 = c.active.v4 + ins.targets.filter((t) => !t.includes(':')).length;
+  saveStamp(ctx, head, [...list, rest], { ...sizes, active: c.active.length + ins.targets.length, v4, w4, w6 });
 }
 
 /**
@@ -257,7 +272,7 @@ function readStampFile(ctx: Context): ValidStamp | null {
  */
 export function committedTargets(ctx: Context): string[] | null {
   const stamp = readStampFile(ctx);
-  return stamp ? (parseBody(stamp)?.active ?? null) : null;
+  return stamp ? (parseBody(stamp)?.active.toArray() ?? null) : null;
 }
 
 /** The stamp's body, parsed once; null when it is damaged (then the full path runs). */
@@ -268,27 +283,27 @@ export function stampContents(s: ValidStamp): StampContents | null {
 }
 
 function parseBody(s: ValidStamp): StampContents | null {
-  const { active: na, counts: nc, unbans: nu } = s.head;
-  if (!Number.isSafeInteger(na) || !Number.isSafeInteger(nc) || !Number.isSafeInteger(nu)) return null;
-  if (!checksumMatches(s.body, s.head.sum)) return null;
-  const lines = s.body.toString('latin1').split('\n');
-  if (lines.length !== na + nc + nu + 1 || lines[lines.length - 1] !== '') return null;
-  const active = lines.slice(0, na);
+  const { active: na, counts: nc, unbans: nu, v4, w4, w6 } = s.head;
+  if (![na, nc, nu, v4].every((v) => Number.isSafeInteger(v) && v >= 0) || ![w4, w6].every((w) => Number.isSafeInteger(w) && w >= 1 && w <= 64) || v4 > na) return null;
+  const ab = v4 * w4 + (na - v4) * w6;
+  if (ab > s.body.length || !checksumMatches([Buffer.from(`${na} ${nc} ${nu} ${v4} ${w4} ${w6}\n`), s.body], s.head.sum)) return null;
+  // The active records are searched where they lie (lib/target-lines.ts); only the short sections after them are split.
+  const lines = s.body.toString('latin1', ab).split('\n');
+  if (lines.length !== nc + nu + 1 || lines[lines.length - 1] !== '') return null;
   const counts = new Map<string, number>();
   const unbans = new Map<string, number[]>();
-  for (let i = na; i < na + nc + nu; i++) {
+  for (let i = 0; i < nc + nu; i++) {
     const line = lines[i] as string;
     const sp = line.indexOf(' ');
     const v = Number(line.slice(sp + 1));
     if (sp <= 0 || !Number.isSafeInteger(v)) return null;
     const ip = line.slice(0, sp);
-    if (i < na + nc) counts.set(ip, v);
+    if (i < nc) counts.set(ip, v);
     else {
       const l = unbans.get(ip);
       if (l) l.push(v);
       else unbans.set(ip, [v]);
     }
   }
-  return { active, counts, unbans };
+  return { active: new TargetRecords(s.body, 0, v4, na - v4, w4, w6), counts, unbans };
 }
-

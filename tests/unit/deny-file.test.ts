@@ -44,6 +44,7 @@ test.each([
 describe('spliceDenyFile', () => {
   const { managedBlockAt, spliceDenyFile } = jest.requireActual('../../lib/deny-file') as typeof import('../../lib/deny-file');
   const { insertionPoints } = jest.requireActual('../../lib/sorted-splice') as typeof import('../../lib/sorted-splice');
+  const { TargetLines } = jest.requireActual('../../lib/target-lines') as typeof import('../../lib/target-lines');
   // Deterministic pseudo-random targets of every kind: addresses of both families and networks.
   let seed = 11;
   const rnd = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
@@ -80,7 +81,7 @@ describe('spliceDenyFile', () => {
       const old = distinct(n);
       const added = distinct(k, new Set(old));
       const text = renderDenyFile(around, old);
-      const sorted = parseDenyFile(text, 'hosts.deny').managed;
+      const sorted = TargetLines.of(parseDenyFile(text, 'hosts.deny').managed);
       const block = managedBlockAt(Buffer.from(text), sorted);
       expect(block).not.toBeNull();
       // Twice the same new target, and one already there: each line is written once.
@@ -88,26 +89,26 @@ describe('spliceDenyFile', () => {
       expect(ins.targets).toHaveLength(added.length);
       const out = spliceDenyFile(Buffer.from(text), block as NonNullable<typeof block>, sorted, ins);
       const want = renderDenyFile(around, [...old, ...added]);
-      expect(out.bytes.toString()).toBe(want);
+      expect(Buffer.concat(out.parts).toString()).toBe(want);
       expect(out.blockTo).toBe(Buffer.byteLength(want) - Buffer.byteLength(`${END_MARKER}\n${around.after.map((l) => `${l}\n`).join('')}`));
     }
   });
 
   test('a block that does not hold the expected lines is not spliced', () => {
     const text = Buffer.from(renderDenyFile({ before: [], after: [] }, ['192.0.2.1', '192.0.2.2']));
-    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2'])).not.toBeNull();
-    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2', '192.0.2.3'])).toBeNull();
-    expect(managedBlockAt(text, ['192.0.2.1'])).toBeNull();
-    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.22'])).toBeNull(); // as many lines, other lengths
-    expect(managedBlockAt(text, ['192.0.2.2', '192.0.2.1'])).toBeNull(); // first and last lines are checked
-    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.3'])).toBeNull();
-    expect(managedBlockAt(Buffer.from('in.telnetd: ALL\n'), [])).toBeNull();
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1', '192.0.2.2']))).not.toBeNull();
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1', '192.0.2.2', '192.0.2.3']))).toBeNull();
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1']))).toBeNull();
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1', '192.0.2.22']))).toBeNull(); // as many lines, other lengths
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.2', '192.0.2.1']))).toBeNull(); // first and last lines are checked
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1', '192.0.2.3']))).toBeNull();
+    expect(managedBlockAt(Buffer.from('in.telnetd: ALL\n'), TargetLines.of([]))).toBeNull();
     // The length the stamp recorded: markers, first and last lines are checked, not each line's length.
     const bytes = text.indexOf('# END') - text.indexOf('\n') - 1;
-    const at = managedBlockAt(text, ['192.0.2.1', '192.0.2.2'], bytes);
+    const at = managedBlockAt(text, TargetLines.of(['192.0.2.1', '192.0.2.2']), bytes);
     expect(at && text.toString('latin1', at.from, at.to)).toBe('ALL: 192.0.2.1\nALL: 192.0.2.2\n');
-    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2'], bytes - 1)).toBeNull();
-    expect(managedBlockAt(text, ['192.0.2.1'], bytes)).toBeNull(); // a line more than the stamp says
-    expect(managedBlockAt(text, ['192.0.2.1', '192.0.2.2'], 10_000)).toBeNull();
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1', '192.0.2.2']), bytes - 1)).toBeNull();
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1']), bytes)).toBeNull(); // a line more than the stamp says
+    expect(managedBlockAt(text, TargetLines.of(['192.0.2.1', '192.0.2.2']), 10_000)).toBeNull();
   });
 });

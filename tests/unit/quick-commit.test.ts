@@ -208,7 +208,8 @@ test('the short path keeps the stamp exactly as a full commit would write it, ba
   ]);
   expect(r.expiredOnArrival.map(minutes)).toEqual([['203.0.113.5', 60]]);
   const quick = stampBody(env);
-  expect(quick).toEqual({ active: ['192.0.2.10', '192.0.2.7', '2001:db8:1:2::/64'], rest: ['198.51.100.3 1', '203.0.113.5 1'] });
+  // Active targets are fixed-width records (padded with spaces); the full commit below must write the same bytes.
+  expect({ ...quick, active: quick.active.map((l) => l.trimEnd()) }).toEqual({ active: ['192.0.2.10', '192.0.2.7', '2001:db8:1:2::/64'], rest: ['198.51.100.3 1', '203.0.113.5 1'] });
 
   // What a full commit writes for the same database.
   fs.rmSync(state(env, 'stamp.txt'));
@@ -224,4 +225,26 @@ test('the short path keeps the stamp exactly as a full commit would write it, ba
     ['198.51.100.3', 120],
     ['203.0.113.5', 120],
   ]);
+});
+
+test('a new target longer than the stamp records of its family: the short path writes the list wider, as a full commit would', async () => {
+  const env = await committed();
+  const dbBefore = env.read('state/bans.json');
+  const widthOf = () => (JSON.parse(env.read('state/stamp.txt').split('\n')[0] as string) as { w6: number }).w6;
+  const before = widthOf();
+  env.append('auth.log', fails('2001:db8:ffff:ffff::1', 5, '01:2') + fails('192.0.2.7', 5, '01:2'));
+  const r = await runScan(env.ctx(local('01:30:00')));
+  expect(r.banned.map((b) => b.ip).sort()).toEqual(['192.0.2.7', '2001:db8:ffff:ffff::/64']);
+  expect(env.read('state/bans.json')).toBe(dbBefore); // the short path
+  expect(widthOf()).toBe('2001:db8:ffff:ffff::/64'.length + 1);
+  expect(widthOf()).toBeGreaterThan(before);
+  const quick = stampBody(env);
+  expect(quick.active.map((l) => l.trimEnd())).toEqual(['192.0.2.10', '192.0.2.7', '198.51.100.3', '203.0.113.200', '2001:db8:1:2::/64', '2001:db8:ffff:ffff::/64']);
+  fs.rmSync(state(env, 'stamp.txt'));
+  await runScan(env.ctx(local('01:40:00')));
+  expect(stampBody(env)).toEqual(quick);
+  // And the next short path searches the wider records: an active target's new lines are not a new ban.
+  env.append('auth.log', fails('2001:db8:ffff:ffff::2', 5, '01:4') + fails('192.0.2.8', 5, '01:4'));
+  const r2 = await runScan(env.ctx(local('01:50:00')));
+  expect(r2.banned.map((b) => b.ip)).toEqual(['192.0.2.8']);
 });

@@ -2,10 +2,11 @@
 import { BannedSet } from '../../lib/banned-set';
 import { SortedBannedSet } from '../../lib/sorted-banned-set';
 import { sortByTarget, v4At } from '../../lib/ip';
+import { TargetLines } from '../../lib/target-lines';
 
 test('same answers as BannedSet for members, non-members, odd text and added targets', () => {
   const targets = sortByTarget(['192.0.2.1', '192.0.2.10', '10.0.0.1', '198.51.100.0/24', '2001:db8::1', '2001:db8:1::/64', '203.0.113.255'], (t) => t);
-  const sorted = new SortedBannedSet(targets);
+  const sorted = new SortedBannedSet(TargetLines.of(targets));
   const plain = new BannedSet(targets);
   const probes = [...targets, '192.0.2.2', '010.0.0.1', '2001:db8::2', '198.51.100.1', 'x', '', '192.0.2.1 ', '2001:DB8::1'];
   // hasV4: the scan's fast path asks by 32-bit value (for canonical dotted quads).
