@@ -38,3 +38,11 @@ export function formatDuration(sec: number): string {
   const second = next ? Math.floor((rest - first * s1) / next[1]) : 0;
   return second > 0 ? `${first}${u1}${second}${(next as (typeof FORMAT_UNITS)[number])[0]}` : `${first}${u1}`;
 }
+
+/**
+ * The time left until `until`, for humans: rounded up to the second, so a ban made a moment ago shows its
+ * length ("1s", "10m"), not "0s" or "9m59s" for the milliseconds spent committing it. Past: "0s".
+ */
+export function formatRemaining(until: Date, now: Date): string {
+  return formatDuration(Math.ceil((until.getTime() - now.getTime()) / 1000));
+}

@@ -23,7 +23,7 @@ import { isoTime } from '../iso-time';
 import { logBatch } from '../log';
 import { pidNumber } from '../parsers/syslog-header';
 import { AppError, ExitCode } from '../errors';
-import { formatDuration } from '../duration';
+import { formatRemaining } from '../duration';
 import { plural } from '../plural';
 
 export interface ScanResult {
@@ -62,7 +62,7 @@ export function banForOffense(off: Offense, src: SourceConfig, previous: number,
 }
 
 export function describeBan(b: Ban, now: Date): string {
-  const until = b.expiresAt ? `${isoTime(b.expiresAt)} (${formatDuration((b.expiresAt.getTime() - now.getTime()) / 1000)})` : 'permanent';
+  const until = b.expiresAt ? `${isoTime(b.expiresAt)} (${formatRemaining(b.expiresAt, now)})` : 'permanent';
   return `${b.ip} rule=${b.rule} failures=${b.failures} source=${b.source} until=${until}${b.banCount > 1 ? ` ban#=${b.banCount}` : ''}`;
 }
 

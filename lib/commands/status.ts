@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import { loadWhitelist, readState } from '../state';
 import { activeBans } from '../bans';
 import { encodeBan, type EncodedBan } from '../ban-codec';
-import { formatDuration } from '../duration';
+import { formatRemaining } from '../duration';
 import { firewallBackends } from '../backends-apply';
 import { plural } from '../plural';
 
@@ -40,7 +40,7 @@ export function formatStatusTable(r: StatusResult, now: Date): string {
       b.ip,
       b.reason,
       b.bannedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      b.expiresAt ? formatDuration((b.expiresAt.getTime() - now.getTime()) / 1000) : 'never',
+      b.expiresAt ? formatRemaining(b.expiresAt, now) : 'never',
       b.node,
       b.source,
     ]),
