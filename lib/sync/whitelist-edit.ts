@@ -89,7 +89,12 @@ function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): Whiteli
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
   if (!ctx.dryRun) writeFileAtomic(writePathOf(file), Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
-  return { location: file, entries: apply(entries, op, entry), changed: true, message: `${ctx.dryRun ? 'would ' : ''}${op === 'add' ? 'add' : 'remove'} ${entry} ${op === 'add' ? 'to' : 'from'} ${file}` };
+  return { location: file, entries: apply(entries, op, entry), changed: true, message: editMessage(op, entry, file, ctx.dryRun) };
+}
+
+/** What an edit did, in the same words for the local file and the shared copy: "added X to F", "would remove X from F". */
+function editMessage(op: 'add' | 'remove', entry: string, where: string, dryRun: boolean): string {
+  return `${dryRun ? `would ${op}` : op === 'add' ? 'added' : 'removed'} ${entry} ${op === 'add' ? 'to' : 'from'} ${where}`;
 }
 
 /** Adds, removes or lists whitelist entries. `entry` is required for add/remove. */
@@ -124,7 +129,7 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
       } else if (done(base(), op, entry)) {
         result = { location: name, entries: base(), changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${name}` };
       } else if (ctx.dryRun) {
-        result = { location: name, entries: apply(base(), op, entry), changed: true, message: `would ${op} ${entry} ${op === 'add' ? 'to' : 'from'} ${name}` };
+        result = { location: name, entries: apply(base(), op, entry), changed: true, message: editMessage(op, entry, name, true) };
       } else {
         let confirmed = false;
         for (let round = 1; round <= EDIT_ROUNDS && !confirmed; round++) {
@@ -136,7 +141,7 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
           confirmed = current !== null && done(current.entries, op, entry);
         }
         if (!confirmed || !current) throw new Error(`${name}: another edit kept overwriting this one; try again`);
-        result = { location: name, entries: current.entries, changed: true, message: `${op === 'add' ? 'added' : 'removed'} ${entry} ${op === 'add' ? 'to' : 'from'} ${name}` };
+        result = { location: name, entries: current.entries, changed: true, message: editMessage(op, entry, name, false) };
         if (ctx.config.whitelistFile) {
           writeWhitelistCopy(ctx, ctx.config.whitelistFile, current.entries, name, 'autoban');
         }

@@ -293,7 +293,7 @@ test('a ban lifted because the whitelist now covers it says whitelisted, not exp
   expect(ban.stderr).toMatch(/: whitelisted: 203\.0\.113\.9 \(ban lifted\)$/m);
   const add = cli(['whitelist', 'add', '203.0.113.7', ...e.cfg, ...at]);
   expect(add.code).toBe(0);
-  expect(add.stderr.trim().split('\n').map((l) => l.replace(/^.*?autoban\[\d+\]: /, ''))).toEqual([`whitelist: add 203.0.113.7 to ${e.dir}/whitelist.txt`, 'whitelisted: 203.0.113.7 (ban lifted)']);
+  expect(add.stderr.trim().split('\n').map((l) => l.replace(/^.*?autoban\[\d+\]: /, ''))).toEqual([`whitelist: added 203.0.113.7 to ${e.dir}/whitelist.txt`, 'whitelisted: 203.0.113.7 (ban lifted)']);
   expect(e.denyTargets()).toEqual(['203.0.113.8']);
 });
 
@@ -310,7 +310,7 @@ test('whitelist remove reports the bans it puts back in force, as scan and ban r
   expect(r.code).toBe(0);
   // 198.51.100.9's hour ran out while it was whitelisted: it stays lifted.
   expect(r.stderr.trim().split('\n').map((l) => l.replace(/^.*?autoban\[\d+\]: /, ''))).toEqual([
-    `whitelist: remove 198.51.100.0/24 from ${e.dir}/whitelist.txt`,
+    `whitelist: removed 198.51.100.0/24 from ${e.dir}/whitelist.txt`,
     'banned 198.51.100.8 rule=manual failures=0 source=manual until=2026-11-23T02:00:00.000Z (22h) (no longer whitelisted)',
     'banned 203.0.113.9 rule=manual failures=0 source=manual until=2026-11-23T02:00:00.000Z (22h) (back in force)',
   ]);
@@ -326,14 +326,24 @@ test('check-config summarises a valid config', () => {
 
 test('whitelist add/list/remove edits the local file and takes effect at once', () => {
   const e = env();
+  const wl = `${e.dir}/whitelist.txt`;
+  // Its lines, in the past tense as for the shared whitelist ("add X to F" read as an instruction).
+  const said = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => l.includes('whitelist: ')).map((l) => l.replace(/^.*?whitelist: /, ''));
   expect(cli(['ban', '198.51.100.44', ...e.cfg]).code).toBe(0);
-  expect(cli(['whitelist', 'add', '198.51.100.0/24', ...e.cfg]).code).toBe(0);
+  expect(said(cli(['whitelist', 'add', '198.51.100.0/24', '--dry-run', ...e.cfg]))).toEqual([`would add 198.51.100.0/24 to ${wl}`]);
+  const add = cli(['whitelist', 'add', '198.51.100.0/24', ...e.cfg]);
+  expect(add.code).toBe(0);
+  expect(said(add)).toEqual([`added 198.51.100.0/24 to ${wl}`]);
+  expect(said(cli(['whitelist', 'add', '198.51.100.0/24', ...e.cfg]))).toEqual([`198.51.100.0/24 is already in ${wl}`]);
+  expect(said(cli(['whitelist', 'remove', '198.51.100.0/24', '--dry-run', ...e.cfg]))).toEqual([`would remove 198.51.100.0/24 from ${wl}`]);
   expect(cli(['whitelist', 'list', ...e.cfg]).stdout).toBe('198.51.100.0/24\n');
   expect(e.read('whitelist.txt')).toContain('198.51.100.0/24');
   expect(e.denyTargets()).toEqual([]); // the banned address is whitelisted now
   expect(cli(['ban', '198.51.100.45', ...e.cfg]).code).toBe(65);
   expect(cli(['whitelist', 'add', 'not-an-ip', ...e.cfg]).code).toBe(64);
-  expect(cli(['whitelist', 'remove', '198.51.100.0/24', ...e.cfg]).code).toBe(0);
+  const remove = cli(['whitelist', 'remove', '198.51.100.0/24', ...e.cfg]);
+  expect(remove.code).toBe(0);
+  expect(said(remove)).toEqual([`removed 198.51.100.0/24 from ${wl}`]);
   expect(cli(['whitelist', 'list', ...e.cfg]).stdout).toBe('');
   expect(cli(['ban', '198.51.100.45', ...e.cfg]).code).toBe(0);
 });
