@@ -11,7 +11,7 @@ import { AppError, ConfigError, ExitCode } from './errors';
 import type { RuleSet } from './types';
 import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
 import { expandLogGlob } from './glob';
-import { logFileProblem } from './log-file';
+import { logFileProblem, missingLogMessage } from './log-file';
 import { parseWhitelist } from './whitelist';
 
 type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
@@ -563,15 +563,14 @@ function stateDirWarning(cfg: Config): string[] {
 /** A source whose log (or glob) names no file (until the daemon creates it), or one that is no log file (a directory): scan exits 66. */
 function missingLogWarning(file: string, src: SourceConfig): string[] {
   if (src.journal || !src.log) return [];
-  const found = expandLogGlob(src.log).filter((f) => fs.existsSync(f));
-  // What scan would say of it, with its exit 66: a directory, a FIFO, permission denied.
-  const bad = found.flatMap((f) => {
-    const why = logFileProblem(f);
-    return why ? [`${file}: [${src.name}] log: ${f}: ${why}; scan exits 66 until this is fixed`] : [];
+  const files = expandLogGlob(src.log);
+  if (files.length === 0) return [`${file}: [${src.name}] log: ${missingLogMessage(src.log)} (yet); scan exits 66 until it does`];
+  // In scan's words, with its exit 66: missing, a directory, a FIFO, a part of the path a file, permission denied.
+  return files.flatMap((f) => {
+    const p = logFileProblem(f);
+    if (!p) return [];
+    return [`${file}: [${src.name}] log: ${f}: ${p.why}${p.missing ? ' (yet); scan exits 66 until it does' : '; scan exits 66 until this is fixed'}`];
   });
-  if (found.length) return bad;
-  const what = /[*?]/.test(path.basename(src.log)) ? `no file matches ${src.log}` : `${src.log} does not exist`;
-  return [`${file}: [${src.name}] log: ${what} (yet); scan exits 66 until it does`];
 }
 
 /** An olddir that is not a directory for the log's files: their rotations would not be followed there. */

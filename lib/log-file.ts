@@ -3,6 +3,7 @@
  * (lib/config.ts) says the same as scan without loading the reader.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** A log path that exists but is no readable regular file (a directory, a FIFO, a socket, permission denied). */
 export class NotALogFile extends Error {
@@ -24,23 +25,41 @@ function kindOf(st: fs.Stats): string {
   return 'not a regular file';
 }
 
-/** Why open(2) failed on an existing path, in words (`code` its errno name). */
-function openProblem(file: string, e: NodeJS.ErrnoException): string {
-  switch (e.code) {
+/**
+ * What the file system's refusal of a log path means, in words: the one phrase scan, test and check-config
+ * all use for it (`code` the errno name, `message` the error's own text for the codes not named here).
+ */
+export function pathErrorPhrase(code: string | undefined, message = 'unknown error'): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'does not exist';
+    case 'ENOTDIR':
+      return 'a part of its path is not a directory';
     case 'EACCES':
     case 'EPERM':
       return 'cannot read it: permission denied';
-    case 'ENOTDIR':
-      return 'a part of its path is not a directory';
-    case 'ENXIO': {
-      // What open(2) says of a socket: name it as such.
-      const st = fs.statSync(file, { throwIfNoEntry: false });
-      if (st && !st.isFile()) return `is ${kindOf(st)}, not a log file`;
-      return `cannot open it: ${e.message}`;
-    }
+    case 'ELOOP':
+      return 'too many levels of symbolic links in its path (a symlink loop?)';
+    case 'ENAMETOOLONG':
+      return 'its path or a part of it is too long';
     default:
-      return `cannot open it: ${e.message}`;
+      return `cannot open it: ${message}`;
   }
+}
+
+/** A configured log (a path or a glob) that names no file, as scan and check-config both say it. */
+export function missingLogMessage(log: string): string {
+  return /[*?]/.test(path.basename(log)) ? `no file matches ${log}` : `${log}: ${pathErrorPhrase('ENOENT')}`;
+}
+
+/** Why open(2) failed on an existing path, in words (`code` its errno name). */
+function openProblem(file: string, e: NodeJS.ErrnoException): string {
+  if (e.code === 'ENXIO') {
+    // What open(2) says of a socket: name it as such.
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (st && !st.isFile()) return `is ${kindOf(st)}, not a log file`;
+  }
+  return pathErrorPhrase(e.code, e.message);
 }
 
 /**
@@ -66,14 +85,17 @@ export function openLog(file: string): { fd: number; st: fs.Stats } | null {
   return { fd, st };
 }
 
-/** Why `file` cannot be scanned (see openLog), or null when it can or does not exist. */
-export function logFileProblem(file: string): string | null {
+/** Why `file` cannot be scanned (see openLog), `missing` when it does not exist; null when it can be. */
+export function logFileProblem(file: string): { why: string; missing: boolean } | null {
   try {
     const r = openLog(file);
-    if (r) fs.closeSync(r.fd);
-    return null;
+    if (r) {
+      fs.closeSync(r.fd);
+      return null;
+    }
+    return { why: pathErrorPhrase('ENOENT'), missing: true };
   } catch (e) {
-    if (e instanceof NotALogFile) return e.why;
+    if (e instanceof NotALogFile) return { why: e.why, missing: false };
     throw e;
   }
 }

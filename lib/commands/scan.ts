@@ -13,7 +13,7 @@ import { BannedSet } from '../banned-set';
 import { expandLogGlob, positionKey } from '../glob';
 import * as path from 'node:path';
 import { type FilePosition, readNewLines } from '../log-reader';
-import { NotALogFile } from '../log-file';
+import { NotALogFile, missingLogMessage } from '../log-file';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
@@ -343,7 +343,8 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
   if (applied) reportApplied(ctx, applied, 'expired');
   ctx.log.info(`scan: ${plural(res.lines, 'new line')}, ${plural(res.failures, 'failed login')}, ${plural(res.banned.length, 'new ban')}${res.alreadyBanned ? ` (${plural(res.alreadyBanned, 'more line')} about addresses already banned)` : ''}`);
   const failed: string[] = [];
-  if (res.missing.length) failed.push(`log file not found: ${res.missing.join(', ')}`);
+  // In check-config's words for the same path (lib/log-file.ts), like the paths that are no log file.
+  failed.push(...res.missing.map(missingLogMessage));
   failed.push(...res.notLogs);
   // After the commit: the bans found are written, only the positions of the sources concerned wait.
   if (res.retry.length) failed.push(`could not finish reading ${res.retry.join(', ')} (see the warnings above); the next run reads ${res.retry.length > 1 ? 'them' : 'it'} again`);

@@ -7,7 +7,7 @@ import { BannedSet } from '../banned-set';
 import { linesOf, readNewLines } from '../log-reader';
 import { loadWhitelist } from '../state';
 import { AppError, ExitCode } from '../errors';
-import { NotALogFile } from '../log-file';
+import { NotALogFile, pathErrorPhrase } from '../log-file';
 
 export interface TestEvent {
   lineNo: number;
@@ -54,6 +54,6 @@ export async function runTestLog(
     if (e instanceof NotALogFile) throw new AppError(ExitCode.NoInput, `test: ${e.message}`);
     throw e;
   });
-  if (!r) throw new AppError(ExitCode.NoInput, `test: log file not found: ${opts.file}`);
+  if (!r) throw new AppError(ExitCode.NoInput, `test: ${opts.file}: ${pathErrorPhrase('ENOENT')}`);
   return { lines: h.stats.lines, events: h.stats.events, offenses };
 }

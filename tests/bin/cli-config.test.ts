@@ -80,7 +80,7 @@ test('check-config warns (stderr) about a log that does not exist yet and about 
   const r = cli(['check-config', ...e.cfg]);
   expect(r.code).toBe(0);
   expect(r.stderr.split('\n').filter(Boolean)).toEqual([
-    `autoban: warning: ${e.file}: [sshd] log: ${e.dir}/auth.log does not exist (yet); scan exits 66 until it does`,
+    `autoban: warning: ${e.file}: [sshd] log: ${e.dir}/auth.log: does not exist (yet); scan exits 66 until it does`,
     `autoban: warning: ${e.file}: [proftpd] log: no file matches ${e.dir}/ftp/*.log (yet); scan exits 66 until it does`,
     `autoban: warning: ${e.dir}/whitelist.txt:3: not an IP address or CIDR network: 'bad.example.com' (scan ignores this line)`,
     `autoban: warning: ${e.dir}/whitelist.txt:4: '192.0.2.49/24' is a network with host bits set; write 192.0.2.0/24 (scan ignores this line)`,
@@ -219,4 +219,36 @@ test('an unknown key in a source section is answered with every key a source tak
       'suspicious_users, suspicious_users_attempts_threshold, suspicious_users_period, login_attempts_threshold, login_attempts_period, ' +
       'invalid_user_attempts_threshold, slow_attempts_threshold, slow_attempts_period, ban_duration, ban_duration_max, ipv6_prefix)',
   ]);
+});
+
+test.each([
+  ['missing', 'missing.log', 'does not exist', () => undefined],
+  ['ENOTDIR', 'afile/x.log', 'a part of its path is not a directory', (dir: string) => fs.writeFileSync(path.join(dir, 'afile'), '')],
+  ['ELOOP', 'loop.log', 'too many levels of symbolic links in its path (a symlink loop?)', (dir: string) => {
+    fs.symlinkSync('loop2.log', path.join(dir, 'loop.log'));
+    fs.symlinkSync('loop.log', path.join(dir, 'loop2.log'));
+  }],
+  ['ENAMETOOLONG', `${'n'.repeat(300)}.log`, 'its path or a part of it is too long', () => undefined],
+  ['a directory', 'logs', 'is a directory, not a log file', (dir: string) => fs.mkdirSync(path.join(dir, 'logs'))],
+])('check-config, scan and test describe a broken log path (%s) the same way', (_what, name, why, setup) => {
+  const e = env(`[sshd]\nlog = ${name}\n`);
+  setup(e.dir);
+  const log = path.join(e.dir, name);
+  const check = cli(['check-config', ...e.cfg]);
+  expect(check.code).toBe(0);
+  const missing = why === 'does not exist';
+  expect(check.stderr).toBe(`autoban: warning: ${e.file}: [sshd] log: ${log}: ${why}${missing ? ' (yet); scan exits 66 until it does' : '; scan exits 66 until this is fixed'}\n`);
+  const scan = cli(['scan', ...e.cfg], { timeout: 20000 });
+  expect(scan.code).toBe(66);
+  expect(scan.stderr).toMatch(new RegExp(`\\nautoban: scan: ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`));
+  const test = cli(['test', log, '--parser', 'sshd'], { timeout: 20000 });
+  expect({ code: test.code, stderr: test.stderr }).toEqual({ code: 66, stderr: `autoban: test: ${log}: ${why}\n` });
+});
+
+test('a glob that matches nothing: check-config and scan both say no file matches it', () => {
+  const e = env('[sshd]\nlog = ftp/*.log\n');
+  expect(cli(['check-config', ...e.cfg]).stderr).toBe(`autoban: warning: ${e.file}: [sshd] log: no file matches ${e.dir}/ftp/*.log (yet); scan exits 66 until it does\n`);
+  const scan = cli(['scan', ...e.cfg]);
+  expect(scan.code).toBe(66);
+  expect(scan.stderr.trimEnd().split('\n').pop()).toBe(`autoban: scan: no file matches ${e.dir}/ftp/*.log`);
 });

@@ -41,7 +41,7 @@ test('a missing log exits 66', () => {
   const e = env();
   const r = cli(['scan', ...e.cfg]);
   expect(r.code).toBe(66);
-  expect(r.stderr).toContain(`log file not found: ${e.dir}/auth.log`);
+  expect(r.stderr.trimEnd().split('\n').pop()).toBe(`autoban: scan: ${e.dir}/auth.log: does not exist`);
 });
 
 test('a log path that is a directory or a FIFO exits 66 naming it; the other sources are still scanned and banned from', () => {

@@ -145,7 +145,7 @@ test('configWarnings: a log that does not exist yet and whitelist lines scan ign
   fs.writeFileSync(path.join(dir, 'a.cfg'), 'whitelist = wl.txt\ndeny_file = hosts.deny\n[sshd]\nlog = auth.log\n[j]\nparser = sshd\njournal = true\n');
   const cfg = loadConfig(path.join(dir, 'a.cfg'));
   expect(configWarnings(cfg)).toEqual([
-    `${dir}/a.cfg: [sshd] log: ${dir}/auth.log does not exist (yet); scan exits 66 until it does`,
+    `${dir}/a.cfg: [sshd] log: ${dir}/auth.log: does not exist (yet); scan exits 66 until it does`,
     `${dir}/wl.txt:2: '192.0.2.49/24' is a network with host bits set; write 192.0.2.0/24 (scan ignores this line)`,
     `${dir}/wl.txt:4: not an IP address or CIDR network: 'bad.example.com' (scan ignores this line)`,
   ]);
