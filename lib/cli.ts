@@ -146,7 +146,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
       'show the login events a parser finds in a log and the bans the rules would make (changes nothing)',
       (c) =>
         c
-          .positional('logfile', { type: 'string' })
+          .positional('logfile', { type: 'string', describe: 'a log file, - (stdin) or a pipe' })
           .option('parser', { type: 'string', choices: PARSER_NAMES, demandOption: true })
           .option('json', { type: 'boolean', describe: 'one JSON object per event' }),
       async (argv) => {
@@ -161,6 +161,7 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
         const r = await runTestLog(ctx, {
           file: String(argv.logfile),
           parser: String(argv.parser),
+          stdin: process.stdin,
           onEvent: (e) => {
             out.push(json ? `${JSON.stringify(e)}\n` : `${String(e.lineNo).padStart(6)}  ${e.time}  ${e.outcome.padEnd(7)}  ${e.ip.padEnd(15)}  ${JSON.stringify(e.user)}\n`);
             if (out.length > 1000) flush();
@@ -236,13 +237,17 @@ function buildCli(args: string[], setJob: (j: Job) => void, only?: string): Argv
  * `--` ends the options, as in every Unix tool (`autoban ban -- 192.0.2.7`). yargs keeps the words after it
  * out of the positionals ("Not enough non-option arguments"), so the marker is dropped and each later word
  * that looks like an option is replaced by a stand-in yargs takes as a positional (a private-use character
- * and a number: no `-`, and yargs quotes it unescaped in its messages), put back once parsed.
+ * and a number: no `-`, and yargs quotes it unescaped in its messages), put back once parsed. A bare `-`
+ * (standard input: `autoban test -`) is never an option, but yargs makes such a positional '' (or true):
+ * it gets a stand-in too, wherever it is.
  */
 export function endOfOptions(args: string[]): { args: string[]; restore: (text: string) => string } {
   const at = args.indexOf('--');
-  if (at < 0) return { args, restore: (t) => t };
   const words: string[] = [];
-  const out = [...args.slice(0, at), ...args.slice(at + 1).map((a) => (a.startsWith('-') ? `\uE000${words.push(a) - 1}\uE000` : a))];
+  const standIn = (a: string) => `\uE000${words.push(a) - 1}\uE000`;
+  const before = (at < 0 ? args : args.slice(0, at)).map((a) => (a === '-' ? standIn(a) : a));
+  const out = at < 0 ? before : [...before, ...args.slice(at + 1).map((a) => (a.startsWith('-') ? standIn(a) : a))];
+  if (!words.length) return { args: out, restore: (t) => t };
   return { args: out, restore: (t) => t.replace(/\uE000(\d+)\uE000/g, (_m, i: string) => words[Number(i)] ?? '') };
 }
 

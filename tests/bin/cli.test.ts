@@ -1,7 +1,8 @@
 /** The command line as users and cron run it: real processes, real files, exit codes. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import * as zlib from 'node:zlib';
 import { CLI, cli, cliAsync } from '../helpers/cli';
 import { makeEnv, sshdFail } from '../helpers/context';
 
@@ -55,13 +56,52 @@ test('a log path that is a directory or a FIFO exits 66 naming it; the other sou
   expect(r.stderr).not.toContain('internal error');
   expect(r.stderr.split('\n').filter((l) => l.startsWith('autoban:'))).toEqual([`autoban: scan: ${e.dir}/logs: is a directory, not a log file; ${e.dir}/pipe: is a named pipe (FIFO), not a log file`]);
   expect(e.denyTargets()).toEqual(['192.0.2.7']);
-  for (const [file, what] of [
-    ['logs', 'is a directory'],
-    ['pipe', 'is a named pipe (FIFO)'],
-  ]) {
-    const t = cli(['test', path.join(e.dir, file as string), '--parser', 'sshd', ...NOW], { timeout: 20000 });
-    expect({ code: t.code, stderr: t.stderr }).toEqual({ code: 66, stderr: `autoban: test: ${e.dir}/${file}: ${what}, not a log file\n` });
-  }
+  // test reads a FIFO (below), never a directory.
+  const t = cli(['test', path.join(e.dir, 'logs'), '--parser', 'sshd', ...NOW], { timeout: 20000 });
+  expect({ code: t.code, stderr: t.stderr }).toEqual({ code: 66, stderr: `autoban: test: ${e.dir}/logs: is a directory, not a log file\n` });
+});
+
+describe('test reads a pipe to its end, as it reads a file: a FIFO, <(zcat …), standard input (-)', () => {
+  const lines = sshdFail('01:00:00', '192.0.2.7', 'root') + sshdFail('01:00:05', '192.0.2.7', 'root') + sshdFail('01:00:09', '198.51.100.3', 'bob');
+  const run = (log: string, opts: { input?: string } = {}) => cli(['test', log, '--parser', 'sshd', ...NOW], { timeout: 20000, ...opts });
+  const fromFile = () => {
+    const e = env();
+    const r = run(e.write('auth.log', lines));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('would ban 192.0.2.7 rule=suspicious_users failures=2');
+    expect(r.stdout).toMatch(/^3 lines, 3 login events, 1 ban$/m);
+    return { e, out: r.stdout };
+  };
+
+  test('a FIFO with a writer', () => {
+    const { e, out } = fromFile();
+    const fifo = path.join(e.dir, 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The writer blocks in open(2) until the CLI opens the FIFO to read it.
+    const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', path.join(e.dir, 'auth.log'), fifo], { stdio: 'ignore' });
+    try {
+      const r = run(fifo);
+      expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 0, stderr: '', stdout: out });
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  });
+
+  test('process substitution: autoban test <(zcat auth.log.2.gz)', () => {
+    const { e, out } = fromFile();
+    fs.writeFileSync(path.join(e.dir, 'auth.log.2.gz'), zlib.gzipSync(lines));
+    const r = spawnSync('bash', ['-c', 'exec "$0" "$1" test <(zcat "$2") --parser sshd "$3" "$4"', process.execPath, CLI, path.join(e.dir, 'auth.log.2.gz'), ...NOW], { encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL' });
+    expect({ code: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 0, stderr: '', stdout: out });
+  });
+
+  test('standard input: zcat … | autoban test - (also after --)', () => {
+    const { out } = fromFile();
+    const r = run('-', { input: lines });
+    expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 0, stderr: '', stdout: out });
+    const after = cli(['test', '--parser', 'sshd', ...NOW, '--', '-'], { timeout: 20000, input: lines });
+    expect(after.stdout).toBe(out);
+    expect(run('-', { input: '' }).stdout).toBe('0 lines, 0 login events, 0 bans\n');
+  });
 });
 
 test('a log that cannot be read (permission denied) exits 66 naming it', () => {

@@ -11,10 +11,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `timeout` (ms): a run that hangs is killed (code null) rather than hang the test. */
-export function cli(args: string[], opts: { cwd?: string; bin?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
+/** `timeout` (ms): a run that hangs is killed (code null) rather than hang the test. `input`: piped to its stdin. */
+export function cli(args: string[], opts: { cwd?: string; bin?: string; env?: Record<string, string>; timeout?: number; input?: string } = {}): CliResult {
   const env = opts.env ? { ...process.env, ...opts.env } : process.env;
-  const r = spawnSync(process.execPath, [opts.bin ? path.join(ROOT, 'dist', 'bin', `${opts.bin}.js`) : CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env, timeout: opts.timeout, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [opts.bin ? path.join(ROOT, 'dist', 'bin', `${opts.bin}.js`) : CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    input: opts.input,
+    env,
+    timeout: opts.timeout,
+    killSignal: 'SIGKILL',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
