@@ -41,7 +41,21 @@ export interface FilePosition {
    * to it after the rename (before its HUP) makes it newer than emptyAt; its lines up to here were read.
    */
   prev?: FilePosition;
+  /**
+   * Rotated files this log's read had to leave to the next run (ReadResult.retry) in the runs just before, by
+   * identity, and in how many runs in a row: kept by the scan (lib/commands/scan.ts), which gives up on a file
+   * after RETRY_RUNS, as on a damaged one. Absent in positions saved by earlier versions, and after a read that
+   * needed no retry.
+   */
+  retried?: { dev: number; ino: number; runs: number }[];
 }
+
+/**
+ * After this many runs in a row that had to leave a rotated file to the next run (the same file: device and inode),
+ * the scan stops waiting for it: a decompressor the OOM killer ends at every run would otherwise hold that
+ * source's positions back, every run reading a longer stretch again and exiting 66, forever.
+ */
+export const RETRY_RUNS = 3;
 
 const CHUNK = 1 << 20;
 /** Longer "lines" (binary garbage without newlines) are skipped rather than buffered without bound. */
@@ -400,7 +414,15 @@ class CannotRead extends Error {}
  * midway; or it is not valid yet, written moments ago (still being compressed). Its unread lines still exist,
  * under a name the next listing finds: the caller must not save this read's position (see ReadResult.retry).
  */
-class ReadAgain extends Error {}
+class ReadAgain extends Error {
+  constructor(
+    message: string,
+    /** What happened, short, for the warning when the scan gives up on the file ("xz was killed by SIGKILL"). */
+    readonly brief: string,
+  ) {
+    super(message);
+  }
+}
 
 /** A file system error as CannotRead, its message without the path (the warning names the file already). */
 function cannotRead(file: string, e: unknown): CannotRead {
@@ -416,13 +438,13 @@ function openRotated(r: Rotated): number {
   try {
     fd = fs.openSync(r.file, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ReadAgain('removed or renamed since the scan listed it (logrotate running meanwhile?)');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ReadAgain('removed or renamed since the scan listed it (logrotate running meanwhile?)', 'removed or renamed while being read');
     throw cannotRead(r.file, e);
   }
   const st = fs.fstatSync(fd);
   if (!st.isFile() || st.dev !== r.st.dev || st.ino !== r.st.ino) {
     fs.closeSync(fd);
-    if (st.isFile()) throw new ReadAgain('renamed since the scan listed it, another file has its name now (logrotate running meanwhile?)');
+    if (st.isFile()) throw new ReadAgain('renamed since the scan listed it, another file has its name now (logrotate running meanwhile?)', 'renamed while being read');
     throw new CannotRead('not a regular file');
   }
   return fd;
@@ -496,7 +518,7 @@ async function* decompressed(r: Rotated, codec: Codec): AsyncGenerator<Buffer> {
   }
   // Killed, it stopped wherever it was: that says nothing about the file, which the next run reads again.
   const killer = killedBy(code, signal);
-  if (killer) throw new ReadAgain(`${codec.program} was killed by ${killer} while decompressing it (out of memory?), which says nothing about the file`);
+  if (killer) throw new ReadAgain(`${codec.program} was killed by ${killer} while decompressing it (out of memory?), which says nothing about the file`, `${codec.program} was killed by ${killer}`);
   if (code !== null && EXEC_FAILED.includes(code)) {
     const said = stderr.trim().split('\n')[0];
     throw new DecompressorMissing(codec, `${codec.program} cannot be run (exit status ${code}${said ? `: ${said}` : ''}; reinstall ${codec.pkg})`);
@@ -517,10 +539,10 @@ function notValidYet(file: string, codec: Codec): ReadAgain | null {
   try {
     mtimeMs = fs.statSync(file).mtimeMs;
   } catch {
-    return new ReadAgain('removed or renamed while the scan read it (logrotate running meanwhile?)');
+    return new ReadAgain('removed or renamed while the scan read it (logrotate running meanwhile?)', 'removed or renamed while being read');
   }
   const ageMs = Date.now() - mtimeMs;
-  return ageMs < COMPRESSED_SETTLE_MS ? new ReadAgain(`not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?)`) : null;
+  return ageMs < COMPRESSED_SETTLE_MS ? new ReadAgain(`not valid ${codec.name} yet (written ${Math.round(ageMs / 1000)}s ago, still being compressed?)`, `not valid ${codec.name}`) : null;
 }
 
 /**
@@ -615,6 +637,15 @@ export interface Unreadable {
   retry?: boolean;
 }
 
+/** A rotated file to be read again at the next run (see ReadResult.retry), and which file it is (as listed). */
+export interface Retry extends Unreadable {
+  retry: true;
+  dev: number;
+  ino: number;
+  /** What happened, short (see ReadAgain.brief). */
+  brief: string;
+}
+
 /**
  * Runs `fn` on rotated file `r` unless it, or the decompressor it needs, was already found unreadable in this
  * read. Records that once (one warning, not one per generation or per look) and answers `dflt` instead.
@@ -626,8 +657,10 @@ async function unlessMissing<T>(r: Rotated, missing: Unreadable[], dflt: T, fn: 
   } catch (e) {
     if (e instanceof DecompressorMissing) missing.push({ file: r.file, program: e.codec.program, why: `cannot decompress it, ${e.message}` });
     else if (e instanceof CannotRead) missing.push({ file: r.file, why: `cannot read it (${e.message})` });
-    else if (e instanceof ReadAgain) missing.push({ file: r.file, why: e.message, retry: true });
-    else throw e;
+    else if (e instanceof ReadAgain) {
+      const again: Retry = { file: r.file, why: e.message, retry: true, dev: r.st.dev, ino: r.st.ino, brief: e.brief };
+      missing.push(again);
+    } else throw e;
     return dflt;
   }
 }
@@ -701,7 +734,7 @@ export interface ReadResult {
    * Rotated files that changed under this read (see ReadAgain), their unread lines not lost but not read: the
    * position returned must not be saved, so that the next run, listing them anew, reads from the same place.
    */
-  retry?: Unreadable[];
+  retry?: Retry[];
   /** Why reading started over at 0 (truncated, replaced), for the log. */
   restarted?: string;
   /** Where a first run started reading (seek by timestamp), when not at 0. */
@@ -847,7 +880,7 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
     }
     const unreadable = missing.filter((m) => !m.retry);
     if (unreadable.length > 0) result.unreadable = unreadable;
-    if (unreadable.length < missing.length) result.retry = missing.filter((m) => m.retry);
+    if (unreadable.length < missing.length) result.retry = missing.filter((m): m is Retry => !!m.retry);
     const read = await readFrom(fd, start, onChunk, opts.onProgress && ((done) => opts.onProgress?.(done, st.size)), opts.offload);
     result.position.offset = read.offset;
     result.position.tail = tailAt(fd, read.offset);

@@ -36,13 +36,24 @@ function isPosition(v: unknown, nested = false): v is FilePosition {
   return (p.emptyAt === undefined || Number.isFinite(p.emptyAt)) && (p.prev === undefined || isPosition(p.prev, true));
 }
 
+/**
+ * A position without its retry counts (FilePosition.retried) when they are damaged: losing them costs at most a few
+ * more runs that read a rotated file again, losing the position would read the log as a new one.
+ */
+function withValidRetries(p: FilePosition): FilePosition {
+  const r = p.retried as unknown;
+  if (r === undefined || (Array.isArray(r) && r.every((e) => e && typeof e === 'object' && Number.isFinite(e.dev) && Number.isFinite(e.ino) && Number.isSafeInteger(e.runs) && e.runs > 0))) return p;
+  const { retried: _, ...rest } = p;
+  return rest;
+}
+
 /** Loads positions (histories are loaded on demand), warning about (and dropping) anything damaged. */
 export function loadScanState(stateDir: string, log: Logger): ScanState {
   const positions: Record<string, FilePosition> = {};
   const cursors: Record<string, string> = {};
   try {
     const doc = readJsonFile(posFile(stateDir)) as { files?: Record<string, unknown>; journal?: Record<string, unknown> } | null;
-    for (const [f, p] of Object.entries(doc?.files ?? {})) if (isPosition(p)) positions[f] = p;
+    for (const [f, p] of Object.entries(doc?.files ?? {})) if (isPosition(p)) positions[f] = withValidRetries(p);
     for (const [src, c] of Object.entries(doc?.journal ?? {})) if (typeof c === 'string' && c.length < 512) cursors[src] = c;
   } catch (e) {
     log.warn(`${(e as Error).message}; logs will be read from the start`);

@@ -12,7 +12,7 @@ import { createLineHandler } from '../scanner';
 import { BannedSet } from '../banned-set';
 import { expandLogGlob, positionKey } from '../glob';
 import * as path from 'node:path';
-import { type FilePosition, readNewLines } from '../log-reader';
+import { type FilePosition, RETRY_RUNS, type Retry, readNewLines } from '../log-reader';
 import { NotALogFile, missingLogMessage } from '../log-file';
 import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
 import { type History, pruneHistory, windowOf } from '../detect';
@@ -39,7 +39,7 @@ export interface ScanResult {
   missing: string[];
   /** Log paths that exist but cannot be read as a log, each as "path: why" (a directory, a FIFO, permission denied). */
   notLogs: string[];
-  /** Rotated files that changed while being read or whose decompressor was killed (see ReadResult.retry): their sources' positions were not saved. */
+  /** Rotated files that changed while being read or whose decompressor was killed (see ReadResult.retry): their sources' positions were not saved (not those given up on after RETRY_RUNS runs in a row). */
   retry: string[];
 }
 
@@ -125,12 +125,19 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   ctx.log.debug(`scan: journal [${src.name}]: ${plural(h.stats.lines, 'entry', 'entries')}, ${plural(h.stats.events, 'event')}`);
 }
 
+/** In how many runs in a row, this one included, rotated file `u` was left to the next run (see FilePosition.retried). */
+const runsInARow = (pos: FilePosition | undefined, u: Retry): number => (pos?.retried?.find((e) => e.dev === u.dev && e.ino === u.ino)?.runs ?? 0) + 1;
+
 /**
  * A file source: every file its glob names, from the saved positions, across rotations. Returns the rotated files
- * that changed while being read; then none of the source's positions is updated (the next run reads it all again).
+ * that changed while being read; then none of the source's positions is updated (the next run reads it all again),
+ * except that they record the files left so (FilePosition.retried). When every such file has been left so in
+ * RETRY_RUNS runs in a row, the scan gives up on them instead, as on damaged files: a warning each, and the
+ * positions move on (returns none).
  */
 async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promise<string[]> {
-  const retry: string[] = [];
+  /** This run's files to read again, by position key, each with its runs in a row. */
+  const retried = new Map<string, { u: Retry; runs: number }[]>();
   /** The positions this source had before this run, to put back when a file must be read again. */
   const before = new Map<string, FilePosition | undefined>();
   const files = expandLogGlob(src.log);
@@ -172,8 +179,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     for (const d of r.damaged ?? []) ctx.log.warn(`scan: ${d.file}: damaged or cut short (not valid compressed data: ${d.why}); read up to the damage`);
     // Not fatal: the live log and every other source are still read and banned from.
     for (const u of r.unreadable ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; lines written to it after the last run, if any, are not read`);
-    for (const u of r.retry ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; not saving the positions of [${src.name}], the next run reads it again`);
-    retry.push(...(r.retry ?? []).map((u) => u.file));
+    if (r.retry) retried.set(key, [...(retried.get(key) ?? []), ...r.retry.map((u) => ({ u, runs: runsInARow(run.st.positions[key], u) }))]);
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
     if (!before.has(key)) before.set(key, run.st.positions[key]);
@@ -182,13 +188,30 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     addStats(run.res, stats);
     ctx.log.debug(`scan: ${file}: ${plural(stats.lines, 'line')}, ${plural(stats.events, 'event')}, ${plural(stats.failures, 'failure')}${r.offloaded ? ` (a second thread parsed ${(r.offloaded / 1e6).toFixed(1)} MB)` : ''}`);
   }
-  if (retry.length > 0) {
-    for (const [key, pos] of before) {
-      if (pos) run.st.positions[key] = pos;
-      else delete run.st.positions[key];
-    }
+  const all = [...retried.values()].flat();
+  if (all.length === 0) return [];
+  if (all.every((x) => x.runs >= RETRY_RUNS)) {
+    // Not the file changing under one read: the same failure at every run (the OOM killer ending xz on a big
+    // file). Waiting longer would hold back this source's positions for good; read on as past damage. The
+    // positions just read carry no `retried`: the count starts afresh.
+    for (const { u, runs } of all) ctx.log.warn(`scan: ${u.file}: ${u.brief} in ${runs} runs in a row; skipping the rest of this file (its unread lines are not counted)`);
+    return [];
   }
-  return retry;
+  for (const { u, runs } of all) {
+    const inARow = runs > 1 ? ` (${runs} runs in a row; after ${RETRY_RUNS} the rest of it is skipped)` : '';
+    ctx.log.warn(`scan: ${u.file}: ${u.why}; not saving the positions of [${src.name}], the next run reads it again${inARow}`);
+  }
+  for (const [key, pos] of before) {
+    if (!pos) {
+      delete run.st.positions[key];
+      continue;
+    }
+    // Only this run's files count on: one read whole this time (or not needed) starts afresh if it fails again.
+    const { retried: _, ...restored } = pos;
+    const left = retried.get(key);
+    run.st.positions[key] = left ? { ...restored, retried: left.map(({ u, runs }) => ({ dev: u.dev, ino: u.ino, runs })) } : restored;
+  }
+  return all.map((x) => x.u.file);
 }
 
 /** An offense and the source that found it (turned into a ban inside the transaction). */

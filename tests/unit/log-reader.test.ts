@@ -6,6 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { type FilePosition, linesOf, readNewLines } from '../../lib/log-reader';
 import { tmpdir } from '../helpers/tmpdir';
 
+/** The identity of a rotated file to be read again (ReadResult.retry), as listed: not checked here (see rotation.test.ts). */
+const listed = { dev: expect.any(Number), ino: expect.any(Number) };
+
 async function read(file: string, pos?: FilePosition) {
   const lines: string[] = [];
   const r = await readNewLines(file, pos, linesOf((t, a, b) => lines.push(t.slice(a, b))));
@@ -154,7 +157,7 @@ test('a rotated .gz cut short (disk full while compressing): what it holds is re
   // Just written, it may still be being compressed: to be read again (this read's position not saved), not damage;
   // the live log is still read, so its bans are not delayed.
   const young = await read(f, a.pos);
-  expect([young.r!.retry, young.r!.damaged, young.r!.unreadable]).toEqual([[{ file: `${f}.1.gz`, why: 'not valid gzip yet (written 0s ago, still being compressed?)', retry: true }], undefined, undefined]);
+  expect([young.r!.retry, young.r!.damaged, young.r!.unreadable]).toEqual([[{ file: `${f}.1.gz`, why: 'not valid gzip yet (written 0s ago, still being compressed?)', retry: true, ...listed, brief: 'not valid gzip' }], undefined, undefined]);
   expect(young.lines.at(-1)).toBe('g2-a');
   const old = new Date(Date.now() - 5 * 60_000);
   fs.utimesSync(`${f}.1.gz`, old, old);
@@ -178,7 +181,7 @@ test('a rotated .gz still being compressed, not yet up to our position: read aga
   fs.rmSync(f);
   fs.writeFileSync(f, 'g2-a\n');
   const young = await read(f, a.pos);
-  expect([young.r!.retry, young.r!.damaged, young.r!.unreadable]).toEqual([[{ file: `${f}.1.gz`, why: 'not valid gzip yet (written 0s ago, still being compressed?)', retry: true }], undefined, undefined]);
+  expect([young.r!.retry, young.r!.damaged, young.r!.unreadable]).toEqual([[{ file: `${f}.1.gz`, why: 'not valid gzip yet (written 0s ago, still being compressed?)', retry: true, ...listed, brief: 'not valid gzip' }], undefined, undefined]);
   fs.writeFileSync(`${f}.1.gz`, gz);
   const b = await read(f, a.pos);
   expect([b.lines, b.r!.retry]).toEqual([['g1-late-1', 'g1-late-2', 'g2-a'], undefined]);
@@ -207,7 +210,7 @@ test('a rotated .gz renamed between the listing and its read (logrotate running 
     lines.push(t.slice(x, y));
   }));
   expect(lines).toEqual(['g1-b', 'g3-a']);
-  expect(r!.retry).toEqual([{ file: `${f}.1.gz`, why: 'removed or renamed since the scan listed it (logrotate running meanwhile?)', retry: true }]);
+  expect(r!.retry).toEqual([{ file: `${f}.1.gz`, why: 'removed or renamed since the scan listed it (logrotate running meanwhile?)', retry: true, ...listed, brief: 'removed or renamed while being read' }]);
   expect(r!.unreadable).toBeUndefined();
   // The caller did not save r.position: from the old one, g2-a is found under its new name, nothing twice.
   const b = await read(f, a.pos);
@@ -246,7 +249,7 @@ test('logrotate rotates again while auth.log.2 is read (auth.log.1 becomes auth.
   }));
   // Before: auth.log.1 (now the old live log) was read as the one listed, from 0, and g2-a was lost.
   expect(lines).toEqual(['g1-b', 'g3-a']);
-  expect(r!.retry).toEqual([{ file: `${f}.1`, why: 'renamed since the scan listed it, another file has its name now (logrotate running meanwhile?)', retry: true }]);
+  expect(r!.retry).toEqual([{ file: `${f}.1`, why: 'renamed since the scan listed it, another file has its name now (logrotate running meanwhile?)', retry: true, ...listed, brief: 'renamed while being read' }]);
   const b = await read(f, a.pos);
   expect(b.lines).toEqual(['g1-b', 'g2-a', 'g3-a']);
   expect(b.r!.retry).toBeUndefined();
@@ -298,7 +301,7 @@ test.each(COMPRESSORS)('a rotated %s file cut short: read up to the damage with 
   fs.rmSync(f);
   fs.writeFileSync(f, 'g2-a\n');
   const young = await read(f, a.pos);
-  expect([young.r!.retry, young.r!.damaged, young.r!.unreadable]).toEqual([[{ file: `${f}.1${ext}`, why: `not valid ${program} yet (written 0s ago, still being compressed?)`, retry: true }], undefined, undefined]);
+  expect([young.r!.retry, young.r!.damaged, young.r!.unreadable]).toEqual([[{ file: `${f}.1${ext}`, why: `not valid ${program} yet (written 0s ago, still being compressed?)`, retry: true, ...listed, brief: `not valid ${program}` }], undefined, undefined]);
   expect(young.lines.at(-1)).toBe('g2-a');
   const old = new Date(Date.now() - 5 * 60_000);
   fs.utimesSync(`${f}.1${ext}`, old, old);

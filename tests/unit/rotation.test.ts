@@ -186,6 +186,72 @@ test.each([
   expect([r3.code, bannedLines(r3.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
 });
 
+test.each([
+  ['killed before it writes anything (the check that the file holds the position fails)', 'kill -KILL $$', 3],
+  // The first run of xz in the first scan (the fingerprint check) works; every later one writes all, then dies.
+  ['killed at the end of the read, its lines delivered', `m=$(dirname "$0")/ran; if [ -e "$m" ]; then "$(command -v -p xz)" "$@"; kill -KILL $$; fi; touch "$m"`, 5],
+])('xz killed by SIGKILL at every run (%s): exit 66 twice, nothing counted twice, then a warning that it gave up after 3 runs, the file skipped, exit 0, the live log counted once', (_what, run, failuresOfB) => {
+  const { env, log, cfg, at, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  const C = '203.0.113.7';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B) + line(5, B));
+  compressAtOnce('xz', '.xz')(log);
+  // Four failures: counted in two runs, they would ban (threshold 6).
+  fs.writeFileSync(log, [7, 8, 9, 10].map((i) => line(i, C)).join(''));
+  const killing = fakeXz(run);
+  const notes = (stderr: string) => stderr.split('\n').filter((l) => l.includes(`${log}.1.xz`));
+  for (const n of [1, 2]) {
+    const r = cli(cfg, { env: killing });
+    expect([n, r.code, notes(r.stderr), bannedLines(r.stderr)]).toEqual([
+      n,
+      66,
+      [
+        expect.stringContaining(`warning: scan: ${log}.1.xz: xz was killed by SIGKILL while decompressing it (out of memory?), which says nothing about the file; not saving the positions of [sshd], the next run reads it again${n === 2 ? ' (2 runs in a row; after 3 the rest of it is skipped)' : ''}`),
+        expect.stringContaining(`scan: could not finish reading ${log}.1.xz (see the warnings above); the next run reads it again`),
+      ],
+      [],
+    ]);
+  }
+  // The third run: given up on, like a damaged file (exit 0); the lines of it that xz delivered, if any, counted once.
+  const r3 = cli(cfg, { env: killing });
+  expect([r3.code, notes(r3.stderr), bannedLines(r3.stderr)]).toEqual([0, [expect.stringContaining(`warning: scan: ${log}.1.xz: xz was killed by SIGKILL in 3 runs in a row; skipping the rest of this file (its unread lines are not counted)`)], []]);
+  expect(r3.stderr).toContain(`scan: ${4 + failuresOfB - 3} new lines, ${4 + failuresOfB - 3} failed logins, 0 new bans`);
+  // The positions moved on: the next run reads only the new lines, the .xz is not tried again.
+  fs.appendFileSync(log, line(11, C) + line(12, C));
+  const r4 = cli(cfg, { env: killing });
+  expect([r4.code, notes(r4.stderr), bannedLines(r4.stderr)]).toEqual([0, [], [`${C} failures=6 at=${at(12).toISOString()}`]]);
+  expect(r4.stderr).toContain('scan: 2 new lines, 2 failed logins, 1 new ban');
+  // B's failures 4 and 5 were counted once when xz delivered them, not at all when it did not.
+  fs.appendFileSync(log, [13, 14, 15].slice(0, 6 - failuresOfB).map((i) => line(i, B)).join(''));
+  const r5 = cli(cfg, { env: killing });
+  expect([r5.code, bannedLines(r5.stderr)]).toEqual([0, [`${B} failures=6 at=${at(13 + 5 - failuresOfB).toISOString()}`]]);
+  expect(JSON.stringify(JSON.parse(fs.readFileSync(path.join(env.dir, 'state', 'positions.json'), 'utf8')))).not.toContain('retried');
+});
+
+test('xz killed by SIGKILL in two runs, then working: the third run reads the file once, no warning of giving up, and the count starts afresh', () => {
+  const { env, log, cfg, at, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B) + line(5, B));
+  compressAtOnce('xz', '.xz')(log); // and a new, empty auth.log
+  const positions = () => JSON.parse(fs.readFileSync(path.join(env.dir, 'state', 'positions.json'), 'utf8')).files[log];
+  const xz = fs.statSync(`${log}.1.xz`);
+  for (const n of [1, 2]) {
+    expect(cli(cfg, { env: fakeXz('kill -KILL $$') }).code).toBe(66);
+    expect(positions().retried).toEqual([{ dev: xz.dev, ino: xz.ino, runs: n }]);
+  }
+  const r3 = cli(cfg);
+  expect([r3.code, r3.stderr.includes('runs in a row'), bannedLines(r3.stderr)]).toEqual([0, false, []]);
+  expect(r3.stderr).toContain('scan: 2 new lines, 2 failed logins, 0 new bans');
+  expect(positions().retried).toBeUndefined();
+  fs.appendFileSync(log, line(6, B));
+  const r4 = cli(cfg);
+  expect([r4.code, bannedLines(r4.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
+});
+
 test('an xz that exits 1 saying nothing: the damage warning says "xz exited with 1", not an empty reason', () => {
   const { env, log, cfg, line } = cliClockEnv();
   const B = '198.51.100.200';

@@ -65,3 +65,17 @@ test('an empty log’s position keeps its read time and the rotated file it fini
   const st = loadScanState(dir, memoryLogger());
   expect(st.positions).toEqual({ '/var/log/a.log': empty });
 });
+
+test('a position’s retry counts (rotated files left to the next run) are kept; damaged ones are dropped, not the position; positions of earlier versions have none', () => {
+  const dir = tmpdir();
+  const pos = { dev: 1, ino: 2, offset: 10, head: 'first', tail: 'b64:AAAA' };
+  const retried = [{ dev: 1, ino: 9, runs: 2 }];
+  const bad = ['2', [{ dev: 1, ino: 9, runs: 'two' }], [{ dev: 1, ino: 9, runs: 0 }], [null], [{ dev: 1, runs: 1 }], { dev: 1, ino: 9, runs: 1 }];
+  const files: Record<string, unknown> = { '/var/log/a.log': pos, '/var/log/b.log': { ...pos, retried } };
+  bad.forEach((r, i) => (files[`/var/log/bad${i}.log`] = { ...pos, retried: r }));
+  fs.writeFileSync(path.join(dir, 'positions.json'), JSON.stringify({ version: 1, files }));
+  const st = loadScanState(dir, memoryLogger());
+  expect(st.positions).toEqual({ '/var/log/a.log': pos, '/var/log/b.log': { ...pos, retried }, ...Object.fromEntries(bad.map((_, i) => [`/var/log/bad${i}.log`, pos])) });
+  saveScanState(dir, st);
+  expect(loadScanState(dir, memoryLogger()).positions['/var/log/b.log']).toEqual({ ...pos, retried });
+});
