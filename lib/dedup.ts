@@ -270,21 +270,39 @@ export function createDeduper(): Deduper {
   };
 
   // sshd -E: "PAM: Authentication failure for U from IP" names no port, so it cannot join its connection. It is
-  // counted at once (for a connection's first MaxAuthTries / 2 failures it is the only line), and leaves a
-  // token for "IP U"; a "Failed keyboard-interactive/pam for U from IP port N" line, which sshd writes after the
-  // PAM line of the same attempt, takes one instead of counting again. Bounded: emptied when it gets big (a
-  // token lost only lets a later Failed line count its attempt a second time).
-  let pamAhead = new Map<string, number>();
+  // counted at once (for a connection's first MaxAuthTries / 2 failures it is the only line). From then on sshd
+  // logs each attempt as "Postponed keyboard-interactive … port N" (the attempt starts), the PAM line, then
+  // "Failed keyboard-interactive/pam … port N", all at one level. So a Failed line counts only when its
+  // connection's Postponed line came in this read and no PAM line of "IP U" came after it (a PAM line leaves a
+  // token only while a connection of "IP U" waits for its result; the Failed line takes one). A Failed line
+  // without its Postponed line began in an earlier run, whose read counted its PAM line: it counts nothing. No
+  // token outlives the wait that made it, so nothing is carried between runs and no stale token can take the
+  // place of an attempt. Bounded: emptied when big (a wait forgotten makes its Failed line count nothing).
+  let pamAhead = new Map<string, { waiting: number; tokens: number }>();
+  let waitingConns = new Map<string, string>(); // "ip:port" → "IP U"
   const aheadKey = (ev: LoginEvent): string => `${ev.ip} ${ev.user.slice(0, 100)}`; // sshd cuts the PAM line's user at 100
 
   const count = (ev: LoginEvent, v4 = -2): number => {
     if (ev.outcome !== 'failure') return 0;
     const invalidHint = ev.kind === 'invalid_user';
     if (ev.evidence === 'pam_bare') {
-      if (pamAhead.size >= MAX_CONNS) pamAhead = new Map();
-      const key = aheadKey(ev);
-      pamAhead.set(key, (pamAhead.get(key) ?? 0) + ev.count);
+      const w = pamAhead.get(aheadKey(ev));
+      if (w !== undefined && w.tokens < w.waiting) w.tokens++;
       return ev.count;
+    }
+    if (ev.evidence === 'kbd_postponed') {
+      const c = String(ev.conn);
+      if (waitingConns.has(c)) return 0;
+      if (waitingConns.size >= MAX_CONNS) {
+        waitingConns = new Map();
+        pamAhead = new Map();
+      }
+      const key = aheadKey(ev);
+      waitingConns.set(c, key);
+      const w = pamAhead.get(key);
+      if (w) w.waiting++;
+      else pamAhead.set(key, { waiting: 1, tokens: 0 });
+      return 0;
     }
     if (ev.conn === undefined) return ev.count;
     const k = keyOf(ev.conn);
@@ -313,14 +331,19 @@ export function createDeduper(): Deduper {
         break;
       case 'attempt_kbd': {
         c.attempt[i] = (c.attempt[i] as number) + ev.count;
-        const key = aheadKey(ev);
-        const ahead = pamAhead.get(key);
-        if (ahead !== undefined) {
-          // Its PAM line already counted this attempt: it is counted for this connection too.
-          if (ahead > 1) pamAhead.set(key, ahead - 1);
-          else pamAhead.delete(key);
-          c.counted[i] = (c.counted[i] as number) + 1;
+        const key = waitingConns.get(String(ev.conn));
+        const w = key === undefined ? undefined : pamAhead.get(key);
+        let paired = true; // no wait seen: its PAM line was read (and counted) by an earlier run
+        if (key !== undefined && w !== undefined) {
+          waitingConns.delete(String(ev.conn));
+          w.waiting--;
+          if (w.tokens > 0) w.tokens--;
+          else paired = false; // no PAM line counted this attempt
+          if (w.waiting === 0) pamAhead.delete(key);
+          else w.tokens = Math.min(w.tokens, w.waiting);
         }
+        // Its PAM line already counted this attempt: it is counted for this connection too.
+        if (paired) c.counted[i] = (c.counted[i] as number) + 1;
         break;
       }
       case 'pam':

@@ -33,7 +33,7 @@ export interface LoginEvent {
   /** Client port when the line names one. */
   port?: string;
   /** How the connection-level reconciliation should treat this line (see lib/dedup.ts). */
-  evidence: 'attempt' | 'pam' | 'pam_unix' | 'pam_more' | 'connection' | 'pam_bare' | 'attempt_kbd';
+  evidence: 'attempt' | 'pam' | 'pam_unix' | 'pam_more' | 'connection' | 'pam_bare' | 'attempt_kbd' | 'kbd_postponed';
 }
 
 /** Thresholds and windows for one log source (DEFAULT values, possibly overridden in the section). */

@@ -199,7 +199,8 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       const forIdx = firstIn(s, ' for ', ms, tail.head);
       if (forIdx < 0) return null;
       const { user, invalid } = userAfter(s, forIdx + 5, tail.head);
-      const kbdPam = s.startsWith('Failed keyboard-interactive/pam for ', ms);
+      // -E only: the Failed line of an attempt whose portless PAM line may have counted it (lib/dedup.ts pairs them).
+      const kbdPam = bare && !invalid && s.startsWith('Failed keyboard-interactive/pam for ', ms);
       return ev('failure', invalid ? 'invalid_user' : 'password', tail.ip, user, kbdPam ? 'attempt_kbd' : 'attempt', tailPort(s));
     }
     case 73: {
@@ -233,6 +234,15 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       // MaxAuthTries / 2 failures of a connection (sshd logs "Failed keyboard-interactive/pam" at VERBOSE until then).
       // The line has no port; lib/dedup.ts pairs it with the Failed line that may follow ('pam_bare').
       if (bare && s.startsWith('PAM: ', ms)) return pamReason(s, ms, ms + 5, end, banned, true);
+      // P, -E only: "Postponed keyboard-interactive for U from IP port N ssh2 [preauth]", which sshd logs at the
+      // same level as the attempt's "Failed keyboard-interactive/pam" line, before the attempt's PAM line. It counts
+      // nothing (count 0); lib/dedup.ts uses it to tell a Failed line whose PAM line came in this read.
+      if (bare && s.startsWith('Postponed keyboard-interactive for ', ms)) {
+        const t = fromTail(s, ms, end, banned);
+        if (t !== true) return t || null;
+        const { user, invalid } = userAfter(s, ms + 35, tail.head);
+        return invalid ? null : ev('failure', 'password', tail.ip, user, 'kbd_postponed', tailPort(s), 0);
+      }
       // P: "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
       const m = PAM_MORE.exec(s.slice(ms, Math.min(end, ms + 45)));
       if (!m) return null;

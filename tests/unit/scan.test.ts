@@ -284,3 +284,30 @@ test('a scan whose commit fails (the deny file is a dangling symlink) reports no
   await runScan(next);
   expect(next.log.lines.filter((l) => l.startsWith('banned 192.0.2.7'))).toHaveLength(1);
 });
+
+test('sshd -E, keyboard-interactive through PAM: a real log read in two runs, split at any line, counts what one run counts', async () => {
+  // tests/fixtures/logs/captured/sshd-E-kbd.log, written by the real sshd 9.2 (MaxAuthTries 6, UsePAM yes): 127.0.0.5
+  // 1 + 2 mistypes, 127.0.0.3 4 + 3 in parallel then 7 (6 count: MaxAuthTries), 127.0.0.6 an unknown user 3 times.
+  const log = fs.readFileSync(path.join(__dirname, '../fixtures/logs/captured/sshd-E-kbd.log'), 'utf8');
+  const lines = log.split(/(?<=\n)/);
+  const noBans = 'login_attempts_threshold = 1000\ninvalid_user_attempts_threshold = 1000\nslow_attempts_threshold = 1000\nsuspicious_users =\n';
+  const once = makeEnv(SSHD, { defaults: noBans });
+  once.write('auth.log', log);
+  expect((await runScan(once.ctx(local('01:01:00')))).failures).toBe(3 + 13 + 3);
+  const totals: number[] = [];
+  for (let k = 1; k < lines.length; k++) {
+    const env = makeEnv(SSHD, { defaults: noBans });
+    env.write('auth.log', lines.slice(0, k).join(''));
+    const first = (await runScan(env.ctx(local('01:01:00')))).failures;
+    env.append('auth.log', lines.slice(k).join(''));
+    const second = (await runScan(env.ctx(local('01:06:00')))).failures;
+    totals.push(first + second);
+  }
+  // Exact wherever the split parts a PAM line from its Failed line (before: 15, 33, 36 and 39 counted 20). Still one
+  // more: a split inside an unknown user's connection after its "Invalid user" line (18-21) or before its
+  // "Connection closed by invalid user" (31), and before the "maximum authentication attempts exceeded" /
+  // "Disconnecting … Too many" lines (40, 41): the per-connection reconciliation (lib/dedup.ts) is not kept between
+  // runs either, so a connection's "at least one failure" line counts again in the next run, as with passwords.
+  const off = totals.map((t, i) => [i + 1, t] as const).filter(([, t]) => t !== 19);
+  expect(off).toEqual([18, 19, 20, 21, 31, 40, 41].map((k) => [k, 20]));
+});

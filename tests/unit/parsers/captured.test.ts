@@ -13,8 +13,9 @@ import type { LoginEvent, Offense } from '../../../lib/types';
 import { FIXTURE_DIR } from '../../helpers/fixtures';
 
 const DIR = path.join(FIXTURE_DIR, 'captured');
-// proftpd-extendedlog.log uses an ExtendedLog layout autoban does not document (see the README there).
-const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.log') && f !== 'proftpd-extendedlog.log');
+// proftpd-extendedlog.log uses an ExtendedLog layout autoban does not document (see the README there);
+// sshd-E-kbd.log has no successful login and three clients: tests/unit/scan.test.ts counts it, split between two runs.
+const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.log') && f !== 'proftpd-extendedlog.log' && f !== 'sshd-E-kbd.log');
 
 test.each(files)('%s', (file) => {
   const parser = file.startsWith('proftpd') ? 'proftpd' : 'sshd';
