@@ -12,6 +12,7 @@ import type { RuleSet } from './types';
 import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
 import { expandLogGlob } from './glob';
 import { logFileProblem, missingLogMessage } from './log-file';
+import { openRegularFile, readRegularFile } from './regular-file';
 import { parseWhitelist } from './whitelist';
 
 type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
@@ -506,18 +507,13 @@ export function loadConfig(file: string, overrides?: ConfigOverrides): Config {
   return cfg;
 }
 
-/** Why an existing file cannot be read (permission, a directory), else null; a missing file is null. */
+/** Why an existing file cannot be read (permission, a directory, a FIFO), else null; a missing file is null. */
 function unreadableFile(file: string): string | null {
-  let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fs.closeSync(openRegularFile(file).fd);
+    return null;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : (e as Error).message;
-  }
-  try {
-    return fs.fstatSync(fd).isDirectory() ? 'it is a directory' : null;
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
@@ -585,9 +581,9 @@ function olddirWarning(file: string, src: SourceConfig): string[] {
 function whitelistWarnings(wlFile: string): string[] {
   let text: string;
   try {
-    text = fs.readFileSync(wlFile, 'utf8');
+    text = readRegularFile(wlFile, 'utf8');
   } catch {
-    return []; // missing without sync is a config error (loadConfig); with sync, the local copy comes with the first pull
+    return []; // not readable: loadConfig refused it (exit 66); missing without sync is a config error (loadConfig); with sync, the local copy comes with the first pull
   }
   return parseWhitelist(text, wlFile).errors.map((e) => `${e} (scan ignores this line)`);
 }

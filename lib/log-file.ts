@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NotARegularFile, openRegularFile } from './regular-file';
 
 /** A log path that exists but is no readable regular file (a directory, a FIFO, a socket, permission denied). */
 export class NotALogFile extends Error {
@@ -13,16 +14,6 @@ export class NotALogFile extends Error {
   ) {
     super(`${file}: ${why}`);
   }
-}
-
-/** What a path that is not a regular file is, in words. */
-function kindOf(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a named pipe (FIFO)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
 }
 
 /**
@@ -52,37 +43,19 @@ export function missingLogMessage(log: string): string {
   return /[*?]/.test(path.basename(log)) ? `no file matches ${log}` : `${log}: ${pathErrorPhrase('ENOENT')}`;
 }
 
-/** Why open(2) failed on an existing path, in words (`code` its errno name). */
-function openProblem(file: string, e: NodeJS.ErrnoException): string {
-  if (e.code === 'ENXIO') {
-    // What open(2) says of a socket: name it as such.
-    const st = fs.statSync(file, { throwIfNoEntry: false });
-    if (st && !st.isFile()) return `is ${kindOf(st)}, not a log file`;
-  }
-  return pathErrorPhrase(e.code, e.message);
-}
-
 /**
  * Opens a log for reading: its descriptor and stat, or null when it does not exist. Anything else that is not
- * a readable regular file throws NotALogFile: a directory failed on the first read (EISDIR), and a position
- * (inode and offset) means nothing for a pipe or a device.
+ * a readable regular file throws NotALogFile: a directory failed on the first read (EISDIR), a FIFO would hang
+ * a cron scan with the state lock held, and a position (inode and offset) means nothing for a pipe or a device.
  */
 export function openLog(file: string): { fd: number; st: fs.Stats } | null {
-  let fd: number;
   try {
-    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, a cron scan hanging with the state lock
-    // held. It changes nothing for a regular file.
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    return openRegularFile(file);
   } catch (e) {
+    if (e instanceof NotARegularFile) throw new NotALogFile(file, `is ${e.kind}, not a log file`);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new NotALogFile(file, openProblem(file, e as NodeJS.ErrnoException));
+    throw new NotALogFile(file, pathErrorPhrase((e as NodeJS.ErrnoException).code, (e as Error).message));
   }
-  const st = fs.fstatSync(fd);
-  if (!st.isFile()) {
-    fs.closeSync(fd);
-    throw new NotALogFile(file, `is ${kindOf(st)}, not a log file`);
-  }
-  return { fd, st };
 }
 
 /** Why `file` cannot be scanned (see openLog), `missing` when it does not exist; null when it can be. */

@@ -21,6 +21,7 @@ import { emptyWhitelist, isWhitelisted, parseWhitelist, type Whitelist } from '.
 import { applyBackends } from './backends-apply';
 import { type ValidStamp, committedTargets, readStamp, writeStamp } from './stamp';
 import { plural } from './plural';
+import { readRegularFile } from './regular-file';
 
 export interface StateTx {
   db: BanDb;
@@ -76,7 +77,7 @@ export function loadWhitelist(ctx: Context): Whitelist {
   if (!file) return emptyWhitelist;
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (e) {
     // Read as empty, an unreadable whitelist would let a scan ban the addresses it lists (loadConfig checks
     // this at start; this is the same rule for a file that changed since).

@@ -4,7 +4,6 @@
  * the deny file. Whatever could be read is merged even when the store fails half-way; the failure is then
  * reported with exit code 69 and the next run tries again.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../context';
 import { type Applied, loadWhitelist, reportApplied, setDryWhitelist, withState } from '../state';
@@ -22,6 +21,7 @@ import { type ReadResult, type Verdict, readVerified, withRetries } from './retr
 import { type Session, type SyncDeps, type SyncResult, closeSession, mapLimit, openSession, reasonOf, syncFailure } from './session';
 import { updateSyncState } from './sync-state';
 import { plural } from '../plural';
+import { readRegularFile } from '../regular-file';
 
 /** At most this many bad entries are listed per object; the rest are counted. */
 const MAX_ENTRY_WARNINGS = 5;
@@ -183,7 +183,7 @@ function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
   }
   let current: string | null = null;
   try {
-    current = fs.readFileSync(file, 'utf8');
+    current = readRegularFile(file, 'utf8');
   } catch {
     current = null;
   }

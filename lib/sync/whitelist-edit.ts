@@ -20,6 +20,7 @@ import { whitelistVerdict, writeWhitelistCopy } from './pull';
 import { readVerified, withRetries } from './retry';
 import { type SyncDeps, closeSession, openSession, reasonOf, syncFailure } from './session';
 import { plural } from '../plural';
+import { readRegularFile } from '../regular-file';
 
 export type WhitelistOp = 'add' | 'remove' | 'list';
 
@@ -73,7 +74,7 @@ function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): Whiteli
   if (!file) throw new AppError(ExitCode.Config, `${ctx.config.file}: [DEFAULT] whitelist: not set, so there is no whitelist file to ${op === 'list' ? 'read' : 'edit'}`);
   let text = '';
   try {
-    text = fs.readFileSync(file, 'latin1');
+    text = readRegularFile(file, 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read ${file}: ${(e as Error).message}`);
   }
