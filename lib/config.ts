@@ -12,7 +12,7 @@ import type { RuleSet } from './types';
 import { JOURNAL_COMMS, PARSER_NAMES } from './parsers';
 import { expandLogGlob } from './glob';
 import { logFileProblem, missingLogMessage } from './log-file';
-import { openRegularFile, readRegularFile } from './regular-file';
+import { kindOf, openRegularFile, readRegularFile } from './regular-file';
 import { parseWhitelist } from './whitelist';
 
 type KeyType = 'int' | 'duration' | 'banDuration' | 'string' | 'words' | 'bool' | 'backends';
@@ -484,7 +484,7 @@ export function parseConfig(
 export function loadConfig(file: string, overrides?: ConfigOverrides): Config {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError([`${file}: cannot read config file: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`]);
@@ -530,7 +530,9 @@ function denyFileProblem(denyFile: string): string | null {
     return `cannot use directory ${dir}: ${(e as Error).message}`;
   }
   if (!st.isDirectory()) return `${dir} is not a directory (it is a file)`;
-  if (fs.statSync(denyFile, { throwIfNoEntry: false })?.isDirectory()) return `${denyFile} is a directory, not a file`;
+  // A FIFO would hang the read that adopts its lines; a directory, a socket or a device cannot be replaced by the written file.
+  const deny = fs.statSync(denyFile, { throwIfNoEntry: false });
+  if (deny && !deny.isFile()) return `${denyFile} is ${kindOf(deny)}, not a file`;
   return null;
 }
 

@@ -1,11 +1,11 @@
 /** Small JSON state files in state_dir (0600), written atomically. */
-import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-write';
+import { readRegularFile } from './regular-file';
 
 /** A state file's text; null when it does not exist. Throws an Error naming the file when it cannot be read. */
 export function readTextOrNull(file: string): string | null {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readRegularFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new Error(`${file}: cannot read: ${(e as Error).message}`);

@@ -32,6 +32,7 @@ import { expandLogGlob, positionKey } from './glob';
 import { positionHolds, rotatedSinceEmpty } from './log-reader';
 import { openLog } from './log-file';
 import { sortByTarget } from './ip';
+import { readRegularFile } from './regular-file';
 
 /** Past this size the journal is folded into bans.json by a full commit (its cost is then spread over many runs). */
 export const JOURNAL_MAX_BYTES = 256 * 1024;
@@ -92,7 +93,7 @@ export function prepareQuickCommit(ctx: Context, stamp: ValidStamp, contents: St
   let deny: Buffer;
   try {
     // Bytes, not text: the file is spliced and written back without decoding or encoding its lines.
-    deny = fs.readFileSync(ctx.config.denyFile);
+    deny = readRegularFile(ctx.config.denyFile);
   } catch {
     return null;
   }

@@ -14,6 +14,7 @@ import { readJsonFile, writeJsonFile } from './json-file';
 import { writeFileAtomic } from './atomic-write';
 import { parseIp, parseTarget } from './ip';
 import type { Logger } from './log';
+import { readRegularFile } from './regular-file';
 
 export interface ScanState {
   positions: Record<string, FilePosition>;
@@ -69,7 +70,7 @@ export function loadHistories(stateDir: string, log: Logger): Map<string, Histor
   let file = histFile(stateDir);
   let data: Buffer;
   try {
-    data = fs.readFileSync(file);
+    data = readRegularFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       log.warn(`${file}: ${(e as Error).message}; failure history starts empty`);
@@ -77,7 +78,7 @@ export function loadHistories(stateDir: string, log: Logger): Map<string, Histor
     }
     file = legacyHistFile(stateDir);
     try {
-      data = fs.readFileSync(file);
+      data = readRegularFile(file);
     } catch (e2) {
       if ((e2 as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`${file}: ${(e2 as Error).message}; failure history starts empty`);
       return new Map();

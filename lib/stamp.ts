@@ -26,6 +26,7 @@ import { blockBytes } from './deny-file';
 import { type Insertions, spliceLines } from './sorted-splice';
 import { TargetRecords } from './target-lines';
 import { sortByTarget } from './ip';
+import { readRegularFile } from './regular-file';
 
 /** 3: the active targets as fixed-width records (lib/target-lines.ts), and the checksum covers the sizes too. */
 const VERSION = 3;
@@ -250,7 +251,7 @@ export function readStamp(ctx: Context, dbFile: string, nowMs: number): ValidSta
 function readStampFile(ctx: Context): ValidStamp | null {
   let text: Buffer;
   try {
-    text = fs.readFileSync(stampFile(ctx));
+    text = readRegularFile(stampFile(ctx));
   } catch {
     return null;
   }

@@ -111,7 +111,7 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; missing: 
   const tryLoad = (f: string): BanDb | null => {
     let text: string;
     try {
-      text = fs.readFileSync(f, 'utf8');
+      text = readRegularFile(f, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new AppError(ExitCode.NoInput, `cannot read ${f}: ${(e as Error).message}`);
@@ -163,7 +163,7 @@ function readDenyFile(ctx: Context): { parsed: DenyFile | null; damaged: string 
   let text = '';
   try {
     // latin1: one character per byte, so foreign lines in any encoding are written back byte for byte.
-    text = fs.readFileSync(file, 'latin1');
+    text = readRegularFile(file, 'latin1');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError(ExitCode.NoInput, `cannot read ${settingName(ctx.config, 'denyFile')} ${file}: ${(e as Error).message}`);
   }

@@ -82,3 +82,57 @@ describe('a whitelist path that is a FIFO', () => {
     expect(inChild(e.file, `await lib('sync/whitelist-edit').runWhitelistEdit(ctx, 'list');`)).toEqual({ code: 0, out: `66 cannot read ${wl}: is a named pipe (FIFO), not a regular file` });
   });
 });
+
+describe('the other files a run reads, as a FIFO', () => {
+  test('the config file itself: exit 78 naming it', () => {
+    const e = env();
+    const cfg = fifo(e.dir, 'autoban.cfg');
+    const r = cli(['status', '--config', cfg], { timeout: TIMEOUT });
+    expect(r.code).toBe(78);
+    expect(lines(r.stderr)).toEqual([`autoban: config error: ${cfg}: cannot read config file: is a named pipe (FIFO), not a regular file`]);
+  });
+
+  test.each([[['status']], [['scan']], [['check-config']]])('the deny file: %j exits 78 naming it, like a deny file that is a directory', (args) => {
+    const e = env();
+    const deny = fifo(e.dir, 'hosts.deny');
+    const r = cli([...args, ...e.cfg], { timeout: TIMEOUT });
+    expect(r.code).toBe(78);
+    expect(lines(r.stderr)).toEqual([`autoban: config error: ${e.file}: [DEFAULT] deny_file: ${deny} is a named pipe (FIFO), not a file`]);
+  });
+
+  test('the deny file replaced by a FIFO after the config was checked: the quick and the full commit refuse to read it (exit 66)', () => {
+    const e = env();
+    expect(cli(['ban', '192.0.2.9', ...e.cfg], { timeout: TIMEOUT }).code).toBe(0);
+    // A stamp is there now, so the scan tries the quick commit (its own read of the deny file) first.
+    expect(fs.existsSync(path.join(e.dir, 'state', 'stamp.txt'))).toBe(true);
+    const deny = fifo(e.dir, 'hosts.deny');
+    e.write('auth.log', sshdFail('09:00:01', '192.0.2.7', 'root') + sshdFail('09:00:02', '192.0.2.7', 'root'));
+    expect(inChild(e.file, `await lib('commands/scan').runScan(ctx);`)).toEqual({ code: 0, out: `66 cannot read deny_file ${deny}: is a named pipe (FIFO), not a regular file` });
+  });
+
+  test.each([
+    ['bans.json', `cannot read STATE/bans.json: is a named pipe (FIFO), not a regular file`],
+    ['bans.journal', `STATE/bans.journal: cannot read: is a named pipe (FIFO), not a regular file`],
+  ])('the ban database file %s: status and scan exit 66 naming it', (name, msg) => {
+    const e = env();
+    expect(cli(['ban', '192.0.2.9', ...e.cfg], { timeout: TIMEOUT }).code).toBe(0);
+    const state = path.join(e.dir, 'state');
+    fifo(state, name);
+    for (const args of [['status'], ['scan']]) {
+      const r = cli([...args, ...e.cfg], { timeout: TIMEOUT });
+      expect(r.code).toBe(66);
+      expect(lines(r.stderr)).toEqual([`autoban: ${msg.replace('STATE', state)}`]);
+    }
+  });
+
+  test.each(['positions.json', 'history.bin', 'stamp.txt'])('the scan state file %s: treated like a damaged one, the scan still bans', (name) => {
+    const e = env();
+    expect(cli(['ban', '198.51.100.9', ...e.cfg, '--now', '2026-11-22T08:00:00Z'], { timeout: TIMEOUT }).code).toBe(0);
+    fifo(path.join(e.dir, 'state'), name);
+    e.write('auth.log', sshdFail('09:00:01', '192.0.2.7', 'root') + sshdFail('09:00:02', '192.0.2.7', 'root'));
+    const r = cli(['scan', ...e.cfg, '--now', '2026-11-22T09:05:00Z'], { timeout: TIMEOUT });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('banned 192.0.2.7');
+    expect(e.denyTargets()).toEqual(['192.0.2.7', '198.51.100.9']);
+  });
+});
