@@ -59,7 +59,8 @@ function field(o: Record<string, unknown>, name: string): string {
 
 /**
  * Streams entries to `onEntry`; resolves with the cursor of the last entry seen (or the old one). Rejects with
- * JournalCursorError, before any entry, when journalctl refuses opts.cursor.
+ * JournalCursorError, before any entry, when journalctl refuses opts.cursor, and with an AppError (exit 66)
+ * when it fails otherwise, is killed, or exits non-zero without a word: the caller must not save the cursor.
  */
 export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => void): Promise<string | undefined> {
   const args = ['-o', 'json', '--no-pager', '-q'];
@@ -76,6 +77,8 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
     let cursor = opts.cursor;
     let first = true;
     let lines = 0;
+    /** Lines that were journal entries (JSON), not a "-- No entries --" notice. */
+    let entries = 0;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString();
@@ -92,6 +95,7 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
       } catch {
         return;
       }
+      entries++;
       if (typeof o.__CURSOR === 'string') {
         if (first && o.__CURSOR === opts.cursor) {
           first = false;
@@ -105,15 +109,20 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
       if (message === null || !Number.isFinite(usec) || typeof o._COMM !== 'string') return;
       onEntry({ message, timeMs: Math.floor(usec / 1000), comm: o._COMM, pid: field(o, '_PID'), host: field(o, '_HOSTNAME'), uid: field(o, '_UID'), unit: field(o, '_SYSTEMD_UNIT') });
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       rl.close();
-      // journalctl exits 1 for "no entries" in some versions; a real failure says so on stderr.
-      if (code !== 0 && stderr.trim() && !/No entries|-- No entries --/.test(stderr)) {
-        const msg = `journalctl ${args.join(' ')}: ${stderr.trim().split('\n')[0]}`;
-        // "Failed to seek to cursor: Invalid argument" (systemd's journalctl.c), printed before any entry.
-        const badCursor = opts.cursor !== undefined && lines === 0 && /Failed to seek to cursor/.test(stderr);
-        reject(badCursor ? new JournalCursorError(msg) : new AppError(ExitCode.NoInput, msg));
-      } else resolve(cursor);
+      const what = `journalctl ${args.join(' ')}`;
+      // Killed (OOM killer, a crash): the entries printed so far may stop anywhere, so the cursor must not move.
+      if (code === null) return reject(new AppError(ExitCode.NoInput, `${what} was killed by ${signal ?? 'a signal'}`));
+      // journalctl exits 1 for "no entries" in some versions (its "-- No entries --" muted by -q, or on stderr):
+      // nothing was read, so nothing can be lost.
+      const noEntries = /No entries|-- No entries --/.test(stderr) || (code === 1 && entries === 0 && !stderr.trim());
+      if (code === 0 || noEntries) return resolve(cursor);
+      if (!stderr.trim()) return reject(new AppError(ExitCode.NoInput, `${what} exited with ${code}`));
+      const msg = `${what}: ${stderr.trim().split('\n')[0]}`;
+      // "Failed to seek to cursor: Invalid argument" (systemd's journalctl.c), printed before any entry.
+      const badCursor = opts.cursor !== undefined && lines === 0 && /Failed to seek to cursor/.test(stderr);
+      reject(badCursor ? new JournalCursorError(msg) : new AppError(ExitCode.NoInput, msg));
     });
   });
 }

@@ -63,3 +63,31 @@ test('a saved cursor journalctl cannot seek to is a JournalCursorError (exit 66 
   expect(await readJournal({ match: [], journalctl: fake() }, (e) => messages.push(e.message))).toBe('c4');
   expect(messages).toEqual(['mc2', 'mc3', 'mc4']);
 });
+
+/** A stand-in journalctl that prints two entries (c2, c3), then does `end` (JavaScript). */
+function ending(end: string): string {
+  const file = path.join(tmpdir(), 'journalctl');
+  const entries = ['c2', 'c3'].map((c, i) => ({ __CURSOR: c, __REALTIME_TIMESTAMP: String(1795311410000000 + i), MESSAGE: 'm' + c, _COMM: 'sshd', _UID: '0' }));
+  fs.writeFileSync(file, `#!/usr/bin/env node\nprocess.stdout.write(${JSON.stringify(entries.map((e) => JSON.stringify(e) + '\n').join(''))}, () => { ${end} });\n`, { mode: 0o755 });
+  return file;
+}
+
+test.each([
+  ['killed by a signal after printing entries', "process.kill(process.pid, 'SIGKILL');", 'journalctl -o json --no-pager -q --cursor c1 was killed by SIGKILL'],
+  ['exits 3 without a word on stderr', 'process.exit(3);', 'journalctl -o json --no-pager -q --cursor c1 exited with 3'],
+  ['exits 1 without a word after printing entries (not "no entries")', 'process.exit(1);', 'journalctl -o json --no-pager -q --cursor c1 exited with 1'],
+])('journalctl %s: rejected with exit 66 naming it, so the caller keeps its cursor', async (_what, end, msg) => {
+  const err = await readJournal({ match: [], cursor: 'c1', journalctl: ending(end) }, () => undefined).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: ExitCode.NoInput, message: msg });
+  expect(err).not.toBeInstanceOf(JournalCursorError);
+});
+
+test.each([
+  ['exit 1, nothing on stdout or stderr (its "-- No entries --" muted by -q)', "process.exit(1)"],
+  ['exit 1, "-- No entries --" on stdout', "console.log('-- No entries --'); process.exit(1)"],
+  ['exit 1, "-- No entries --" on stderr', "console.error('-- No entries --'); process.exit(1)"],
+])('"no entries" from journalctl (%s) is no failure: the cursor stays', async (_what, body) => {
+  const file = path.join(tmpdir(), 'journalctl');
+  fs.writeFileSync(file, `#!/usr/bin/env node\n${body};\n`, { mode: 0o755 });
+  expect(await readJournal({ match: [], cursor: 'c1', journalctl: file }, () => undefined)).toBe('c1');
+});
