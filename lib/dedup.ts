@@ -3,7 +3,8 @@
  * and at the end "PAM N more authentication failures". Counting every line would ban a user who mistyped
  * twice. Per connection we keep, for each kind of evidence, how many attempts it shows; the attempts
  * the connection stands for are the largest of those, and each line only adds what it raises that maximum by.
- * Deterministic, bounded memory, no I/O.
+ * Deterministic, bounded memory, no I/O. The connections still open where a read ends are saved (DedupState)
+ * and carried on by the next read of the same log, so where a run ends changes nothing.
  *
  * A log under attack opens a connection every few lines, so the per-connection state lives in typed arrays
  * (open addressing on the connection key) rather than one object per connection: a first scan of a big log
@@ -16,6 +17,17 @@ import { v4At } from './ip';
 const MAX_CONNS = 20_000;
 /** Connections silent for this long are forgotten (sshd's LoginGraceTime is 2 minutes). */
 const CONN_IDLE_MS = 15 * 60_000;
+
+/**
+ * Connections carried to the next run at most, the most recent ones (see DedupState): one generation, so a flood
+ * of pids keeps the scan state at a few hundred kilobytes. A connection's lines span sshd's LoginGraceTime, so
+ * those still open when a run ends are far fewer.
+ */
+const MAX_SAVED = MAX_CONNS / 2;
+/** Values per connection in DedupState.c. */
+const FIELDS = 9;
+/** Named ("ip:port") keys get numbers from here up; a pid is far below. */
+const NAMED_BASE = 2 ** 40;
 
 /** Slots at most: > MAX_CONNS / 2 at a load of at most 0.31. */
 const MAX_BITS = 15;
@@ -200,9 +212,47 @@ export interface Deduper {
   seen: (conn: number | undefined, text: string, from: number, to: number) => void;
   /** seen() for an IPv4 address given as its 32-bit value (the scan's fast path). */
   seenV4: (conn: number, v4: number) => void;
+  /** What the next read of the same log carries on from (null: nothing worth keeping). */
+  save: () => DedupState | null;
 }
 
-export function createDeduper(): Deduper {
+/**
+ * What a deduper carries to the next run, so that a run ending between two lines of one connection (Monit runs a scan
+ * whenever the log grows) counts what one run over both parts counts: the connections whose last line is within
+ * CONN_IDLE_MS of the newest line (older ones would count as new connections anyway), at most MAX_SAVED of them.
+ * JSON-friendly flat lists (lib/scan-state.ts keeps it in history.bin's header). Not kept: sshd -E's "Postponed"
+ * waits (see count()): a Failed line whose wait began in an earlier run already counts as paired.
+ */
+export interface DedupState {
+  /** Log time (epoch ms) of the newest line a connection had. */
+  t: number;
+  /** FIELDS values per connection: key (a pid, or "ip:port"), address, attempt, pam, pamMore, connection, counted, invalid, t − its last line's time. */
+  c: (number | string)[];
+}
+
+const isCount = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= 0x7fffffff;
+
+/** `v` if it is a DedupState this module wrote (a damaged one is refused whole, not half used), else null. */
+export function checkDedupState(v: unknown): DedupState | null {
+  const s = v as DedupState;
+  if (!s || typeof s !== 'object' || !Number.isFinite(s.t) || !Array.isArray(s.c) || s.c.length % FIELDS !== 0 || s.c.length > MAX_SAVED * FIELDS) return null;
+  const c = s.c;
+  for (let o = 0; o < c.length; o += FIELDS) {
+    const k = c[o];
+    const ip = c[o + 1];
+    if (typeof k === 'number' ? !Number.isSafeInteger(k) || k < 0 || k >= NAMED_BASE : typeof k !== 'string' || k.length === 0 || k.length > 64) return null;
+    if (typeof ip !== 'string' || ip.length === 0 || ip.length > 45) return null;
+    for (let f = 2; f < 7; f++) if (!isCount(c[o + f])) return null;
+    if (c[o + 5] !== 0 && c[o + 5] !== 1) return null;
+    if (c[o + 7] !== 0 && c[o + 7] !== 1) return null;
+    const age = c[o + 8];
+    if (!Number.isFinite(age) || (age as number) < 0 || (age as number) > CONN_IDLE_MS) return null;
+  }
+  return s;
+}
+
+/** Creates a deduper, carrying on from `saved` (what save() returned at the end of the previous read of the same log). */
+export function createDeduper(saved?: DedupState): Deduper {
   // Two generations instead of evicting entries one by one: when the current one has taken MAX_CONNS / 2
   // connections, it becomes the older one and the older one is emptied; a connection used again moves back
   // to the current one. Every slot taken goes through room(), so neither table ever holds more than
@@ -214,7 +264,7 @@ export function createDeduper(): Deduper {
   // long as their generation.
   let namedCur = new Map<string, number>();
   let namedOld = new Map<string, number>();
-  let nextNamed = 2 ** 40;
+  let nextNamed = NAMED_BASE;
   const keyOf = (conn: number | string): number => {
     if (typeof conn === 'number') return conn;
     let k = namedCur.get(conn);
@@ -365,5 +415,57 @@ export function createDeduper(): Deduper {
     if (c.invalid[i]) ev.kind = 'invalid_user';
     return n;
   };
-  return { count, seen, seenV4 };
+
+  const save = (): DedupState | null => {
+    // Live slots of both generations, older first.
+    const tables: ConnTable[] = [];
+    const slots: number[] = [];
+    let newest = -Infinity;
+    for (const t of older ? [older, conns] : [conns]) {
+      for (let i = 0; i < t.key.length; i++) {
+        if ((t.key[i] as number) < 0) continue;
+        tables.push(t);
+        slots.push(i);
+        newest = Math.max(newest, t.lastMs[i] as number);
+      }
+    }
+    const last = new Float64Array(slots.length);
+    for (let j = 0; j < slots.length; j++) last[j] = (tables[j] as ConnTable).lastMs[slots[j] as number] as number;
+    // The newest MAX_SAVED: those from the MAX_SAVED-th newest time on (a numeric typed-array sort, no comparator).
+    let from = newest - CONN_IDLE_MS;
+    if (slots.length > MAX_SAVED) from = Math.max(from, last.slice().sort()[slots.length - MAX_SAVED] as number);
+    const keep: number[] = [];
+    for (let j = 0; j < slots.length && keep.length < MAX_SAVED; j++) if ((last[j] as number) >= from) keep.push(j);
+    if (keep.length === 0) return null;
+    const names = new Map<number, string>();
+    for (const m of [namedOld, namedCur]) for (const [name, k] of m) names.set(k, name);
+    const c: (number | string)[] = [];
+    for (const j of keep) {
+      const t = tables[j] as ConnTable;
+      const i = slots[j] as number;
+      const k = t.key[i] as number;
+      const key = k >= NAMED_BASE ? names.get(k) : k;
+      if (key === undefined) continue;
+      c.push(key, t.ip[i] as string, t.attempt[i] as number, t.pam[i] as number, t.pamMore[i] as number, t.connection[i] as number, t.counted[i] as number, t.invalid[i] as number, newest - (t.lastMs[i] as number));
+    }
+    return { t: newest, c };
+  };
+
+  if (saved) {
+    const c = saved.c;
+    for (let o = 0; o + FIELDS <= c.length; o += FIELDS) {
+      const k = keyOf(c[o] as number | string);
+      if (conns.find(k) >= 0) continue; // a key twice (a damaged state): the first one stands
+      const ip = c[o + 1] as string;
+      room();
+      const i = conns.insert(k, ip, v4At(ip, 0, ip.length), saved.t - (c[o + 8] as number));
+      conns.attempt[i] = c[o + 2] as number;
+      conns.pam[i] = c[o + 3] as number;
+      conns.pamMore[i] = c[o + 4] as number;
+      conns.connection[i] = c[o + 5] as number;
+      conns.counted[i] = c[o + 6] as number;
+      conns.invalid[i] = c[o + 7] as number;
+    }
+  }
+  return { count, seen, seenV4, save };
 }

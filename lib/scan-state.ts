@@ -15,6 +15,7 @@ import { writeFileAtomic } from './atomic-write';
 import { parseIp, parseTarget } from './ip';
 import type { Logger } from './log';
 import { readRegularFile } from './regular-file';
+import { type DedupState, checkDedupState } from './dedup';
 
 export interface ScanState {
   positions: Record<string, FilePosition>;
@@ -22,7 +23,20 @@ export interface ScanState {
   cursors: Record<string, string>;
   /** source name → history; null until a scan has a new line to count (then loaded from history.txt). */
   histories: Map<string, History> | null;
+  /** Each read's connections for the next read of the same log (lib/dedup.ts); loaded and saved with the histories. */
+  connections?: Connections;
 }
+
+/**
+ * Connections left open where a read ended, by what the read follows: a file's position key, a journal source's
+ * name. Carried on only from a saved position (see lib/commands/scan.ts).
+ */
+export interface Connections {
+  files: Map<string, DedupState>;
+  journal: Map<string, DedupState>;
+}
+
+export const noConnections = (): Connections => ({ files: new Map(), journal: new Map() });
 
 const posFile = (stateDir: string) => path.join(stateDir, 'positions.json');
 const histFile = (stateDir: string) => path.join(stateDir, 'history.bin');
@@ -67,41 +81,79 @@ export function loadScanState(stateDir: string, log: Logger): ScanState {
  * stays fast however many addresses are being tracked.
  */
 export function loadHistories(stateDir: string, log: Logger): Map<string, History> {
+  return loadHistoryFile(stateDir, log).histories;
+}
+
+/** The failure histories and the connections left open (both in history.bin), read when a scan has new lines. */
+export function loadHistoryFile(stateDir: string, log: Logger): { histories: Map<string, History>; connections: Connections } {
   let file = histFile(stateDir);
   let data: Buffer;
+  const none = () => ({ histories: new Map<string, History>(), connections: noConnections() });
   try {
     data = readRegularFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       log.warn(`${file}: ${(e as Error).message}; failure history starts empty`);
-      return new Map();
+      return none();
     }
     file = legacyHistFile(stateDir);
     try {
       data = readRegularFile(file);
     } catch (e2) {
       if ((e2 as NodeJS.ErrnoException).code !== 'ENOENT') log.warn(`${file}: ${(e2 as Error).message}; failure history starts empty`);
-      return new Map();
+      return none();
     }
   }
-  const { histories, error } = file === histFile(stateDir) ? decodeHistoryBin(data) : decodeHistories(data.toString('utf8'));
+  if (file !== histFile(stateDir)) {
+    const { histories, error } = decodeHistories(data.toString('utf8'));
+    if (error) log.warn(`${file}: ${error}; failure history starts empty`);
+    return { histories, connections: noConnections() };
+  }
+  const { histories, connections, error, connectionsError } = decodeHistoryBin(data);
   if (error) log.warn(`${file}: ${error}; failure history starts empty`);
-  return histories;
+  if (connectionsError) log.warn(`${file}: ${connectionsError}; ignored (an attempt logged on both sides of the last run's end may count twice)`);
+  return { histories, connections: connections ?? noConnections() };
 }
 
 const BIN_MAGIC = 'autoban-history 4\n';
+
+/** The header's "conns": [kind ("f": file, "j": journal), key, DedupState] each (a list: JSON keys may be reordered). */
+type ConnsJson = [string, string, DedupState][];
+
+function encodeConnections(c: Connections | undefined): ConnsJson | undefined {
+  if (!c || (c.files.size === 0 && c.journal.size === 0)) return undefined;
+  const out: ConnsJson = [];
+  for (const [key, s] of c.files) out.push(['f', key, s]);
+  for (const [key, s] of c.journal) out.push(['j', key, s]);
+  return out;
+}
+
+/** The header's "conns" (absent in files of earlier versions); damaged entries are left out and reported. */
+function decodeConnections(v: unknown): { connections?: Connections; connectionsError?: string } {
+  if (v === undefined) return {};
+  const c = noConnections();
+  if (!Array.isArray(v)) return { connections: c, connectionsError: 'the open connections are damaged' };
+  let bad = 0;
+  for (const e of v as unknown[][]) {
+    const s = Array.isArray(e) && e.length === 3 && (e[0] === 'f' || e[0] === 'j') && typeof e[1] === 'string' ? checkDedupState(e[2]) : null;
+    if (!s) bad++;
+    else (e[0] === 'f' ? c.files : c.journal).set(e[1] as string, s);
+  }
+  return bad ? { connections: c, connectionsError: `the open connections of ${bad} ${bad === 1 ? 'log are' : 'logs are'} damaged` } : { connections: c };
+}
 
 /**
  * history.bin: what every scan with new lines reads and rewrites, so it is laid out to cost next to nothing
  * per failure (the text format spent most of a small scan parsing and printing base-36 numbers):
  *   autoban-history 4\n
- *   {"sources":[[name, entries, failures], …],"le":true,"sum":"<checksum of the payload (lib/checksum.ts)>"}\n
+ *   {"sources":[[name, entries, failures], …],"le":true,"sum":"<checksum of the payload (lib/checksum.ts)>","conns":[…]}\n
  *   payload: every failure as a float64 (lib/detect.ts packing), source by source, entry by entry;
  *            then each entry's failure count as a uint32; then the targets, one per line.
  * The checksum stands in for checking every target: a damaged file starts the history afresh (it can only
- * delay a ban) and never turns garbage into a ban.
+ * delay a ban) and never turns garbage into a ban. "conns" (the connections left open where each read ended,
+ * see Connections) is there only when there are some; earlier versions neither wrote nor read it.
  */
-export function encodeHistoryBin(histories: Map<string, History>): Buffer {
+export function encodeHistoryBin(histories: Map<string, History>, connections?: Connections): Buffer {
   // Two passes over each history (count, then copy): stored entries nobody touched are copied a run at a
   // time (lib/stored-history.ts), so a cron run's cost follows what it changed, not what is tracked.
   const visit = (h: History, run: (s: StoredEntries, i: number, j: number) => void, mapped: (target: string, list: Failure[]) => void): void => {
@@ -154,17 +206,18 @@ export function encodeHistoryBin(histories: Map<string, History>): Buffer {
   }
   const text = targets.length ? `${targets.join('\n')}\n` : '';
   const payload = Buffer.concat([Buffer.from(floats.buffer), Buffer.from(counts.buffer), Buffer.from(text, 'latin1')]);
-  const head = `${BIN_MAGIC}${JSON.stringify({ sources, le: LITTLE_ENDIAN, sum: checksum(payload) })}\n`;
+  // Connections are checked value by value instead (lib/dedup.ts checkDedupState): a damaged one can only count an attempt twice.
+  const head = `${BIN_MAGIC}${JSON.stringify({ sources, le: LITTLE_ENDIAN, sum: checksum(payload), conns: encodeConnections(connections) })}\n`;
   return Buffer.concat([Buffer.from(head), payload]);
 }
 
 /** Parses history.bin; a damaged file yields an empty history and a reason. */
-export function decodeHistoryBin(data: Buffer): { histories: Map<string, History>; error?: string } {
+export function decodeHistoryBin(data: Buffer): { histories: Map<string, History>; connections?: Connections; error?: string; connectionsError?: string } {
   const empty = (error: string) => ({ histories: new Map<string, History>(), error });
   if (data.toString('latin1', 0, BIN_MAGIC.length) !== BIN_MAGIC) return empty('not an autoban history file');
   const nl = data.indexOf(10, BIN_MAGIC.length);
   if (nl < 0) return empty('truncated');
-  let head: { sources?: unknown; le?: unknown; sum?: unknown };
+  let head: { sources?: unknown; le?: unknown; sum?: unknown; conns?: unknown };
   try {
     head = JSON.parse(data.toString('utf8', BIN_MAGIC.length, nl));
   } catch {
@@ -209,7 +262,7 @@ export function decodeHistoryBin(data: Buffer): { histories: Map<string, History
     ei += entries;
   }
   if (fi !== nf) return empty('damaged (failure count)');
-  return { histories };
+  return { histories, ...decodeConnections(head.conns) };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -261,10 +314,19 @@ export function decodeHistories(text: string): { histories: Map<string, History>
   return { histories };
 }
 
+/** The connections of logs that still have a position or cursor (a log no longer read leaves nothing behind). */
+function liveConnections(st: ScanState): Connections {
+  const c = st.connections ?? noConnections();
+  const out = noConnections();
+  for (const [key, s] of c.files) if (st.positions[key]) out.files.set(key, s);
+  for (const [key, s] of c.journal) if (st.cursors[key] !== undefined) out.journal.set(key, s);
+  return out;
+}
+
 /** Saves positions and histories (caller holds the lock and has already written the bans). */
 export function saveScanState(stateDir: string, st: ScanState): void {
   if (st.histories) {
-    writeFileAtomic(histFile(stateDir), encodeHistoryBin(st.histories), { mode: 0o600 });
+    writeFileAtomic(histFile(stateDir), encodeHistoryBin(st.histories, st.connections && liveConnections(st)), { mode: 0o600 });
     // unlink, not rmSync: rmSync loads fs's rimraf module, a millisecond of a cron run that reads a few lines.
     try {
       fs.unlinkSync(legacyHistFile(stateDir));

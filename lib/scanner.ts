@@ -5,7 +5,7 @@
 import type { LoginEvent, Offense } from './types';
 import type { SourceConfig } from './config';
 import { PARSERS_IN_PLACE, type ParseContext } from './parsers';
-import { createDeduper } from './dedup';
+import { type DedupState, createDeduper } from './dedup';
 import { FLAG_INVALID, FLAG_SUSPICIOUS, type History, recordFailure } from './detect';
 import { networkOf, unbannableReason, v4Text } from './ip';
 import type { BannedSet } from './banned-set';
@@ -40,18 +40,22 @@ export function createLineHandler(opts: {
   nowMs: number;
   onOffense: (o: Offense) => void;
   onEvent?: (ev: LoginEvent) => void;
+  /** Where the previous read of the same log left its connections (lib/dedup.ts DedupState). */
+  dedup?: DedupState;
 }): {
   handle: (text: string, start?: number, end?: number) => void;
   handleChunk: (buf: Buffer, start: number, end: number) => void;
   /** Replays records made elsewhere (a worker thread) for the lines that follow those handled so far. */
   replay: ((batch: RecordBatch) => void) | null;
   handleEvent: (ev: LoginEvent) => void;
+  /** The connections the next read of the same log carries on from (lib/dedup.ts save()). */
+  saveDedup: () => DedupState | null;
   stats: LineStats;
 } {
   const { source, history, whitelist, skip } = opts;
   const parse = PARSERS_IN_PLACE[source.parser];
   if (!parse) throw new Error(`unknown parser ${source.parser}`);
-  const dedup = createDeduper();
+  const dedup = createDeduper(opts.dedup);
   const suspicious = new Set(source.rules.suspiciousUsers);
   const stats: LineStats = { lines: 0, events: 0, failures: 0, banned: 0 };
   // Lines about already-banned addresses stop at the parser (see ParseContext.banned).
@@ -194,5 +198,5 @@ export function createLineHandler(opts: {
       opts.onOffense(off);
     }
   };
-  return { handle, handleChunk, replay: recordable ? replay : null, handleEvent, stats };
+  return { handle, handleChunk, replay: recordable ? replay : null, handleEvent, saveDedup: dedup.save, stats };
 }

@@ -14,7 +14,8 @@ import { expandLogGlob, positionKey } from '../glob';
 import * as path from 'node:path';
 import { type FilePosition, RETRY_RUNS, type Retry, readNewLines } from '../log-reader';
 import { NotALogFile, missingLogMessage } from '../log-file';
-import { type ScanState, loadHistories, loadScanState, saveScanState } from '../scan-state';
+import { type Connections, type ScanState, loadHistories, loadHistoryFile, loadScanState, noConnections, saveScanState } from '../scan-state';
+import type { DedupState } from '../dedup';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
 import { isTrustedEntry } from '../journal-trust';
@@ -70,8 +71,11 @@ type Handler = ReturnType<typeof createLineHandler>;
 
 /** What reading one source needs from the scan around it. */
 interface SourceRun {
-  /** Creates the line handler (and loads the failure history) — only once there is something to count. */
-  handler: () => Handler;
+  /**
+   * Creates the line handler (and loads the failure history) — only once there is something to count. `from`: the
+   * read whose open connections it carries on from, given only when the read goes on from that read's saved position.
+   */
+  handler: (from?: { kind: keyof Connections; key: string }) => Handler;
   st: ScanState;
   res: ScanResult;
   nowMs: number;
@@ -97,7 +101,7 @@ function firstRunStartMs(src: SourceConfig, run: SourceRun): number | undefined 
 
 /** A journal source: entries after the saved cursor, attributed by journald's trusted _COMM only. */
 async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable<SourceConfig['journal']>, run: SourceRun): Promise<void> {
-  const h = run.handler();
+  let h = run.handler(run.st.cursors[src.name] !== undefined ? { kind: 'journal', key: src.name } : undefined);
   const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
   const since = firstRunStartMs(src, run);
   // Loaded here: only journal sources need it (and child_process); a cron run over files does not.
@@ -118,9 +122,13 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
     // (same start time) and save the cursor that read ends on.
     ctx.log.warn(`scan: journal [${src.name}]: the saved journal cursor is not valid (journalctl cannot seek to it); reading again from the first-run start`);
     delete run.st.cursors[src.name];
+    // Nor are the connections open at that cursor carried on.
+    addStats(run.res, h.stats);
+    h = run.handler();
     cursor = await read(undefined);
   }
   if (cursor) run.st.cursors[src.name] = cursor;
+  keepConnections((run.st.connections ??= noConnections()).journal, src.name, h.saveDedup());
   addStats(run.res, h.stats);
   ctx.log.debug(`scan: journal [${src.name}]: ${plural(h.stats.lines, 'entry', 'entries')}, ${plural(h.stats.events, 'event')}`);
 }
@@ -140,20 +148,23 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   const retried = new Map<string, { u: Retry; runs: number }[]>();
   /** The positions this source had before this run, to put back when a file must be read again. */
   const before = new Map<string, FilePosition | undefined>();
+  /** Likewise the connections open where those positions were (they go together). */
+  const beforeConns = new Map<string, DedupState | undefined>();
   const files = expandLogGlob(src.log);
   if (files.length === 0) run.res.missing.push(src.log);
   for (const file of files) {
     let h: Handler | null = null;
     const progress = progressBar(ctx, file);
     const key = positionKey(file, src.name, run.firstReader);
-    const r = await readNewLines(file, run.st.positions[key], (buf, start, end) => (h ??= run.handler()).handleChunk(buf, start, end), {
+    const carry = run.st.positions[key] ? ({ kind: 'files', key } as const) : undefined;
+    const r = await readNewLines(file, run.st.positions[key], (buf, start, end) => (h ??= run.handler(carry)).handleChunk(buf, start, end), {
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,
       others: run.others(file),
       olddir: src.olddir,
       offload: (fd, from, to) => {
-        const handler = (h ??= run.handler());
+        const handler = (h ??= run.handler(carry));
         // Loaded only for a read big enough to split (16 MB and more): a cron run's small read never needs worker_threads.
         // require, not import(): the reader calls this synchronously.
         const { workerOffload } = require('../offload') as typeof import('../offload');
@@ -184,7 +195,14 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
     if (!before.has(key)) before.set(key, run.st.positions[key]);
     run.st.positions[key] = r.position;
-    const stats = (h as Handler | null)?.stats ?? { lines: 0, events: 0, failures: 0, banned: 0 };
+    const handler = h as Handler | null;
+    if (handler || (!carry && run.st.connections)) {
+      // A read that had nothing to count leaves its connections as they were (or, from no saved position, none).
+      const conns = (run.st.connections ??= noConnections()).files;
+      if (!beforeConns.has(key)) beforeConns.set(key, conns.get(key));
+      keepConnections(conns, key, handler ? handler.saveDedup() : null);
+    }
+    const stats = handler?.stats ?? { lines: 0, events: 0, failures: 0, banned: 0 };
     addStats(run.res, stats);
     ctx.log.debug(`scan: ${file}: ${plural(stats.lines, 'line')}, ${plural(stats.events, 'event')}, ${plural(stats.failures, 'failure')}${r.offloaded ? ` (a second thread parsed ${(r.offloaded / 1e6).toFixed(1)} MB)` : ''}`);
   }
@@ -211,7 +229,16 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     const left = retried.get(key);
     run.st.positions[key] = left ? { ...restored, retried: left.map(({ u, runs }) => ({ dev: u.dev, ino: u.ino, runs })) } : restored;
   }
+  // The connections open where those positions were go back with them.
+  const conns = run.st.connections;
+  if (conns) for (const [key, s] of beforeConns) keepConnections(conns.files, key, s ?? null);
   return all.map((x) => x.u.file);
+}
+
+/** Records (or, null, forgets) the connections a read left open. */
+function keepConnections(map: Map<string, DedupState>, key: string, s: DedupState | null): void {
+  if (s) map.set(key, s);
+  else map.delete(key);
 }
 
 /** An offense and the source that found it (turned into a ban inside the transaction). */
@@ -228,7 +255,11 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
   const others = (file: string): FilePosition[] => before.filter(([p]) => p !== file && !p.startsWith(`${file}#`) && path.dirname(p) === path.dirname(file)).map(([, pos]) => pos);
   const firstReader = new Map<string, string>();
   const historyOf = (name: string): History => {
-    st.histories ??= loadHistories(ctx.config.stateDir, ctx.log);
+    if (!st.histories) {
+      const loaded = loadHistoryFile(ctx.config.stateDir, ctx.log);
+      st.histories = loaded.histories;
+      st.connections = loaded.connections;
+    }
     let h = st.histories.get(name);
     if (!h) {
       h = new Map();
@@ -238,7 +269,11 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
   };
   for (const src of ctx.config.sources) {
     const run: SourceRun = {
-      handler: () => createLineHandler({ source: src, history: historyOf(src.name), whitelist, skip, nowMs, onOffense: (off) => found.push({ off, src }) }),
+      handler: (from) => {
+        const history = historyOf(src.name); // loads st.connections too
+        const dedup = from && st.connections?.[from.kind].get(from.key);
+        return createLineHandler({ source: src, history, whitelist, skip, nowMs, dedup, onOffense: (off) => found.push({ off, src }) });
+      },
       st,
       res,
       nowMs,
@@ -303,6 +338,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       st.positions = {};
       st.cursors = {};
       st.histories = new Map();
+      st.connections = noConnections();
     }
     // The common cron run: nothing changed since the last commit. Read the logs against the stamp's active
     // targets, and commit new bans without opening the ban database (lib/quick-commit.ts).

@@ -3,7 +3,7 @@
  * back move between generations; whatever the pattern, it must stay bounded and never stall (it runs under
  * the state lock, on lines a local user can write with `logger`).
  */
-import { createDeduper } from '../../lib/dedup';
+import { checkDedupState, createDeduper } from '../../lib/dedup';
 import type { LoginEvent } from '../../lib/types';
 
 const ev = (conn: number | string, ip = '192.0.2.4', evidence: LoginEvent['evidence'] = 'attempt'): LoginEvent => ({
@@ -72,4 +72,64 @@ test('the tables grow from a small start without forgetting or confusing a conne
   // ended ones (odd pids) start anew and count it.
   expect(counted).toBe(4_500);
   for (let i = 0; i < 9_000; i += 2) expect(d.count(ev(i, ip(i), 'pam'))).toBe(1); // the second attempt on each
+});
+
+test('what a run leaves open carries on into the next run: one attempt logged on both sides of the end counts once', () => {
+  const a = createDeduper();
+  const at = (conn: number | string, evidence: LoginEvent['evidence'], timeMs: number, count = 1): LoginEvent => ({ ...ev(conn, '192.0.2.4', evidence), timeMs, count });
+  expect(a.count(at(7, 'attempt', 1_000))).toBe(1);
+  expect(a.count(at(7, 'attempt', 2_000))).toBe(1);
+  expect(a.count(at('192.0.2.4:4022', 'pam', 2_000))).toBe(1);
+  const saved = JSON.parse(JSON.stringify(a.save())); // as history.bin keeps it
+  const b = createDeduper(checkDedupState(saved) ?? undefined);
+  // "PAM 2 more authentication failures": the first PAM failure and two more, the two Failed lines already counted.
+  expect(b.count(at(7, 'pam_more', 3_000, 2))).toBe(1);
+  expect(b.count(at('192.0.2.4:4022', 'attempt', 3_000))).toBe(0);
+  // A fresh deduper (what every run had before) counts the summary line's three again.
+  expect(createDeduper().count(at(7, 'pam_more', 3_000, 2))).toBe(3);
+});
+
+test('what is carried to the next run stays bounded: 20,000 attacking connections keep the newest 10,000, idle ones are dropped', () => {
+  const d = createDeduper();
+  const t0 = 1_790_000_000_000;
+  // 20,000 connections, one a second (5.5 hours), each from its own address, each with one failure.
+  const ip = (i: number) => `198.51.${100 + (i >> 8)}.${i & 255}`;
+  for (let i = 0; i < 20_000; i++) d.count({ ...ev(i, ip(i), 'attempt'), timeMs: t0 + i * 1_000 });
+  let s = d.save();
+  // Only those within 15 minutes of the newest line (older ones would count as new connections anyway).
+  expect(s && s.c.length / 9).toBe(901);
+  expect(Math.min(...(s?.c.filter((_, j) => j % 9 === 0) as number[]))).toBe(20_000 - 901);
+  // 20,000 connections within a minute: the newest 10,000.
+  const e = createDeduper();
+  for (let i = 0; i < 20_000; i++) e.count({ ...ev(i, ip(i), 'attempt'), timeMs: t0 + i * 3 });
+  s = e.save();
+  expect(s && s.c.length / 9).toBe(10_000);
+  expect(JSON.stringify(s).length).toBeLessThan(500_000);
+  const keys = new Set(s?.c.filter((_, j) => j % 9 === 0));
+  expect([keys.has(9_999), keys.has(10_000), keys.has(19_999)]).toEqual([false, true, true]);
+  // Carried on: the newest connections are remembered, the oldest count as new ones.
+  const f = createDeduper(s ?? undefined);
+  expect(f.count({ ...ev(19_999, ip(19_999), 'pam_more'), timeMs: t0 + 60_001 })).toBe(1);
+  expect(f.count({ ...ev(5, ip(5), 'pam_more'), timeMs: t0 + 60_001 })).toBe(2);
+  expect(createDeduper().save()).toBeNull();
+});
+
+test('a damaged carried state is refused whole (a scan then counts as a fresh one would), never a crash', () => {
+  const good = { t: 5_000, c: [7, '192.0.2.4', 2, 0, 0, 0, 2, 0, 1_000] };
+  expect(checkDedupState(good)).toBe(good);
+  const bad: unknown[] = [
+    null,
+    'x',
+    { t: 5_000 },
+    { t: 'soon', c: good.c },
+    { ...good, c: good.c.slice(0, 8) },
+    { ...good, c: [-1, ...good.c.slice(1)] },
+    { ...good, c: [2 ** 40, ...good.c.slice(1)] },
+    { ...good, c: [7, 42, ...good.c.slice(2)] },
+    { ...good, c: [7, '192.0.2.4', 2.5, ...good.c.slice(3)] },
+    { ...good, c: [...good.c.slice(0, 5), 2, ...good.c.slice(6)] },
+    { ...good, c: [...good.c.slice(0, 8), 16 * 60_000] },
+    { t: 5_000, c: new Array(9 * 10_001).fill(0) },
+  ];
+  for (const b of bad) expect(checkDedupState(b)).toBeNull();
 });

@@ -1,7 +1,7 @@
 /** history.bin: round trip, damage starts the history afresh with a warning, history.txt is still read once. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeHistoryBin, encodeHistoryBin, encodeHistories, loadHistories, loadScanState, saveScanState } from '../../lib/scan-state';
+import { decodeHistoryBin, encodeHistoryBin, encodeHistories, loadHistories, loadHistoryFile, loadScanState, saveScanState } from '../../lib/scan-state';
 import { memoryLogger } from '../../lib/log';
 import type { History } from '../../lib/detect';
 import { tmpdir } from '../helpers/tmpdir';
@@ -78,4 +78,30 @@ test('a position’s retry counts (rotated files left to the next run) are kept;
   expect(st.positions).toEqual({ '/var/log/a.log': pos, '/var/log/b.log': { ...pos, retried }, ...Object.fromEntries(bad.map((_, i) => [`/var/log/bad${i}.log`, pos])) });
   saveScanState(dir, st);
   expect(loadScanState(dir, memoryLogger()).positions['/var/log/b.log']).toEqual({ ...pos, retried });
+});
+
+test('the connections left open are kept in history.bin beside the histories: only for logs still read, and a damaged one is ignored, not a crash', () => {
+  const dir = tmpdir();
+  const log = memoryLogger();
+  const open = { t: 1_790_000_000_000, c: [7, '192.0.2.4', 2, 0, 0, 0, 2, 0, 1_000] };
+  const connections = { files: new Map([['/var/log/auth.log', open], ['/var/log/gone.log', open]]), journal: new Map([['sshd-journal', open]]) };
+  const pos = { dev: 1, ino: 2, offset: 10, head: 'first' };
+  saveScanState(dir, { positions: { '/var/log/auth.log': pos }, cursors: { 'sshd-journal': 'c4' }, histories: sample(), connections });
+  const loaded = loadHistoryFile(dir, log);
+  expect(plain(loaded.histories)).toEqual(sample());
+  expect(loaded.connections).toEqual({ files: new Map([['/var/log/auth.log', open]]), journal: new Map([['sshd-journal', open]]) });
+  // A history.bin of the version before (no "conns"): no connections, the histories as they were.
+  fs.writeFileSync(path.join(dir, 'history.bin'), encodeHistoryBin(sample()));
+  expect(loadHistoryFile(dir, log).connections).toEqual({ files: new Map(), journal: new Map() });
+  expect(log.lines).toEqual([]);
+  // Damaged values (a hand edit): those are ignored with a warning, the histories and the other logs' connections stay.
+  const text = encodeHistoryBin(sample(), connections).toString('latin1');
+  const damaged = text.replace('"/var/log/gone.log",{"t":1790000000000,"c":[7,', '"/var/log/gone.log",{"t":1790000000000,"c":[-7,').replace('["j","sshd-journal",', '["j",3,');
+  fs.writeFileSync(path.join(dir, 'history.bin'), Buffer.from(damaged, 'latin1'));
+  const r = loadHistoryFile(dir, log);
+  expect(plain(r.histories)).toEqual(sample());
+  expect(r.connections).toEqual({ files: new Map([['/var/log/auth.log', open]]), journal: new Map() });
+  expect(log.lines).toEqual([expect.stringMatching(/history\.bin: the open connections of 2 logs are damaged; ignored/)]);
+  const notAList = text.replace(/"conns":\[.*\]\}\n/, '"conns":"x"}\n');
+  expect(decodeHistoryBin(Buffer.from(notAList, 'latin1'))).toEqual({ histories: expect.any(Map), connections: { files: new Map(), journal: new Map() }, connectionsError: 'the open connections are damaged' });
 });

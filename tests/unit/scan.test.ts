@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 /** Detection rules and windows, end to end through real files: scan → ban database → deny file. */
 import { runScan } from '../../lib/commands/scan';
 import { runExpire } from '../../lib/commands/expire';
@@ -303,11 +304,60 @@ test('sshd -E, keyboard-interactive through PAM: a real log read in two runs, sp
     const second = (await runScan(env.ctx(local('01:06:00')))).failures;
     totals.push(first + second);
   }
-  // Exact wherever the split parts a PAM line from its Failed line (before: 15, 33, 36 and 39 counted 20). Still one
-  // more: a split inside an unknown user's connection after its "Invalid user" line (18-21) or before its
-  // "Connection closed by invalid user" (31), and before the "maximum authentication attempts exceeded" /
-  // "Disconnecting … Too many" lines (40, 41): the per-connection reconciliation (lib/dedup.ts) is not kept between
-  // runs either, so a connection's "at least one failure" line counts again in the next run, as with passwords.
-  const off = totals.map((t, i) => [i + 1, t] as const).filter(([, t]) => t !== 19);
-  expect(off).toEqual([18, 19, 20, 21, 31, 40, 41].map((k) => [k, 20]));
+  // Exact at every split: the PAM lines pair with their Failed lines within a read (lib/dedup.ts), and the connections a
+  // run leaves open (an unknown user's after its "Invalid user" line, one before its "maximum authentication attempts
+  // exceeded" line) carry on into the next run (history.bin). Before they did not, and 18-21, 31, 40 and 41 counted 20.
+  expect(totals.map((t, i) => [i + 1, t]).filter(([, t]) => t !== 19)).toEqual([]);
+});
+
+test.each([
+  ['sshd-syslog.log', '2026-11-22T03:06:00Z'],
+  ['sshd-syslog-traditional.log', local('03:06:00')],
+  ['sshd-syslog-usepam-no.log', '2026-11-22T03:06:00Z'],
+])('sshd through syslog, passwords: a real log (%s) read in two runs, split at any line, counts what one run counts', async (file, now) => {
+  // tests/fixtures/logs/captured: 127.0.0.3 mistypes 3 passwords, then an unknown user twice, root, the log-injection
+  // names, e2ebob, e2ecarol, then 7 passwords against MaxAuthTries 6, each connection ended by "PAM N more
+  // authentication failures" (UsePAM yes). Split inside a connection, its next lines in the next run used to count its
+  // attempts again: after all 6 "Failed password" lines of the last connection, "PAM 5 more" counted 6 more.
+  const log = fs.readFileSync(path.join(__dirname, '../fixtures/logs/captured', file), 'utf8');
+  const lines = log.split(/(?<=\n)/);
+  const later = new Date(Date.parse(now) + 60_000).toISOString();
+  const noBans = 'login_attempts_threshold = 1000\ninvalid_user_attempts_threshold = 1000\nslow_attempts_threshold = 1000\nsuspicious_users =\n';
+  const once = makeEnv(SSHD, { defaults: noBans });
+  once.write('auth.log', log);
+  expect((await runScan(once.ctx(now))).failures).toBe(18);
+  const off: [number, number][] = [];
+  for (let k = 1; k < lines.length; k++) {
+    const env = makeEnv(SSHD, { defaults: noBans });
+    env.write('auth.log', lines.slice(0, k).join(''));
+    const first = (await runScan(env.ctx(now))).failures;
+    env.append('auth.log', lines.slice(k).join(''));
+    const total = first + (await runScan(env.ctx(later))).failures;
+    if (total !== 18) off.push([k, total]);
+  }
+  expect(off).toEqual([]);
+});
+
+test('a rotated log to be read again next run: the connections it left open are put back with its positions', async () => {
+  // Run 1 reads the first failure of pid 500. Two more go into auth.log.1.gz, which logrotate's gzip has not written
+  // yet when run 2 reads the new auth.log, whose "PAM 2 more authentication failures" (3 attempts) run 2 counts as 2
+  // more. Run 2 saves no position of [sshd] (nor its failures): run 3 reads the .gz and auth.log again, and must carry
+  // on from run 1's connection (the .gz's 2 failures, then nothing more): from run 2's it would count nothing (one
+  // failure in all), from none at all 3 (four).
+  const B = '198.51.100.200';
+  const at = (s: number) => `Nov 22 01:00:${String(s).padStart(2, '0')} host sshd[500]: `;
+  const failed = (s: number) => `${at(s)}Failed password for bob from ${B} port 40000 ssh2\n`;
+  const env = makeEnv(SSHD, { defaults: 'login_attempts_threshold = 1000\n' });
+  const log = env.write('auth.log', `${at(1)}pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${B}  user=bob\n${failed(2)}`);
+  expect((await runScan(env.ctx(local('01:01:00')))).failures).toBe(1);
+  env.append('auth.log', failed(3) + failed(4));
+  const gz = zlib.gzipSync(fs.readFileSync(log));
+  fs.writeFileSync(`${log}.1.gz`, gz.subarray(0, 10)); // the gzip header so far
+  fs.writeFileSync(log, `${at(5)}PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=${B}  user=bob\n`);
+  const c2 = env.ctx(local('01:02:00'));
+  await expect(runScan(c2)).rejects.toThrow(/could not finish reading .*auth\.log\.1\.gz/);
+  expect(c2.log.lines).toContain('scan: 1 new line, 2 failed logins, 0 new bans');
+  fs.writeFileSync(`${log}.1.gz`, gz);
+  const r3 = await runScan(env.ctx(local('01:03:00')));
+  expect([r3.lines, r3.failures]).toEqual([3, 2]);
 });
