@@ -19,6 +19,15 @@ const MAX_CONNS = 20_000;
 const CONN_IDLE_MS = 15 * 60_000;
 
 /**
+ * Connections carried to the next run: those whose last line is at most this old when the read ends. A
+ * connection's failures all fall within its login deadline (sshd's LoginGraceTime, 2 minutes by default;
+ * ProFTPD's TimeoutLogin, 5 minutes), so one silent for longer has ended; keeping the deduper's whole idle span
+ * (15 minutes) instead cost a cron run under attack a few thousand connections to restore and save again,
+ * about 10 ms of a run that reads 1,000 new lines.
+ */
+const CARRY_MS = 6 * 60_000;
+
+/**
  * Connections carried to the next run at most, the most recent ones (see DedupState): one generation, so a flood
  * of pids keeps the scan state at a few hundred kilobytes. A connection's lines span sshd's LoginGraceTime, so
  * those still open when a run ends are far fewer.
@@ -219,7 +228,7 @@ export interface Deduper {
 /**
  * What a deduper carries to the next run, so that a run ending between two lines of one connection (Monit runs a scan
  * whenever the log grows) counts what one run over both parts counts: the connections whose last line is within
- * CONN_IDLE_MS of the newest line (older ones would count as new connections anyway), at most MAX_SAVED of them.
+ * CARRY_MS of the newest line (older ones have ended), at most MAX_SAVED of them.
  * JSON-friendly flat lists (lib/scan-state.ts keeps it in history.bin's header). Not kept: sshd -E's "Postponed"
  * waits (see count()): a Failed line whose wait began in an earlier run already counts as paired.
  */
@@ -432,7 +441,7 @@ export function createDeduper(saved?: DedupState): Deduper {
     const last = new Float64Array(slots.length);
     for (let j = 0; j < slots.length; j++) last[j] = (tables[j] as ConnTable).lastMs[slots[j] as number] as number;
     // The newest MAX_SAVED: those from the MAX_SAVED-th newest time on (a numeric typed-array sort, no comparator).
-    let from = newest - CONN_IDLE_MS;
+    let from = newest - CARRY_MS;
     if (slots.length > MAX_SAVED) from = Math.max(from, last.slice().sort()[slots.length - MAX_SAVED] as number);
     const keep: number[] = [];
     for (let j = 0; j < slots.length && keep.length < MAX_SAVED; j++) if ((last[j] as number) >= from) keep.push(j);
