@@ -16,6 +16,8 @@ export class SortedBannedSet extends BannedSet {
   private readonly extra = new Set<string>();
   private lookups = 0;
   private built = false;
+  /** inList's answers so far (the list never changes; `extra` is asked first). */
+  private readonly answers = new Map<string, boolean>();
 
   /** `sorted`: distinct targets in deny-file order (lib/ip.ts targetBefore). */
   constructor(sorted: SortedTargets) {
@@ -34,11 +36,18 @@ export class SortedBannedSet extends BannedSet {
 
   override has(target: string): boolean {
     if (this.built) return super.has(target);
+    if (this.extra.has(target)) return true;
+    // An attacker's address comes back line after line (5 or 6 per connection): its answer is kept, and only
+    // new addresses are searched for (and count towards building the table).
+    const known = this.answers.get(target);
+    if (known !== undefined) return known;
     if (++this.lookups > LOOKUPS_BEFORE_TABLE) {
       this.build();
       return super.has(target);
     }
-    return this.extra.has(target) || this.inList(target);
+    const r = this.inList(target);
+    this.answers.set(target, r);
+    return r;
   }
 
   override hasAt(text: string, from: number, to: number): boolean {

@@ -20,7 +20,11 @@ test('same answers as BannedSet for members, non-members, odd text and added tar
   expect(sorted.inList('192.0.2.2')).toBe(false);
   expect(sorted.inList('192.0.2.1')).toBe(true);
   // Past the lookup limit the table is built; answers do not change.
+  // The same address asked again is answered from what was found before: only new ones count.
   for (let i = 0; i < 5000; i++) sorted.has('192.0.2.99');
+  expect((sorted as unknown as { built: boolean }).built).toBe(false);
+  for (let i = 0; i < 5000; i++) sorted.has(`10.1.${i >> 8}.${i & 255}`);
+  expect((sorted as unknown as { built: boolean }).built).toBe(true);
   expect(ask()).toEqual(expected());
   expect(sorted.size).toBe(plain.size);
 });
