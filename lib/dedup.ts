@@ -430,16 +430,21 @@ export function createDeduper(saved?: DedupState): Deduper {
     const tables: ConnTable[] = [];
     const slots: number[] = [];
     let newest = -Infinity;
+    const times: number[] = [];
     for (const t of older ? [older, conns] : [conns]) {
-      for (let i = 0; i < t.key.length; i++) {
-        if ((t.key[i] as number) < 0) continue;
+      // Locals, not t.key[i]: this loop walks thousands of slots once per run, in code V8 still interprets.
+      const keys = t.key;
+      const lastMs = t.lastMs;
+      for (let i = 0, n = keys.length; i < n; i++) {
+        if ((keys[i] as number) < 0) continue;
+        const at = lastMs[i] as number;
         tables.push(t);
         slots.push(i);
-        newest = Math.max(newest, t.lastMs[i] as number);
+        times.push(at);
+        if (at > newest) newest = at;
       }
     }
-    const last = new Float64Array(slots.length);
-    for (let j = 0; j < slots.length; j++) last[j] = (tables[j] as ConnTable).lastMs[slots[j] as number] as number;
+    const last = Float64Array.from(times);
     // The newest MAX_SAVED: those from the MAX_SAVED-th newest time on (a numeric typed-array sort, no comparator).
     let from = newest - CARRY_MS;
     if (slots.length > MAX_SAVED) from = Math.max(from, last.slice().sort()[slots.length - MAX_SAVED] as number);
@@ -448,15 +453,28 @@ export function createDeduper(saved?: DedupState): Deduper {
     if (keep.length === 0) return null;
     const names = new Map<number, string>();
     for (const m of [namedOld, namedCur]) for (const [name, k] of m) names.set(k, name);
-    const c: (number | string)[] = [];
-    for (const j of keep) {
+    // Sized once and filled by index: a nine-argument push per connection cost ~1 µs each in a fresh process.
+    const c: (number | string)[] = new Array<number | string>(keep.length * FIELDS);
+    let o = 0;
+    for (let n = 0; n < keep.length; n++) {
+      const j = keep[n] as number;
       const t = tables[j] as ConnTable;
       const i = slots[j] as number;
       const k = t.key[i] as number;
       const key = k >= NAMED_BASE ? names.get(k) : k;
       if (key === undefined) continue;
-      c.push(key, t.ip[i] as string, t.attempt[i] as number, t.pam[i] as number, t.pamMore[i] as number, t.connection[i] as number, t.counted[i] as number, t.invalid[i] as number, newest - (t.lastMs[i] as number));
+      c[o] = key;
+      c[o + 1] = t.ip[i] as string;
+      c[o + 2] = t.attempt[i] as number;
+      c[o + 3] = t.pam[i] as number;
+      c[o + 4] = t.pamMore[i] as number;
+      c[o + 5] = t.connection[i] as number;
+      c[o + 6] = t.counted[i] as number;
+      c[o + 7] = t.invalid[i] as number;
+      c[o + 8] = newest - (t.lastMs[i] as number);
+      o += FIELDS;
     }
+    c.length = o;
     return { t: newest, c };
   };
 
