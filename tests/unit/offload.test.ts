@@ -67,7 +67,8 @@ function scanTwice(log: Buffer, env: Record<string, string> = {}) {
     return {
       deny: fs.readFileSync(path.join(dir, 'hosts.deny'), 'utf8'),
       bans: state('bans.json'),
-      history: state('history.bin', 'base64'),
+      // The open connections in its header are keyed by the log's path: the same file, in another temp dir.
+      history: Buffer.from(state('history.bin', 'latin1').split(dir).join('<dir>'), 'latin1').toString('base64'),
       offsets: Object.values(positions.files).map((p) => (p as { offset: number }).offset),
       summary: /scan: \d+ new lines.*/.exec(r.stderr)?.[0],
       threaded: /a second thread parsed ([\d.]+) MB/.exec(r.stderr)?.[1],
