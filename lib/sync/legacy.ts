@@ -12,7 +12,7 @@
  */
 import { ALL_LINE, BEGIN_MARKER, END_MARKER, denyLine, parseDenyTarget } from '../deny-file';
 import { compareTargets } from '../bans';
-import { parseTarget } from '../ip';
+import { checkWhitelistEntry } from '../whitelist';
 import { sha256Hex } from './canonical-json';
 import { quote } from './node-doc';
 
@@ -166,14 +166,19 @@ export function parseSharedWhitelist(text: string, objectName: string): SharedWh
       warnings.push(`${where}: extra fields (one address or network per line): ${quote(line)}; line ignored`);
       return;
     }
-    const t = parseTarget(content.startsWith('[') ? (parseDenyTarget(content) ?? '') : content);
-    if (!t) {
+    // The same check as the local whitelist file's (lib/whitelist.ts): one policy, one limit on width.
+    const c = checkWhitelistEntry(content);
+    if ('error' in c && c.tooWide) {
+      warnings.push(`${where}: ${c.error}; line ignored`);
+      return;
+    }
+    if ('error' in c) {
       warnings.push(`${where}: not an IP address or network (names, wildcards and networks wider than /8 or /16 are refused): ${quote(line)}; line ignored`);
       return;
     }
-    if (seen.has(t)) return;
-    seen.add(t);
-    entries.push(t);
+    if (seen.has(c.entry)) return;
+    seen.add(c.entry);
+    entries.push(c.entry);
   });
   return { integrity, header: hdr, entries, blank: entries.length === 0 && !comment, warnings };
 }

@@ -8,12 +8,11 @@ import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Context } from '../context';
 import { writeFileAtomic } from '../atomic-write';
-import { parseDenyTarget } from '../deny-file';
 import { badTargetMessage } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { compareTargets } from '../bans';
 import { reportApplied, withState } from '../state';
-import { isWhitelisted, parseWhitelist } from '../whitelist';
+import { canonicalEntry, checkWhitelistEntry, isWhitelisted, parseWhitelist } from '../whitelist';
 import { describeBan } from '../commands/scan';
 import { type SharedWhitelist, renderWhitelist } from './legacy';
 import { whitelistVerdict, writeWhitelistCopy } from './pull';
@@ -35,11 +34,19 @@ export interface WhitelistResult {
 const EDIT_ROUNDS = 4;
 const SHARED_NOTE = 'Shared autoban whitelist: one IP address or CIDR network per line.\nChange it with `autoban whitelist add|remove`, or edit it and delete the first line.';
 
-/** Canonical address or network typed by a user, or a usage error. */
-function parseEntry(text: string | undefined): string {
-  const t = text === undefined ? null : parseDenyTarget(text.trim());
-  if (!t) throw new AppError(ExitCode.Usage, badTargetMessage(text ?? ''));
-  return t;
+/**
+ * Canonical address or network typed by a user, or a usage error. A network too wide to whitelist is refused
+ * for add (the limit every whitelist reader applies: lib/whitelist.ts tooWideReason) but accepted for remove,
+ * so a hand-edited line that scan ignores can be taken out the same way.
+ */
+function parseEntry(op: 'add' | 'remove', text: string | undefined): string {
+  const typed = (text ?? '').trim();
+  const c = checkWhitelistEntry(typed);
+  if ('entry' in c) return c.entry;
+  const wide = canonicalEntry(typed);
+  if (op === 'remove' && wide) return wide;
+  if (c.tooWide) throw new AppError(ExitCode.Usage, `whitelist ${op}: refusing ${c.error}`);
+  throw new AppError(ExitCode.Usage, badTargetMessage(text ?? ''));
 }
 
 function apply(entries: readonly string[], op: 'add' | 'remove', entry: string): string[] {
@@ -82,12 +89,14 @@ function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): Whiteli
   const noBom = (t: string) => t.replace(/^\u00ef\u00bb\u00bf/, '');
   const canon = (line: string) => {
     const c = noBom(line).replace(/#.*/, '').trim();
-    return c ? (parseDenyTarget(c) ?? c) : null;
+    return c ? (canonicalEntry(c) ?? c) : null;
   };
-  const entries = parseWhitelist(noBom(text), file).whitelist.entries.map((e) => parseDenyTarget(e) ?? e);
+  const entries = parseWhitelist(noBom(text), file).whitelist.entries;
   if (op === 'list' || entry === null) return { location: file, entries, changed: false, message: `${entriesIn(entries.length)} ${file}` };
-  if (done(entries, op, entry)) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  // Lines, not entries: a remove also takes out a line scan ignores (a network too wide to whitelist).
+  const listed = op === 'add' ? entries.includes(entry) : lines.some((l) => canon(l) === entry);
+  if (listed === (op === 'add')) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
   const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
   if (!ctx.dryRun) writeFileAtomic(writePathOf(file), Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
   return { location: file, entries: apply(entries, op, entry), changed: true, message: editMessage(op, entry, file, ctx.dryRun) };
@@ -100,7 +109,7 @@ function editMessage(op: 'add' | 'remove', entry: string, where: string, dryRun:
 
 /** Adds, removes or lists whitelist entries. `entry` is required for add/remove. */
 export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?: string, deps: SyncDeps = {}): Promise<WhitelistResult> {
-  const entry = op === 'list' ? null : parseEntry(entryText);
+  const entry = op === 'list' ? null : parseEntry(op, entryText);
   const s = openSession('whitelist', ctx, deps);
   let result: WhitelistResult;
   if (!s) {

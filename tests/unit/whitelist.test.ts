@@ -51,3 +51,69 @@ test('whitelist list counts in words a user reads: 1 entry, 2 entries', async ()
   env.write('whitelist.txt', '192.0.2.10\n192.0.2.11\n');
   expect((await runWhitelistEdit(env.ctx('2026-11-22T02:00:00Z'), 'list')).message).toBe(`2 entries in ${env.dir}/whitelist.txt`);
 });
+
+describe('one width limit for every whitelist (the local file, the shared copy, whitelist add): /8 for IPv4, /16 for IPv6', () => {
+  const { parseSharedWhitelist } = require('../../lib/sync/legacy') as typeof import('../../lib/sync/legacy');
+
+  test.each([
+    ['0.0.0.0/0', '/0 is wider than /8, the widest IPv4 network a whitelist entry may be (it would exempt every IPv4 address from banning)'],
+    ['::/0', '/0 is wider than /16, the widest IPv6 network a whitelist entry may be (it would exempt every IPv6 address from banning)'],
+    ['10.0.0.0/7', '/7 is wider than /8, the widest IPv4 network a whitelist entry may be (it would exempt 1/128 of all IPv4 addresses from banning)'],
+    ['2000::/3', '/3 is wider than /16, the widest IPv6 network a whitelist entry may be (it would exempt 1/8 of all IPv6 addresses from banning)'],
+    // host bits set and too wide: the network it names is refused for its width, not "write 0.0.0.0/0"
+    ['192.0.2.1/0', '/0 is wider than /8, the widest IPv4 network a whitelist entry may be (it would exempt every IPv4 address from banning)'],
+  ])('a hand-edited local %s is refused with its file, line and why; the other lines still count', (line, why) => {
+    const { whitelist, errors } = parseWhitelist(`192.0.2.4\n${line}   # everyone, for now\n`, '/etc/ban/whitelist.txt');
+    expect(errors).toEqual([`/etc/ban/whitelist.txt:2: '${line}': ${why}`]);
+    expect(whitelist.entries).toEqual(['192.0.2.4']);
+    expect(isWhitelisted('203.0.113.7', whitelist)).toBe(false);
+  });
+
+  test('the widest allowed networks, and the forms the shared copy and `whitelist add` take, are accepted', () => {
+    const { whitelist, errors } = parseWhitelist('10.0.0.0/8\n2001::/16\n[2001:db8::]/32\n198.51.100.0/255.255.255.0\n2001:DB8:1::1\n', 'wl');
+    expect(errors).toEqual([]);
+    expect(whitelist.entries).toEqual(['10.0.0.0/8', '2001::/16', '2001:db8::/32', '198.51.100.0/24', '2001:db8:1::1']);
+  });
+
+  test('the local file and the shared copy keep the same entries from the same text', () => {
+    const text = '# mixed\n0.0.0.0/0\n::/0\n10.0.0.0/7\n10.0.0.0/8\n2000::/3\n2001::/16\n[2001:db8::]/32\n192.0.2.1/0\n192.0.2.0/24\n203.0.113.9\n';
+    const local = parseWhitelist(text, 'wl');
+    const shared = parseSharedWhitelist(text, 'wl');
+    expect(local.whitelist.entries).toEqual(shared.entries);
+    // Each refused line is reported by both, at the same line, for the same reason.
+    expect(shared.warnings).toEqual(local.errors.map((e) => `${e}; line ignored`));
+  });
+
+  test('a scan with 0.0.0.0/0 in the local whitelist still bans, and says at that run which line it ignored and why', async () => {
+    const env = makeEnv('[sshd]\nlog = auth.log\n');
+    env.write('whitelist.txt', '# let everyone in while we debug\n0.0.0.0/0\n');
+    env.write('auth.log', sshdFail('01:00:01', '192.0.2.7', 'root') + sshdFail('01:00:02', '192.0.2.7', 'root'));
+    const ctx = env.ctx('2026-11-22T01:05:00');
+    await runScan(ctx);
+    expect(env.denyTargets()).toEqual(['192.0.2.7']);
+    expect(ctx.log.lines).toContain(
+      `warning: whitelist: ${env.dir}/whitelist.txt:2: '0.0.0.0/0': /0 is wider than /8, the widest IPv4 network a whitelist entry may be (it would exempt every IPv4 address from banning) (line ignored)`,
+    );
+  });
+});
+
+
+describe('whitelist add|remove of a network too wide to whitelist (local file)', () => {
+  const setup = (wl: string) => {
+    const env = makeEnv('[sshd]\nlog = auth.log\n');
+    env.write('whitelist.txt', wl);
+    return env;
+  };
+
+  test('add of a too-wide network says why; remove takes such a hand-edited line out', async () => {
+    const { runWhitelistEdit } = await import('../../lib/sync/whitelist-edit');
+    const env = setup('192.0.2.10\n0.0.0.0/0\n');
+    await expect(runWhitelistEdit(env.ctx('2026-11-22T02:00:00Z'), 'add', '10.0.0.0/7')).rejects.toMatchObject({
+      code: 64,
+      message: "whitelist add: refusing '10.0.0.0/7': /7 is wider than /8, the widest IPv4 network a whitelist entry may be (it would exempt 1/128 of all IPv4 addresses from banning)",
+    });
+    const ctx = env.ctx('2026-11-22T02:00:00Z');
+    expect((await runWhitelistEdit(ctx, 'remove', '0.0.0.0/0')).changed).toBe(true);
+    expect(env.read('whitelist.txt')).toBe('192.0.2.10\n');
+  });
+});
