@@ -84,3 +84,13 @@ export function isWhitelisted(target: string, wl: Whitelist): boolean {
   return wl.nets.some((w) => netsOverlap(w, net));
 }
 
+/** The entries other than `target` itself that contain all of it (a network around an address), with their lines. */
+export function coveringEntries(target: string, wl: Whitelist): { entry: string; lineNo: number }[] {
+  const net = parseNet(target);
+  if (!net) return [];
+  const out: { entry: string; lineNo: number }[] = [];
+  wl.nets.forEach((w, i) => {
+    if (w.prefix < net.prefix && netsOverlap(w, net)) out.push({ entry: wl.entries[i] as string, lineNo: wl.lineNos[i] as number });
+  });
+  return out;
+}

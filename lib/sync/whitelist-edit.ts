@@ -12,7 +12,7 @@ import { badTargetMessage } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { compareTargets } from '../bans';
 import { reportApplied, withState } from '../state';
-import { canonicalEntry, checkWhitelistEntry, isWhitelisted, parseWhitelist } from '../whitelist';
+import { type Whitelist, canonicalEntry, checkWhitelistEntry, coveringEntries, isWhitelisted, parseWhitelist } from '../whitelist';
 import { describeBan } from '../commands/scan';
 import { type SharedWhitelist, renderWhitelist } from './legacy';
 import { whitelistVerdict, writeWhitelistCopy } from './pull';
@@ -29,6 +29,8 @@ export interface WhitelistResult {
   entries: string[];
   changed: boolean;
   message: string;
+  /** The edit did not do what was asked for (an address still whitelisted by a network): logged as a warning. */
+  warn?: boolean;
 }
 
 const EDIT_ROUNDS = 4;
@@ -47,6 +49,32 @@ function parseEntry(op: 'add' | 'remove', text: string | undefined): string {
   if (op === 'remove' && wide) return wide;
   if (c.tooWide) throw new AppError(ExitCode.Usage, `whitelist ${op}: refusing ${c.error}`);
   throw new AppError(ExitCode.Usage, badTargetMessage(text ?? ''));
+}
+
+/** " (F line N)" for an entry of the local file; nothing for one of the shared copy (autoban renders it, lines shift). */
+const placeOf = (where: string, lineNo: number | null) => (lineNo === null ? '' : ` (${where} line ${lineNo})`);
+
+/** The networks other than `entry` that whitelist all of it, in words: "203.0.113.0/24 (F line 3)". */
+function coverText(entry: string, wl: Whitelist, where: string, withLines: boolean, lineShift: (n: number) => number = (n) => n): string | null {
+  const cov = coveringEntries(entry, wl);
+  if (cov.length === 0) return null;
+  return cov.map((c) => `${c.entry}${placeOf(where, withLines ? lineShift(c.lineNo) : null)}`).join(', ');
+}
+
+/**
+ * What add or remove of `entry` does when a network in the list already covers it, or null: an add changes
+ * nothing (the address is whitelisted already; a redundant line would only outlive the network by surprise),
+ * and a remove cannot stop it being whitelisted, which the admin must hear rather than "not in".
+ */
+function coveredResult(op: 'add' | 'remove', entry: string, wl: Whitelist, where: string, withLines: boolean): Pick<WhitelistResult, 'message' | 'warn'> | null {
+  const cover = coverText(entry, wl, where, withLines);
+  if (!cover) return null;
+  const first = coveringEntries(entry, wl)[0]?.entry as string;
+  if (op === 'add') return { message: `${entry} is already whitelisted: ${cover} covers it; not added` };
+  return {
+    message: `${entry} is not in ${where} itself, but ${cover} covers it, so it stays whitelisted: removing ${entry} alone cannot change that (autoban whitelist remove ${first} removes the network)`,
+    warn: true,
+  };
 }
 
 function apply(entries: readonly string[], op: 'add' | 'remove', entry: string): string[] {
@@ -91,15 +119,37 @@ function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): Whiteli
     const c = noBom(line).replace(/#.*/, '').trim();
     return c ? (canonicalEntry(c) ?? c) : null;
   };
-  const entries = parseWhitelist(noBom(text), file).whitelist.entries;
+  const wl = parseWhitelist(noBom(text), file).whitelist;
+  const entries = wl.entries;
   if (op === 'list' || entry === null) return { location: file, entries, changed: false, message: `${entriesIn(entries.length)} ${file}` };
   const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
   // Lines, not entries: a remove also takes out a line scan ignores (a network too wide to whitelist).
   const listed = op === 'add' ? entries.includes(entry) : lines.some((l) => canon(l) === entry);
+  if (!listed) {
+    const covered = coveredResult(op, entry, wl, file, true);
+    if (covered) return { location: file, entries, changed: false, ...covered };
+  }
   if (listed === (op === 'add')) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
   const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
   if (!ctx.dryRun) writeFileAtomic(writePathOf(file), Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
-  return { location: file, entries: apply(entries, op, entry), changed: true, message: editMessage(op, entry, file, ctx.dryRun) };
+  const result: WhitelistResult = { location: file, entries: apply(entries, op, entry), changed: true, message: editMessage(op, entry, file, ctx.dryRun) };
+  if (op === 'remove') {
+    // Line numbers as the file reads after the edit (before it, in a dry run, which writes nothing).
+    const gone = lines.map((l, i) => (canon(l) === entry ? i + 1 : 0)).filter((n) => n > 0);
+    const shift = (n: number) => (ctx.dryRun ? n : n - gone.filter((g) => g < n).length);
+    const still = coverText(entry, wl, file, true, shift);
+    if (still) Object.assign(result, { message: `${result.message}; it stays whitelisted: ${still} covers it`, warn: true });
+  }
+  return result;
+}
+
+/** The shared copy's entries as a Whitelist (no line numbers worth quoting: autoban renders that object). */
+const sharedList = (entries: readonly string[], name: string): Whitelist => parseWhitelist(entries.join('\n'), name).whitelist;
+
+/** A remove's message, plus the networks that keep the address whitelisted all the same. */
+function stillCovered(message: string, op: 'add' | 'remove', entry: string, entries: readonly string[], name: string): Pick<WhitelistResult, 'message' | 'warn'> {
+  const still = op === 'remove' ? coverText(entry, sharedList(entries, name), name, false) : null;
+  return still ? { message: `${message}; it stays whitelisted: ${still} covers it`, warn: true } : { message };
 }
 
 /** What an edit did, in the same words for the local file and the shared copy: "added X to F", "would remove X from F". */
@@ -133,13 +183,16 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
       if (damaged()) s.warn(`${name} is blank (no entry, no comment line: a truncated upload or a full disk?); starting from the last-known whitelist (${plural(local.length, 'entry', 'entries')})`);
       // No shared whitelist yet: it starts as this node's local one.
       const base = () => (current && !damaged() ? current.entries : local);
+      let covered: Pick<WhitelistResult, 'message' | 'warn'> | null = null;
       if (op === 'list' || entry === null) {
         const note = !current ? ' (not created yet: showing the local whitelist)' : damaged() ? ' (the shared copy is blank: showing the last-known whitelist)' : '';
         result = { location: name, entries: base(), changed: false, message: `${entriesIn(base().length)} ${name}${note}` };
+      } else if ((covered = base().includes(entry) ? null : coveredResult(op, entry, sharedList(base(), name), name, false))) {
+        result = { location: name, entries: base(), changed: false, ...covered };
       } else if (done(base(), op, entry)) {
         result = { location: name, entries: base(), changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${name}` };
       } else if (ctx.dryRun) {
-        result = { location: name, entries: apply(base(), op, entry), changed: true, message: editMessage(op, entry, name, true) };
+        result = { location: name, entries: apply(base(), op, entry), changed: true, ...stillCovered(editMessage(op, entry, name, true), op, entry, base(), name) };
       } else {
         let confirmed = false;
         for (let round = 1; round <= EDIT_ROUNDS && !confirmed; round++) {
@@ -151,7 +204,7 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
           confirmed = current !== null && done(current.entries, op, entry);
         }
         if (!confirmed || !current) throw new Error(`${name}: another edit kept overwriting this one; try again`);
-        result = { location: name, entries: current.entries, changed: true, message: editMessage(op, entry, name, false) };
+        result = { location: name, entries: current.entries, changed: true, ...stillCovered(editMessage(op, entry, name, false), op, entry, current.entries, name) };
         if (ctx.config.whitelistFile) {
           writeWhitelistCopy(ctx, ctx.config.whitelistFile, current.entries, name, 'autoban');
         }
@@ -164,7 +217,8 @@ export async function runWhitelistEdit(ctx: Context, op: WhitelistOp, entryText?
     }
   }
   // The edit is made (the file or the shared copy): said first, then what its commit lifts.
-  ctx.log.info(`whitelist: ${result.message}`);
+  if (result.warn) ctx.log.warn(`whitelist: ${result.message}`);
+  else ctx.log.info(`whitelist: ${result.message}`);
   // Take effect here now: an address just whitelisted leaves the deny file, one just removed may return.
   if (result.changed && !ctx.dryRun) {
     const { applied } = await withState(ctx, async (tx) => ({ db: tx.db, result: undefined }));

@@ -137,3 +137,25 @@ test('without sync, a whitelist that is a symlink (kept under config management)
     n.cleanup();
   }
 });
+
+test('shared whitelist: remove of an address a listed network covers says so instead of "not in"; add of one adds no redundant entry', async () => {
+  const share = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-share-'));
+  const a = makeNode('web1', { kind: 'local', dir: share }, { whitelist: '203.0.113.0/24\n' });
+  try {
+    const name = path.join(share, 'whitelist.txt');
+    await runWhitelistEdit(a.ctx(), 'add', '198.51.100.7'); // creates the shared copy from the local whitelist
+    const rm = a.ctx();
+    const r = await runWhitelistEdit(rm, 'remove', '203.0.113.7');
+    expect(r.changed).toBe(false);
+    expect(rm.log.lines).toContain(
+      `warning: whitelist: 203.0.113.7 is not in ${name} itself, but 203.0.113.0/24 covers it, so it stays whitelisted: removing 203.0.113.7 alone cannot change that (autoban whitelist remove 203.0.113.0/24 removes the network)`,
+    );
+    const add = a.ctx();
+    expect((await runWhitelistEdit(add, 'add', '203.0.113.8')).changed).toBe(false);
+    expect(add.log.lines).toContain(`whitelist: 203.0.113.8 is already whitelisted: 203.0.113.0/24 covers it; not added`);
+    expect((await runWhitelistEdit(a.ctx(), 'list')).entries).toEqual(['198.51.100.7', '203.0.113.0/24']);
+  } finally {
+    a.cleanup();
+    fs.rmSync(share, { recursive: true, force: true });
+  }
+});

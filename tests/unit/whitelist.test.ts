@@ -97,13 +97,48 @@ describe('one width limit for every whitelist (the local file, the shared copy, 
   });
 });
 
-
-describe('whitelist add|remove of a network too wide to whitelist (local file)', () => {
+describe('whitelist add|remove of an address a whitelisted network covers (local file)', () => {
   const setup = (wl: string) => {
     const env = makeEnv('[sshd]\nlog = auth.log\n');
     env.write('whitelist.txt', wl);
     return env;
   };
+
+  test('remove of an address inside a whitelisted network names the network and its line instead of "not in"', async () => {
+    const { runWhitelistEdit } = await import('../../lib/sync/whitelist-edit');
+    const env = setup('# office\n192.0.2.10\n203.0.113.0/24   # lab\n');
+    const ctx = env.ctx('2026-11-22T02:00:00Z');
+    const r = await runWhitelistEdit(ctx, 'remove', '203.0.113.7');
+    expect(r.changed).toBe(false);
+    const f = `${env.dir}/whitelist.txt`;
+    expect(ctx.log.lines).toEqual([
+      `warning: whitelist: 203.0.113.7 is not in ${f} itself, but 203.0.113.0/24 (${f} line 3) covers it, so it stays whitelisted: removing 203.0.113.7 alone cannot change that (autoban whitelist remove 203.0.113.0/24 removes the network)`,
+    ]);
+    expect(env.read('whitelist.txt')).toBe('# office\n192.0.2.10\n203.0.113.0/24   # lab\n');
+  });
+
+  test('add of an address a network covers adds no redundant line and says which network covers it', async () => {
+    const { runWhitelistEdit } = await import('../../lib/sync/whitelist-edit');
+    const env = setup('2001:db8:42::/48\n203.0.113.0/24\n');
+    const ctx = env.ctx('2026-11-22T02:00:00Z');
+    const r = await runWhitelistEdit(ctx, 'add', '2001:db8:42:1::5');
+    expect(r.changed).toBe(false);
+    expect(ctx.log.lines).toEqual([`whitelist: 2001:db8:42:1::5 is already whitelisted: 2001:db8:42::/48 (${env.dir}/whitelist.txt line 1) covers it; not added`]);
+    expect(env.read('whitelist.txt')).toBe('2001:db8:42::/48\n203.0.113.0/24\n');
+    // A network that covers nothing listed is added as before.
+    await runWhitelistEdit(env.ctx('2026-11-22T02:00:00Z'), 'add', '198.51.100.0/24');
+    expect(env.read('whitelist.txt')).toBe('2001:db8:42::/48\n203.0.113.0/24\n198.51.100.0/24\n');
+  });
+
+  test('remove of an address listed itself and inside a listed network removes the line and warns it stays whitelisted (line as the file now reads)', async () => {
+    const { runWhitelistEdit } = await import('../../lib/sync/whitelist-edit');
+    const env = setup('203.0.113.7\n# lab\n203.0.113.0/24\n');
+    const ctx = env.ctx('2026-11-22T02:00:00Z');
+    expect((await runWhitelistEdit(ctx, 'remove', '203.0.113.7')).changed).toBe(true);
+    const f = `${env.dir}/whitelist.txt`;
+    expect(ctx.log.lines).toEqual([`warning: whitelist: removed 203.0.113.7 from ${f}; it stays whitelisted: 203.0.113.0/24 (${f} line 2) covers it`]);
+    expect(env.read('whitelist.txt')).toBe('# lab\n203.0.113.0/24\n');
+  });
 
   test('add of a too-wide network says why; remove takes such a hand-edited line out', async () => {
     const { runWhitelistEdit } = await import('../../lib/sync/whitelist-edit');
