@@ -5,7 +5,7 @@
  */
 import type { Ban, BanDb, Unban } from './types';
 import { type Whitelist, isWhitelisted } from './whitelist';
-import { unbannableReason } from './ip';
+import { familyOf, netsOverlap, parseNet, unbannableReason } from './ip';
 import { MAX_DURATION_SEC } from './duration';
 
 export const emptyDb = (): BanDb => ({ bans: [], unbans: [] });
@@ -96,6 +96,29 @@ export function banLengthSec(baseSec: number | null, maxSec: number | null, banC
 /** Adds an unban tombstone for `ip` at `at`. */
 export function addUnban(db: BanDb, ip: string, at: Date, node: string): BanDb {
   return { bans: db.bans, unbans: [...db.unbans.filter((u) => !(u.ip === ip && u.node === node)), { ip, at, node }] };
+}
+
+/**
+ * Adds unban tombstones for every target in `ips` at `at` (a network's unban lifting the bans inside it):
+ * one pass, however many, where addUnban per target would rescan the unbans each time.
+ */
+export function addUnbans(db: BanDb, ips: readonly string[], at: Date, node: string): BanDb {
+  if (ips.length === 0) return db;
+  const set = new Set(ips);
+  return { bans: db.bans, unbans: [...db.unbans.filter((u) => !(u.node === node && set.has(u.ip))), ...[...set].map((ip) => ({ ip, at, node }))] };
+}
+
+/** The targets of `bans` strictly inside network or address `target` (addresses and narrower networks, not itself). */
+export function targetsInside(target: string, bans: readonly Ban[]): string[] {
+  const outer = parseNet(target);
+  if (!outer || !target.includes('/')) return [];
+  const out: string[] = [];
+  for (const b of bans) {
+    if (b.ip === target || familyOf(b.ip) !== outer.family) continue;
+    const n = parseNet(b.ip);
+    if (n && n.prefix > outer.prefix && netsOverlap(outer, n)) out.push(b.ip);
+  }
+  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Ban } from '../types';
 import type { Context } from '../context';
 import { reportApplied, withState } from '../state';
-import { activeBans, addUnban, banLengthSec, previousBanCount } from '../bans';
+import { activeBans, addUnban, addUnbans, banLengthSec, previousBanCount, targetsInside } from '../bans';
 import { parseDenyTarget } from '../deny-file';
 import { isWhitelisted } from '../whitelist';
 import { MIN_PREFIX, badTargetMessage, hostBitsFix, netsOverlap, parseNet, unbannableReason } from '../ip';
@@ -79,6 +79,20 @@ export async function runBan(ctx: Context, opts: { ip: string; reason?: string; 
   return result.ban;
 }
 
+/** At most this many of the bans a network's unban lifts inside it are named; the rest are counted. */
+const INSIDE_LISTED = 10;
+
+/** "203.0.113.5, 203.0.113.9" or, past INSIDE_LISTED, the first ones "and 15 more". */
+function listTargets(targets: readonly string[]): string {
+  const shown = targets.slice(0, INSIDE_LISTED).join(', ');
+  return targets.length > INSIDE_LISTED ? `${shown} and ${targets.length - INSIDE_LISTED} more` : shown;
+}
+
+/**
+ * `autoban unban IP|NET`. A network's unban also lifts the bans of addresses and narrower networks inside it
+ * (a scan's 203.0.113.5 inside a manual 203.0.113.0/24): an admin lifting a network expects its addresses
+ * free. Each gets its own unban tombstone, so sync lifts them on the other nodes too, whatever version they run.
+ */
 export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wasBanned: boolean }> {
   const ip = parseUserTarget(opts.ip);
   const { result, applied } = await withState(ctx, async (tx) => {
@@ -98,6 +112,8 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
       return n !== null && self !== null && n.prefix < self.prefix && netsOverlap(n, self);
     };
     const covering = self ? activeBans(tx.db, tx.now, tx.whitelist).filter((b) => covers(b.ip)).map((b) => b.ip) : [];
+    // Whitelisted ones included: in force in the database, they would come back with the whitelist entry's removal.
+    const inside = targetsInside(ip, activeBans(tx.db, tx.now));
     // The tombstone is recorded even when this node has no ban: another node may have one (sync spreads it).
     // Reported once committed, before the firewall backends' lines, as for ban.
     const onSaved = () => {
@@ -107,14 +123,19 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
           `unban: ${ip} has a ban by ${latest.node} dated ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock, which this unban cannot lift: unban ${ip} again after that time, and fix the clock of ${latest.node} (or of this node)`,
         );
       }
-      if (wasBanned) ctx.log.info(`${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
-      else if (covering.length) {
+      const verb = ctx.dryRun ? 'would unban' : 'unbanned';
+      const bansInside = inside.length === 1 ? 'the ban inside' : `the ${inside.length} bans inside`;
+      if (wasBanned) ctx.log.info(inside.length ? `${verb} ${ip}, and ${bansInside} it: ${listTargets(inside)}` : `${verb} ${ip}`);
+      else if (inside.length) ctx.log.info(`${verb} ${bansInside} ${ip}: ${listTargets(inside)} (${ip} itself is not banned here; its unban is recorded so other nodes lift theirs)`);
+      if (!wasBanned && covering.length) {
         ctx.log.warn(`unban: ${ip} is not banned itself, but it lies inside ${covering.join(', ')}, which ${covering.length > 1 ? 'stay' : 'stays'} banned (autoban unban ${covering[0]} lifts that); recorded the unban of ${ip} so other nodes lift theirs`);
-      } else ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
+      } else if (!wasBanned && !inside.length) ctx.log.warn(`unban: ${ip} is not banned here; recorded the unban so other nodes lift it too`);
     };
-    return { db: addUnban(tx.db, ip, tx.now, ctx.config.nodeId), result: { wasBanned }, onSaved };
+    const db = addUnbans(addUnban(tx.db, ip, tx.now, ctx.config.nodeId), inside, tx.now, ctx.config.nodeId);
+    return { db, result: { wasBanned, inside }, onSaved };
   });
-  // The unbanned address has its own line (onSaved); other bans the commit lifts (time up, whitelisted) are reported as expire does.
-  reportApplied(ctx, { ...applied, removed: applied.removed.filter((t) => t !== ip) }, 'expired');
+  // The unbanned targets have their own line (onSaved); other bans the commit lifts (time up, whitelisted) are reported as expire does.
+  const own = new Set([ip, ...result.inside]);
+  reportApplied(ctx, { ...applied, removed: applied.removed.filter((t) => !own.has(t)) }, 'expired');
   return { wasBanned: result.wasBanned };
 }

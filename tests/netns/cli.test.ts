@@ -115,6 +115,25 @@ describe(label, () => {
     60_000,
   );
 
+  test.each(['nftables', 'ipset', 'iptables'] as BackendName[])(
+    'backend = hostsdeny, %s: unban of a network lets back in the client whose own address was banned inside it',
+    async (backend) => {
+      if (why) return;
+      const { autoban, denyFile } = setup(backend);
+      const net = CLIENT_V4.replace(/\.\d+$/, '.0/24');
+      for (const t of [CLIENT_V4, net, CLIENT_V6]) expect((await autoban(['ban', t])).code).toBe(0);
+      expect(await lab.connect(SERVER_V4)).toBe('timeout');
+      const r = await autoban(['unban', net]);
+      expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 0, stderr: expect.stringContaining(`unbanned ${net}, and the ban inside it: ${CLIENT_V4}`) });
+      expect(await lab.connect(SERVER_V4)).toBe('open');
+      expect(await lab.connect(SERVER_V6)).toBe('timeout'); // another family: not inside, stays banned
+      expect(denyFile()).not.toContain(`ALL: ${CLIENT_V4}\n`);
+      expect((await autoban(['status'])).stdout).toContain(`backend ${backend}: in sync`);
+      expect((await autoban(['flush'])).code).toBe(0);
+    },
+    60_000,
+  );
+
   test('backend = nftables alone: expire reports the bans it lifts, and a hand flush is re-blocked, not re-banned', async () => {
     if (why) return;
     const { autoban, denyFile } = setup('nftables', 'nftables');
