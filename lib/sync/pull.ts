@@ -19,7 +19,7 @@ import { decodeNodeDoc } from './node-doc';
 import { type SharedHostsDeny, type SharedWhitelist, parseSharedHostsDeny, parseSharedWhitelist, renderWhitelist } from './legacy';
 import { type ReadResult, type Verdict, readVerified, withRetries } from './retry';
 import { type Session, type SyncDeps, type SyncResult, closeSession, mapLimit, openSession, reasonOf, syncFailure } from './session';
-import { updateSyncState } from './sync-state';
+import { syncStateWriter } from './sync-state';
 import { plural } from '../plural';
 import { readRegularFile } from '../regular-file';
 
@@ -241,8 +241,11 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
     });
     if (!ctx.dryRun) {
       const wlObject = s.layout.whitelist.store.describe(s.layout.whitelist.key);
-      if (fetched.whitelist) await updateSyncState(ctx.config.stateDir, { whitelistShared: { object: wlObject } });
-      else if (fetched.whitelistAbsent) await updateSyncState(ctx.config.stateDir, { whitelistShared: null });
+      // Only remembered for sync-push: a failure to record it is a warning, the pull is done (see syncStateWriter).
+      const w = syncStateWriter(ctx.config.stateDir, (m) => s.warn(m));
+      if (fetched.whitelist) await w.update({ whitelistShared: { object: wlObject } });
+      else if (fetched.whitelistAbsent) await w.update({ whitelistShared: null });
+      w.finish();
     }
     const m = result.merged;
     const message =

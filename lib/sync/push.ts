@@ -23,7 +23,7 @@ import { parseTarget } from '../ip';
 import { hostsDenyVerdict, reportCapped, whitelistVerdict } from './pull';
 import { type Verdict, readVerified, withRetries } from './retry';
 import { type Session, type SyncDeps, type SyncResult, closeSession, openSession, reasonOf, syncFailure } from './session';
-import { readSyncState, updateSyncState } from './sync-state';
+import { type SyncStateWriter, readSyncState, syncStateWriter } from './sync-state';
 import { plural } from '../plural';
 
 /** Uploads of a multi-writer object retried when the read-back shows a mixed copy. */
@@ -55,7 +55,7 @@ async function putVerified(s: Session, store: Session['layout']['hostsDeny']['st
   return false;
 }
 
-async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
+async function pushNodeDoc(s: Session, w: SyncStateWriter, db: BanDb): Promise<string> {
   const { ctx, layout } = s;
   const nodeId = ctx.config.nodeId;
   const key = nodeKey(layout, nodeId);
@@ -80,7 +80,7 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
   );
   if (stored.status === 'ok') {
     if (stored.value === sha) {
-      if ((state.nodeDoc?.object !== name || state.nodeDoc.sha256 !== sha) && !ctx.dryRun) await updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
+      if ((state.nodeDoc?.object !== name || state.nodeDoc.sha256 !== sha) && !ctx.dryRun) await w.update({ nodeDoc: { object: name, sha256: sha } });
       return 'node document up to date';
     }
     if (state.nodeDoc?.object === name && state.nodeDoc.sha256 !== stored.value) {
@@ -102,12 +102,12 @@ async function pushNodeDoc(s: Session, db: BanDb): Promise<string> {
     return d.ok && d.sha256 === sha;
   });
   if (!ok) throw new Error(`${name}: the stored copy did not match what was written`);
-  await updateSyncState(ctx.config.stateDir, { nodeDoc: { object: name, sha256: sha } });
+  await w.update({ nodeDoc: { object: name, sha256: sha } });
   ctx.log.info(`sync-push: published ${name} (${counts})`);
   return 'node document published';
 }
 
-async function pushHostsDeny(s: Session): Promise<string> {
+async function pushHostsDeny(s: Session, w: SyncStateWriter): Promise<string> {
   const { ctx, layout } = s;
   const { store, key } = layout.hostsDeny;
   const name = store.describe(key);
@@ -137,7 +137,7 @@ async function pushHostsDeny(s: Session): Promise<string> {
   const { text, sha } = renderSharedHostsDeny(targets, ctx.config.nodeId);
   const stateSha = readSyncState(ctx.config.stateDir).hostsDeny;
   if (r.status === 'ok' && r.value.integrity === 'verified' && r.value.blockSha === sha && foreign.length === 0) {
-    if (stateSha?.sha256 !== sha && !ctx.dryRun) await updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
+    if (stateSha?.sha256 !== sha && !ctx.dryRun) await w.update({ hostsDeny: { object: name, sha256: sha } });
     return 'hosts.deny up to date';
   }
   if (ctx.dryRun) {
@@ -153,7 +153,7 @@ async function pushHostsDeny(s: Session): Promise<string> {
     s.warn(`${name}: still mixed after ${WRITE_VERIFY_ROUNDS} uploads (several nodes writing at once); the next run rewrites it`);
     return 'hosts.deny not verified';
   }
-  await updateSyncState(ctx.config.stateDir, { hostsDeny: { object: name, sha256: sha } });
+  await w.update({ hostsDeny: { object: name, sha256: sha } });
   ctx.log.info(`sync-push: wrote ${name} (${plural(targets.length, 'ban')})`);
   return 'hosts.deny rewritten';
 }
@@ -163,13 +163,13 @@ async function pushHostsDeny(s: Session): Promise<string> {
  * Nodes that race to create it end up with the union of their local whitelists. Once it exists, the shared
  * copy is the one that counts (sync-pull copies it over the local file).
  */
-async function seedWhitelist(s: Session): Promise<string | null> {
+async function seedWhitelist(s: Session, w: SyncStateWriter): Promise<string | null> {
   const { ctx, layout } = s;
   const { store, key } = layout.whitelist;
   const name = store.describe(key);
   if (readSyncState(ctx.config.stateDir).whitelistShared?.object === name) return null;
   const markShared = async () => {
-    if (!ctx.dryRun) await updateSyncState(ctx.config.stateDir, { whitelistShared: { object: name } });
+    if (!ctx.dryRun) await w.update({ whitelistShared: { object: name } });
   };
   const first = await readVerified(store, key, whitelistVerdict(name), s.policy, s.deadline);
   if (first.status === 'ok') {
@@ -246,17 +246,21 @@ export async function syncPush(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
   if (!s) return { skipped: true, message: 'sync-push: sync not configured ([sync] context = none)', warnings: [] };
   try {
     const parts: string[] = [];
+    // What was uploaded or found up to date is remembered in sync.json; failing that is a warning (see syncStateWriter).
+    const w = syncStateWriter(ctx.config.stateDir, (m) => s.warn(m));
     // Everything uploaded (database, whitelist) is read only once the lock is held.
     await withPushLock(s, async () => {
       try {
         // Our own events first: they are what no other node can publish for us.
-        parts.push(await pushNodeDoc(s, readState(ctx)));
-        parts.push(await pushHostsDeny(s));
-        const wl = await seedWhitelist(s);
+        parts.push(await pushNodeDoc(s, w, readState(ctx)));
+        parts.push(await pushHostsDeny(s, w));
+        const wl = await seedWhitelist(s, w);
         if (wl) parts.push(wl);
       } catch (e) {
         if (e instanceof AppError) throw e;
         throw syncFailure('sync-push', reasonOf(e));
+      } finally {
+        w.finish();
       }
     });
     return { skipped: false, message: `sync-push: ${parts.join('; ')}`, warnings: s.warnings };

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { readJsonFile, writeJsonFile } from '../json-file';
+import { AppError, ExitCode } from '../errors';
 import { ensureStateDir, withLock } from '../lock';
 
 export interface SyncState {
@@ -68,4 +69,50 @@ export async function updateSyncState(stateDir: string, patch: Partial<SyncState
     undefined,
     SYNC_STATE_LOCK,
   );
+}
+
+/**
+ * How a command updates sync.json: like updateSyncState, but a failure (the lock busy for more than
+ * SYNC_STATE_LOCK_SEC, held by a process killed inside it, a full disk) does not fail the command. sync.json
+ * only remembers what was published and seen; the upload or pull it records has already succeeded, and a
+ * missing record costs the next push a look at the store. After one failure the command does not wait for
+ * the lock again; `finish` then warns once, naming the file and what the next push does instead.
+ */
+export interface SyncStateWriter {
+  update(patch: Partial<SyncState>): Promise<void>;
+  finish(): void;
+}
+
+export function syncStateWriter(stateDir: string, warn: (msg: string) => void): SyncStateWriter {
+  const file = syncStateFile(stateDir);
+  let failure: string | null = null;
+  const lost = new Set<keyof SyncState>();
+  let cleared = false;
+  return {
+    async update(patch) {
+      if (failure === null) {
+        try {
+          await updateSyncState(stateDir, patch);
+          return;
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          failure =
+            e.code === ExitCode.LockBusy
+              ? `its lock ${path.join(stateDir, `${SYNC_STATE_LOCK}.lock`)} was held by another process for more than ${SYNC_STATE_LOCK_SEC}s`
+              : e.message.replace(`cannot write ${file}: `, 'cannot write it: ');
+        }
+      }
+      for (const k of Object.keys(patch) as (keyof SyncState)[]) lost.add(k);
+      if (patch.whitelistShared === null) cleared = true;
+    },
+    finish() {
+      if (failure === null) return;
+      const next = [
+        lost.has('nodeDoc') ? 'compares the node document with the stored copy again (a change of this node\'s bans before then may bring a warning that node_id is used by another node too, once)' : null,
+        lost.has('whitelistShared') && !cleared ? 'checks again that the shared whitelist exists' : null,
+        cleared ? 'may not create the shared whitelist until a sync-pull records that it is missing' : null,
+      ].filter((x) => x !== null);
+      warn(`${file} not updated (${failure}); it only remembers what was published and seen, nothing is lost: the next sync-push ${next.length ? next.join(' and ') : 'checks the shared copies again'}`);
+    },
+  };
 }
