@@ -4,6 +4,7 @@
  * the deny file. Whatever could be read is merged even when the store fails half-way; the failure is then
  * reported with exit code 69 and the next run tries again.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../context';
 import { type Applied, loadWhitelist, reportApplied, setDryWhitelist, withState } from '../state';
@@ -201,12 +202,37 @@ function writeLocalWhitelist(s: Session, wl: SharedWhitelist): void {
   s.ctx.log.info(`${s.step}: updated ${file} from ${name} (${plural(wl.entries.length, 'entry', 'entries')})`);
 }
 
-/** Writes `file`, this node's copy of the shared whitelist `name`, with `entries`. */
+/**
+ * Writes `file`, this node's copy of the shared whitelist `name`, with `entries`: through a symlink to the
+ * file it names (one on a bind mount, or kept by configuration management), as a local whitelist edit does.
+ * Renaming over the link would replace it with a copy, and whoever reads the file it named would stop seeing
+ * the shared whitelist's changes.
+ */
 export function writeWhitelistCopy(ctx: Context, file: string, entries: readonly string[], name: string, by: string): void {
   const text = renderWhitelist(entries, ctx.config.nodeId, `Copy of ${name}, written by ${by}.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`);
   // With no whitelist key the copy lives in state_dir, which a fresh node's first pull or edit comes before.
   if (path.dirname(file) === path.resolve(ctx.config.stateDir)) ensureStateDir(ctx.config.stateDir, settingName(ctx.config, 'stateDir'));
-  writeFileAtomic(file, text, { mode: 0o644, keepOwner: true });
+  writeFileAtomic(writePathOf(file), text, { mode: 0o644, keepOwner: true });
+}
+
+/**
+ * The file a symlink at `file` leads to (through a chain of links), also when it does not exist yet: the
+ * link stays and the file is made where it points (a missing directory there is exit 73 naming it, as for
+ * the deny file). `file` itself when it is no symlink.
+ */
+function writePathOf(file: string): string {
+  let cur = file;
+  for (let hops = 0; hops < 40; hops++) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(cur);
+    } catch {
+      return cur; // not there (yet): written as a new file
+    }
+    if (!st.isSymbolicLink()) return cur;
+    cur = path.resolve(path.dirname(cur), fs.readlinkSync(cur));
+  }
+  return cur; // a loop of links: the write fails naming it (ELOOP)
 }
 
 /** sync-pull. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */
