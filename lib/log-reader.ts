@@ -43,11 +43,12 @@ export interface FilePosition {
   prev?: FilePosition;
   /**
    * Rotated files this log's read had to leave to the next run (ReadResult.retry) in the runs just before, by
-   * identity, and in how many runs in a row: kept by the scan (lib/commands/scan.ts), which gives up on a file
-   * after RETRY_RUNS, as on a damaged one. Absent in positions saved by earlier versions, and after a read that
-   * needed no retry.
+   * identity, in how many runs in a row, and since when (`since`: the scan time of the first of those runs,
+   * epoch ms): kept by the scan (lib/commands/scan.ts), which gives up on a file after RETRY_RUNS runs over at
+   * least RETRY_MIN_MS, as on a damaged one. Absent in positions saved by earlier versions, and after a read
+   * that needed no retry; `since` is absent in records of earlier versions (the run count alone decides then).
    */
-  retried?: { dev: number; ino: number; runs: number }[];
+  retried?: { dev: number; ino: number; runs: number; since?: number }[];
 }
 
 /**
@@ -56,6 +57,13 @@ export interface FilePosition {
  * source's positions back, every run reading a longer stretch again and exiting 66, forever.
  */
 export const RETRY_RUNS = 3;
+
+/**
+ * … and only once this long has passed since the first of them: a slow but working decompression that a few
+ * runs started by hand within minutes keep cutting short is not given up on, while cron runs every 15 minutes
+ * reach both limits at their third run (30 minutes apart, give or take the jitter sleep).
+ */
+export const RETRY_MIN_MS = 25 * 60_000;
 
 const CHUNK = 1 << 20;
 /** Longer "lines" (binary garbage without newlines) are skipped rather than buffered without bound. */

@@ -57,7 +57,7 @@ function isPosition(v: unknown, nested = false): v is FilePosition {
  */
 function withValidRetries(p: FilePosition): FilePosition {
   const r = p.retried as unknown;
-  if (r === undefined || (Array.isArray(r) && r.every((e) => e && typeof e === 'object' && Number.isFinite(e.dev) && Number.isFinite(e.ino) && Number.isSafeInteger(e.runs) && e.runs > 0))) return p;
+  if (r === undefined || (Array.isArray(r) && r.every((e) => e && typeof e === 'object' && Number.isFinite(e.dev) && Number.isFinite(e.ino) && Number.isSafeInteger(e.runs) && e.runs > 0 && (e.since === undefined || Number.isFinite(e.since))))) return p;
   const { retried: _, ...rest } = p;
   return rest;
 }

@@ -12,7 +12,7 @@ import { createLineHandler } from '../scanner';
 import { BannedSet } from '../banned-set';
 import { expandLogGlob, positionKey } from '../glob';
 import * as path from 'node:path';
-import { type FilePosition, RETRY_RUNS, type Retry, readNewLines } from '../log-reader';
+import { type FilePosition, RETRY_MIN_MS, RETRY_RUNS, type Retry, readNewLines } from '../log-reader';
 import { NotALogFile, missingLogMessage } from '../log-file';
 import { type Connections, type ScanState, loadHistories, loadHistoryFile, loadScanState, noConnections, saveScanState } from '../scan-state';
 import type { DedupState } from '../dedup';
@@ -133,8 +133,26 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   ctx.log.debug(`scan: journal [${src.name}]: ${plural(h.stats.lines, 'entry', 'entries')}, ${plural(h.stats.events, 'event')}`);
 }
 
-/** In how many runs in a row, this one included, rotated file `u` was left to the next run (see FilePosition.retried). */
-const runsInARow = (pos: FilePosition | undefined, u: Retry): number => (pos?.retried?.find((e) => e.dev === u.dev && e.ino === u.ino)?.runs ?? 0) + 1;
+/** One rotated file left to the next run: in how many runs in a row, and since when (see FilePosition.retried). */
+interface Left {
+  u: Retry;
+  runs: number;
+  /** The scan time of the first of those runs (epoch ms); undefined in a record of an earlier version. */
+  since: number | undefined;
+}
+
+/**
+ * Rotated file `u` left to the next run by this run (scan time `nowMs`) too: the runs in a row, this one
+ * included, and since when. A clock set back does not make the first of them later than this run.
+ */
+export function leftAgain(pos: FilePosition | undefined, u: Retry, nowMs: number): Left {
+  const e = pos?.retried?.find((r) => r.dev === u.dev && r.ino === u.ino);
+  if (!e) return { u, runs: 1, since: nowMs };
+  return { u, runs: e.runs + 1, since: e.since === undefined ? undefined : Math.min(e.since, nowMs) };
+}
+
+/** Given up on: left in RETRY_RUNS runs in a row over at least RETRY_MIN_MS (records without a time: the runs alone). */
+export const givenUp = (x: Left, nowMs: number): boolean => x.runs >= RETRY_RUNS && (x.since === undefined || nowMs - x.since >= RETRY_MIN_MS);
 
 /**
  * A file source: every file its glob names, from the saved positions, across rotations. Returns the rotated files
@@ -145,7 +163,7 @@ const runsInARow = (pos: FilePosition | undefined, u: Retry): number => (pos?.re
  */
 async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promise<string[]> {
   /** This run's files to read again, by position key, each with its runs in a row. */
-  const retried = new Map<string, { u: Retry; runs: number }[]>();
+  const retried = new Map<string, Left[]>();
   /** The positions this source had before this run, to put back when a file must be read again. */
   const before = new Map<string, FilePosition | undefined>();
   /** Likewise the connections open where those positions were (they go together). */
@@ -190,7 +208,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     for (const d of r.damaged ?? []) ctx.log.warn(`scan: ${d.file}: damaged or cut short (not valid compressed data: ${d.why}); read up to the damage`);
     // Not fatal: the live log and every other source are still read and banned from.
     for (const u of r.unreadable ?? []) ctx.log.warn(`scan: ${u.file}: ${u.why}; lines written to it after the last run, if any, are not read`);
-    if (r.retry) retried.set(key, [...(retried.get(key) ?? []), ...r.retry.map((u) => ({ u, runs: runsInARow(run.st.positions[key], u) }))]);
+    if (r.retry) retried.set(key, [...(retried.get(key) ?? []), ...r.retry.map((u) => leftAgain(run.st.positions[key], u, run.nowMs))]);
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
     if (!before.has(key)) before.set(key, run.st.positions[key]);
@@ -208,7 +226,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   }
   const all = [...retried.values()].flat();
   if (all.length === 0) return [];
-  if (all.every((x) => x.runs >= RETRY_RUNS)) {
+  if (all.every((x) => givenUp(x, run.nowMs))) {
     // Not the file changing under one read: the same failure at every run (the OOM killer ending xz on a big
     // file). Waiting longer would hold back this source's positions for good; read on as past damage. The
     // positions just read carry no `retried`: the count starts afresh.
@@ -216,7 +234,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     return [];
   }
   for (const { u, runs } of all) {
-    const inARow = runs > 1 ? ` (${runs} runs in a row; after ${RETRY_RUNS} the rest of it is skipped)` : '';
+    const inARow = runs > 1 ? ` (${runs} runs in a row; after ${RETRY_RUNS} over at least ${RETRY_MIN_MS / 60_000} minutes the rest of it is skipped)` : '';
     ctx.log.warn(`scan: ${u.file}: ${u.why}; not saving the positions of [${src.name}], the next run reads it again${inARow}`);
   }
   for (const [key, pos] of before) {
@@ -227,7 +245,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     // Only this run's files count on: one read whole this time (or not needed) starts afresh if it fails again.
     const { retried: _, ...restored } = pos;
     const left = retried.get(key);
-    run.st.positions[key] = left ? { ...restored, retried: left.map(({ u, runs }) => ({ dev: u.dev, ino: u.ino, runs })) } : restored;
+    run.st.positions[key] = left ? { ...restored, retried: left.map(({ u, runs, since }) => ({ dev: u.dev, ino: u.ino, runs, ...(since === undefined ? {} : { since }) })) } : restored;
   }
   // The connections open where those positions were go back with them.
   const conns = run.st.connections;

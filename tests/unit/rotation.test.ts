@@ -109,6 +109,18 @@ const bannedLines = (stderr: string) =>
     .filter((m) => m !== null)
     .map((m) => `${m[1]} ${m[2]} at=${new Date(new Date(m[3] as string).getTime() - 86_400_000).toISOString()}`);
 
+/**
+ * The state as the next cron run, `minutes` later, finds it: the first-failure times of the rotated files left
+ * to the next run (FilePosition.retried `since`) moved back. The CLI runs on the real clock; this is the
+ * only part of the state that depends on the time between runs.
+ */
+function minutesLater(stateDir: string, minutes: number): void {
+  const file = path.join(stateDir, 'positions.json');
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { files: Record<string, { retried?: { since?: number }[] }> };
+  for (const p of Object.values(doc.files)) for (const r of p.retried ?? []) if (r.since !== undefined) r.since -= minutes * 60_000;
+  fs.writeFileSync(file, JSON.stringify(doc));
+}
+
 test('auth.log.1 compressed by the next rotation while the scan reads auth.log.2.xz: exit 66, the other bans written, its lines read at the next run, none counted twice', () => {
   const { env, log, cfg, at, line } = cliClockEnv();
   const B = '198.51.100.200';
@@ -208,11 +220,12 @@ test.each([
       n,
       66,
       [
-        expect.stringContaining(`warning: scan: ${log}.1.xz: xz was killed by SIGKILL while decompressing it (out of memory?), which says nothing about the file; not saving the positions of [sshd], the next run reads it again${n === 2 ? ' (2 runs in a row; after 3 the rest of it is skipped)' : ''}`),
+        expect.stringContaining(`warning: scan: ${log}.1.xz: xz was killed by SIGKILL while decompressing it (out of memory?), which says nothing about the file; not saving the positions of [sshd], the next run reads it again${n === 2 ? ' (2 runs in a row; after 3 over at least 25 minutes the rest of it is skipped)' : ''}`),
         expect.stringContaining(`scan: could not finish reading ${log}.1.xz (see the warnings above); the next run reads it again`),
       ],
       [],
     ]);
+    minutesLater(path.join(env.dir, 'state'), 15); // cron's */15
   }
   // The third run: given up on, like a damaged file (exit 0); the lines of it that xz delivered, if any, counted once.
   const r3 = cli(cfg, { env: killing });
@@ -241,7 +254,8 @@ test('xz killed by SIGKILL in two runs, then working: the third run reads the fi
   const xz = fs.statSync(`${log}.1.xz`);
   for (const n of [1, 2]) {
     expect(cli(cfg, { env: fakeXz('kill -KILL $$') }).code).toBe(66);
-    expect(positions().retried).toEqual([{ dev: xz.dev, ino: xz.ino, runs: n }]);
+    expect(positions().retried).toEqual([{ dev: xz.dev, ino: xz.ino, runs: n, since: expect.any(Number) }]);
+    minutesLater(path.join(env.dir, 'state'), 15);
   }
   const r3 = cli(cfg);
   expect([r3.code, r3.stderr.includes('runs in a row'), bannedLines(r3.stderr)]).toEqual([0, false, []]);
@@ -250,6 +264,45 @@ test('xz killed by SIGKILL in two runs, then working: the third run reads the fi
   fs.appendFileSync(log, line(6, B));
   const r4 = cli(cfg);
   expect([r4.code, bannedLines(r4.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
+});
+
+test('auth.log.1.gz still being compressed (slowly) during 3 runs started by hand within a minute: exit 66 each time, not given up on; once complete, the next run reads it and bans', () => {
+  const { env, log, cfg, at, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B) + line(5, B));
+  const gz = zlib.gzipSync(fs.readFileSync(log));
+  fs.writeFileSync(`${log}.1.gz`, gz.subarray(0, 10)); // gzip has written its header so far
+  fs.rmSync(log);
+  fs.writeFileSync(log, line(6, B));
+  const notes = (stderr: string) => stderr.split('\n').filter((l) => l.includes(`${log}.1.gz`) && l.includes('warning:'));
+  for (const n of [1, 2, 3]) {
+    const r = cli(cfg);
+    expect([n, r.code, bannedLines(r.stderr), notes(r.stderr)]).toEqual([n, 66, [], [expect.stringMatching(new RegExp(`not valid gzip yet .*the next run reads it again${n > 1 ? ` \\(${n} runs in a row; after 3 over at least 25 minutes the rest of it is skipped\\)` : ''}$`))]]);
+    expect(r.stderr).not.toContain('skipping the rest');
+  }
+  fs.writeFileSync(`${log}.1.gz`, gz);
+  const r4 = cli(cfg);
+  expect([r4.code, bannedLines(r4.stderr)]).toEqual([0, [`${B} failures=6 at=${at(6).toISOString()}`]]);
+});
+
+test('a retry record of an earlier version (no first-failure time): the run count alone decides, as before', () => {
+  const { env, log, cfg, line } = cliClockEnv();
+  const B = '198.51.100.200';
+  fs.writeFileSync(log, line(1, B) + line(2, B) + line(3, B));
+  expect(cli(cfg).code).toBe(0);
+  fs.appendFileSync(log, line(4, B) + line(5, B));
+  compressAtOnce('xz', '.xz')(log);
+  const killing = fakeXz('kill -KILL $$');
+  for (const _ of [1, 2]) expect(cli(cfg, { env: killing }).code).toBe(66);
+  const file = path.join(env.dir, 'state', 'positions.json');
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const xz = fs.statSync(`${log}.1.xz`);
+  doc.files[log].retried = [{ dev: xz.dev, ino: xz.ino, runs: 2 }];
+  fs.writeFileSync(file, JSON.stringify(doc));
+  const r3 = cli(cfg, { env: killing });
+  expect([r3.code, r3.stderr.split('\n').filter((l) => l.includes('warning:'))]).toEqual([0, [expect.stringContaining(`warning: scan: ${log}.1.xz: xz was killed by SIGKILL in 3 runs in a row; skipping the rest of this file`)]]);
 });
 
 test('an xz that exits 1 saying nothing: the damage warning says "xz exited with 1", not an empty reason', () => {

@@ -69,8 +69,9 @@ test('an empty log’s position keeps its read time and the rotated file it fini
 test('a position’s retry counts (rotated files left to the next run) are kept; damaged ones are dropped, not the position; positions of earlier versions have none', () => {
   const dir = tmpdir();
   const pos = { dev: 1, ino: 2, offset: 10, head: 'first', tail: 'b64:AAAA' };
-  const retried = [{ dev: 1, ino: 9, runs: 2 }];
-  const bad = ['2', [{ dev: 1, ino: 9, runs: 'two' }], [{ dev: 1, ino: 9, runs: 0 }], [null], [{ dev: 1, runs: 1 }], { dev: 1, ino: 9, runs: 1 }];
+  // With the time of the first of those runs, and without (earlier versions).
+  const retried = [{ dev: 1, ino: 9, runs: 2, since: 1_790_000_000_000 }, { dev: 1, ino: 10, runs: 1 }];
+  const bad = ['2', [{ dev: 1, ino: 9, runs: 'two' }], [{ dev: 1, ino: 9, runs: 0 }], [null], [{ dev: 1, runs: 1 }], { dev: 1, ino: 9, runs: 1 }, [{ dev: 1, ino: 9, runs: 1, since: 'today' }], [{ dev: 1, ino: 9, runs: 1, since: null }]];
   const files: Record<string, unknown> = { '/var/log/a.log': pos, '/var/log/b.log': { ...pos, retried } };
   bad.forEach((r, i) => (files[`/var/log/bad${i}.log`] = { ...pos, retried: r }));
   fs.writeFileSync(path.join(dir, 'positions.json'), JSON.stringify({ version: 1, files }));
