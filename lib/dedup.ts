@@ -35,6 +35,8 @@ const CARRY_MS = 6 * 60_000;
 const MAX_SAVED = MAX_CONNS / 2;
 /** Values per connection in DedupState.c. */
 const FIELDS = 9;
+/** In a connection's `connection` value: bit 0, a line that counts the connection itself; ENDED, its end was logged. */
+const ENDED = 2;
 /** Named ("ip:port") keys get numbers from here up; a pid is far below. */
 const NAMED_BASE = 2 ** 40;
 
@@ -250,9 +252,10 @@ export function checkDedupState(v: unknown): DedupState | null {
     const k = c[o];
     const ip = c[o + 1];
     if (typeof k === 'number' ? !Number.isSafeInteger(k) || k < 0 || k >= NAMED_BASE : typeof k !== 'string' || k.length === 0 || k.length > 64) return null;
-    if (typeof ip !== 'string' || ip.length === 0 || ip.length > 45) return null;
+    // '' : a connection whose lines so far named a host, not an address (see count()).
+    if (typeof ip !== 'string' || ip.length > 45) return null;
     for (let f = 2; f < 7; f++) if (!isCount(c[o + f])) return null;
-    if (c[o + 5] !== 0 && c[o + 5] !== 1) return null;
+    if (c[o + 5] !== 0 && c[o + 5] !== 1 && c[o + 5] !== ENDED && c[o + 5] !== (ENDED | 1)) return null;
     if (c[o + 7] !== 0 && c[o + 7] !== 1) return null;
     const age = c[o + 8];
     if (!Number.isFinite(age) || (age as number) < 0 || (age as number) > CONN_IDLE_MS) return null;
@@ -363,14 +366,39 @@ export function createDeduper(saved?: DedupState): Deduper {
       else pamAhead.set(key, { waiting: 1, tokens: 0 });
       return 0;
     }
-    if (ev.conn === undefined) return ev.count;
+    // A host-named PAM line (ip '') without a pid (the syslog lines of an `sshd -E`) cannot be told to any
+    // connection: not counted. Never guessed from the name.
+    if (ev.conn === undefined) return ev.ip === '' ? 0 : ev.count;
     const k = keyOf(ev.conn);
     const t = ev.timeMs;
     let i = lookup(k);
-    // A pid is reused by a later connection from elsewhere: that is a new connection.
-    if (i >= 0 && (conns.ip[i] !== ev.ip || t - (conns.lastMs[i] as number) > CONN_IDLE_MS)) {
-      conns.remove(i);
-      i = -1;
+    if (i >= 0) {
+      const known = conns.ip[i] as string;
+      const idle = t - (conns.lastMs[i] as number);
+      if (ev.ip === '') {
+        // A host-named line (UseDNS yes) belongs to its pid's connection: one whose address is known counts it
+        // at once. After that connection ended ('address' lines) the pid's next connection has begun, except for
+        // "PAM N more authentication failures", which sshd logs after the end.
+        const ended = ((conns.connection[i] as number) & ENDED) !== 0;
+        if (idle > CONN_IDLE_MS || (ended && ev.evidence !== 'pam_more')) {
+          conns.remove(i);
+          i = -1;
+        } else ev.ip = known;
+      } else if (known === '') {
+        // The held (host-named) lines of this pid get the address its first address-carrying line names; held
+        // longer than a login lasts (CARRY_MS), they were of a connection whose end was not seen: dropped.
+        if (idle > CARRY_MS) {
+          conns.remove(i);
+          i = -1;
+        } else {
+          conns.ip[i] = ev.ip;
+          conns.v4[i] = v4 === -2 ? v4At(ev.ip, 0, ev.ip.length) : v4;
+        }
+      } else if (known !== ev.ip || idle > CONN_IDLE_MS) {
+        // A pid is reused by a later connection from elsewhere: that is a new connection.
+        conns.remove(i);
+        i = -1;
+      }
     }
     if (i < 0) {
       // A pam_unix failure as the first line of its pid is either keyboard-interactive's PAM child (sshd forks one
@@ -378,12 +406,16 @@ export function createDeduper(saved?: DedupState): Deduper {
       // for the same attempt) or a password attempt that its "Failed password" line counts a moment later. Both
       // are counted by sshd's own line; counting this one too made one mistyped password two failures.
       if (ev.evidence === 'pam_unix') return 0;
+      // An address line with nothing held for its pid: nothing to count, nothing to remember.
+      if (ev.evidence === 'address') return 0;
       room();
-      i = conns.insert(k, ev.ip, v4 === -2 ? v4At(ev.ip, 0, ev.ip.length) : v4, t);
+      i = conns.insert(k, ev.ip, ev.ip === '' ? -1 : v4 === -2 ? v4At(ev.ip, 0, ev.ip.length) : v4, t);
     }
     const c = conns;
     c.lastMs[i] = t;
     if (invalidHint) c.invalid[i] = 1;
+    // Held until its connection's address is known (see above): counted then, by what it raised the maximum to.
+    const held = c.ip[i] === '';
     switch (ev.evidence) {
       case 'attempt':
         c.attempt[i] = (c.attempt[i] as number) + ev.count;
@@ -414,10 +446,15 @@ export function createDeduper(saved?: DedupState): Deduper {
         c.pamMore[i] = Math.max(c.pamMore[i] as number, ev.count + 1);
         break;
       case 'connection':
-        c.connection[i] = 1;
+        c.connection[i] = (c.connection[i] as number) | 1;
+        break;
+      case 'address':
+        // "Connection closed by authenticating user …": the connection is over (its pid may serve another next).
+        c.connection[i] = (c.connection[i] as number) | ENDED;
         break;
     }
-    const total = Math.max(c.attempt[i] as number, c.pam[i] as number, c.pamMore[i] as number, c.connection[i] as number);
+    if (held) return 0;
+    const total = Math.max(c.attempt[i] as number, c.pam[i] as number, c.pamMore[i] as number, (c.connection[i] as number) & 1);
     const n = total - (c.counted[i] as number);
     if (n <= 0) return 0;
     c.counted[i] = total;
@@ -485,7 +522,7 @@ export function createDeduper(saved?: DedupState): Deduper {
       if (conns.find(k) >= 0) continue; // a key twice (a damaged state): the first one stands
       const ip = c[o + 1] as string;
       room();
-      const i = conns.insert(k, ip, v4At(ip, 0, ip.length), saved.t - (c[o + 8] as number));
+      const i = conns.insert(k, ip, ip === '' ? -1 : v4At(ip, 0, ip.length), saved.t - (c[o + 8] as number));
       conns.attempt[i] = c[o + 2] as number;
       conns.pam[i] = c[o + 3] as number;
       conns.pamMore[i] = c[o + 4] as number;

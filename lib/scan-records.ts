@@ -20,7 +20,7 @@ export const R_FALLBACK = 3;
 
 export const KINDS: LoginEvent['kind'][] = ['password', 'invalid_user', 'refused', 'max_attempts', 'success'];
 /** Three bits of a record (scanner.ts replay reads them back). */
-export const EVIDENCE: LoginEvent['evidence'][] = ['attempt', 'pam', 'pam_unix', 'pam_more', 'connection', 'pam_bare', 'attempt_kbd'];
+export const EVIDENCE: LoginEvent['evidence'][] = ['attempt', 'pam', 'pam_unix', 'pam_more', 'connection', 'pam_bare', 'attempt_kbd', 'address'];
 
 type Recogniser = (b: Buffer, p: number, e: number, ev: ByteEvent, nowMs: number) => number;
 const RECOGNISERS: Record<string, Recogniser> = { sshd: sshdBytes, proftpd: proftpdBytes };

@@ -76,8 +76,12 @@ export function createLineHandler(opts: {
   };
   /** Events that arrive already split from their header (journald entries) enter here. */
   const handleEvent = (ev: LoginEvent) => {
-    stats.events++;
-    opts.onEvent?.(ev);
+    // A line that only names its connection's address, or a host-named PAM line (lib/dedup.ts), is no login event
+    // of its own: it is not listed or counted as one, and the reconciler decides what it adds.
+    if (ev.evidence !== 'address' && ev.ip !== '') {
+      stats.events++;
+      opts.onEvent?.(ev);
+    }
     countEvent(ev, suspicious.has(ev.user));
   };
 
@@ -109,6 +113,25 @@ export function createLineHandler(opts: {
         if (!Number.isNaN(recs[o + 3] as number)) stats.events++;
         continue;
       }
+      const evidence = EVIDENCE[(code >> 5) & 7] as LoginEvent['evidence'];
+      if (evidence === 'address') {
+        // "Connection closed by authenticating user …": counts only what its pid held, checked like any failure
+        // then (countEvent); a banned address drops what was held, and the line is not one "about a banned address".
+        const t = recs[o + 3] as number;
+        if (Number.isNaN(t)) continue;
+        if (skip.hasV4(v4)) {
+          dedup.seenV4(conn, v4);
+          continue;
+        }
+        fev.timeMs = t;
+        fev.kind = kind;
+        fev.evidence = evidence;
+        fev.count = 0;
+        fev.conn = conn;
+        fev.ip = v4String(v4);
+        countEvent(fev, ((code >> 8) & 1) === 1, v4);
+        continue;
+      }
       if ((conn === lastBannedConn && v4 === lastBannedV4) || skip.hasV4(v4)) {
         // The record before was about the same connection and banned address: still banned (bans are only
         // added), and seenV4 left that connection either forgotten or with this address: nothing to do.
@@ -126,7 +149,7 @@ export function createLineHandler(opts: {
       stats.events++;
       fev.timeMs = t;
       fev.kind = kind;
-      fev.evidence = EVIDENCE[(code >> 5) & 7] as LoginEvent['evidence'];
+      fev.evidence = evidence;
       fev.count = code >> 9;
       fev.conn = conn;
       fev.ip = v4String(v4);

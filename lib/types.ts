@@ -16,7 +16,7 @@ export interface LoginEvent {
   parser: string;
   outcome: Outcome;
   kind: FailureKind | 'success';
-  /** Canonical client IP (IPv4 dotted quad or lower-case compressed IPv6). */
+  /** Canonical client IP (IPv4 dotted quad or lower-case compressed IPv6); '' when the line names a host instead (lib/dedup.ts). */
   ip: string;
   /** User name as logged; attacker-controlled text, never parsed for addresses. */
   user: string;
@@ -32,8 +32,11 @@ export interface LoginEvent {
   conn?: number | string;
   /** Client port when the line names one. */
   port?: string;
-  /** How the connection-level reconciliation should treat this line (see lib/dedup.ts). */
-  evidence: 'attempt' | 'pam' | 'pam_unix' | 'pam_more' | 'connection' | 'pam_bare' | 'attempt_kbd' | 'kbd_postponed';
+  /**
+   * How the connection-level reconciliation should treat this line (see lib/dedup.ts). 'address': a line that only
+   * names its connection's address (count 0). An sshd PAM line that names the client by host name has ip ''.
+   */
+  evidence: 'attempt' | 'pam' | 'pam_unix' | 'pam_more' | 'connection' | 'pam_bare' | 'attempt_kbd' | 'kbd_postponed' | 'address';
 }
 
 /** Thresholds and windows for one log source (DEFAULT values, possibly overridden in the section). */

@@ -29,7 +29,9 @@ export const FALLBACK = 3;
  * time is read); otherwise a line without a valid time is no event. Successes are never "banned".
  */
 export function decide(ev: ByteEvent, banned: BannedSet): number {
-  if (ev.outcome === 'failure' && banned.hasV4(ev.v4)) return BANNED;
+  // An 'address' line ("Connection closed by authenticating user …") is never BANNED: sshd.ts returns it, and the
+  // scan checks its address only when it stands for held failures.
+  if (ev.outcome === 'failure' && ev.evidence !== 'address' && banned.hasV4(ev.v4)) return BANNED;
   return Number.isNaN(ev.timeMs) ? NONE : EVENT;
 }
 

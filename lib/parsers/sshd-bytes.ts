@@ -26,6 +26,10 @@ const USER = ascii('User ');
 const ROOT = ascii('ROOT LOGIN REFUSED FROM ');
 const MAXIMUM = ascii('maximum authentication attempts exceeded for ');
 const CLOSED_INVALID = ascii('Connection closed by invalid user ');
+const CONNECTION = ascii('Connection ');
+const CLOSED_AUTH = ascii('Connection closed by authenticating user ');
+const RESET_AUTH = ascii('Connection reset by authenticating user ');
+const DISCONNECTED_AUTH = ascii('Disconnected from authenticating user ');
 const DISCONNECTED_INVALID = ascii('Disconnected from invalid user ');
 const DISCONNECTING = ascii('Disconnecting ');
 const PREAUTH = ascii(' [preauth]');
@@ -243,6 +247,20 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
       break;
     }
     case 67: {
+      // "Connection closed|reset by authenticating user U IP port N [preauth]": names its pid's address ('address',
+      // count 0: see sshd.ts). The commonest line of a password attack after "Failed password": recognised here.
+      if (!hasAt(b, ms, CONNECTION, e)) return NONE;
+      const byAuth = hasAt(b, ms, CLOSED_AUTH, e) ? CLOSED_AUTH : hasAt(b, ms, RESET_AUTH, e) ? RESET_AUTH : null;
+      if (byAuth) {
+        if (!endsWith(b, PREAUTH, ms, e)) return NONE;
+        if (!tail(b, ms, e - 10, null)) return FALLBACK;
+        ev.userFrom = ms + byAuth.length;
+        ev.userTo = Math.max(at.head, ev.userFrom);
+        kind = 'password';
+        evidence = 'address';
+        count = 0;
+        break;
+      }
       // "Connection closed by invalid user U IP port N [preauth]"
       if (!hasAt(b, ms, CLOSED_INVALID, e) || !endsWith(b, PREAUTH, ms, e)) return NONE;
       if (!tail(b, ms, e - 10, null)) return FALLBACK;
@@ -284,6 +302,17 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
     case 109:
       return hasAt(b, ms, MAXIMUM, e) ? FALLBACK : NONE;
     case 68:
+      if (hasAt(b, ms, DISCONNECTED_AUTH, e)) {
+        // "Disconnected from authenticating user U IP port N [preauth]": like "Connection closed by authenticating user".
+        if (!endsWith(b, PREAUTH, ms, e)) return NONE;
+        if (!tail(b, ms, e - 10, null)) return FALLBACK;
+        ev.userFrom = ms + DISCONNECTED_AUTH.length;
+        ev.userTo = Math.max(at.head, ev.userFrom);
+        kind = 'password';
+        evidence = 'address';
+        count = 0;
+        break;
+      }
       return hasAt(b, ms, DISCONNECTED_INVALID, e) || hasAt(b, ms, DISCONNECTING, e) ? FALLBACK : NONE;
     default:
       return NONE;

@@ -155,8 +155,24 @@ function pamFields(s: string, from: number, end: number, banned: BannedSet | und
   }
   const m = PAM_FIELDS.exec(text);
   if (!m) return null;
-  const ip = parseIp(m[1] as string);
-  return ip ? { ip, user: m[2] ?? '' } : null;
+  // With UseDNS yes sshd gives PAM the client's host name: never resolved, never taken for an address. The
+  // line is returned without one (ip ''), and lib/dedup.ts counts it for the address its connection's own
+  // lines name (same pid), or not at all.
+  return { ip: parseIp(m[1] as string) ?? '', user: m[2] ?? '' };
+}
+
+/**
+ * "… from NAME" at the end of s[ms, end): sshd's " from %.100s" with the host name UseDNS yes resolved (no port
+ * follows, and a name holds no space). Fills tail.head; false when the tail is not one such token or is an address.
+ */
+function fromNameTail(s: string, ms: number, end: number): boolean {
+  const fromIdx = lastIn(s, ' from ', ms, end);
+  if (fromIdx < 0 || end - fromIdx - 6 < 1 || end - fromIdx - 6 > 100) return false;
+  for (let i = fromIdx + 6; i < end; i++) if (s.charCodeAt(i) <= 32) return false;
+  if (parseIp(s.slice(fromIdx + 6, end))) return false;
+  tail.head = fromIdx;
+  tail.portStart = tail.portEnd = -1;
+  return true;
 }
 
 /** The "error: PAM: REASON for " reasons counted (see parseMessage), with the " for " after each. */
@@ -170,12 +186,22 @@ function pamReason(s: string, ms: number, r: number, end: number, banned: Banned
   const k = PAM_REASONS.findIndex((reason) => s.startsWith(reason, r));
   if (k < 0) return null;
   const t = fromTail(s, ms, end, banned);
-  if (t !== true) return t || null;
+  if (t === BANNED) return t;
+  // UseDNS yes: "… from HOSTNAME". Kept without an address (see pamFields) under its pid; the -E form has
+  // neither pid nor port, so nothing can tell its connection: not counted (lib/dedup.ts, README).
+  const named = t !== true && !bare && fromNameTail(s, ms, end);
+  if (t !== true && !named) return null;
   const { user, invalid } = userAfter(s, r + PAM_REASONS[k]!.length, tail.head);
   // sshd logs every failure of a user that does not exist at INFO ("Failed keyboard-interactive/pam for invalid
   // user U …" follows each one): in the -E file that line counts it, and this one would count it again.
   if (bare && invalid) return null;
-  return ev('failure', invalid || k === 1 ? 'invalid_user' : 'password', tail.ip, user, bare ? 'pam_bare' : 'pam', tailPort(s));
+  return ev('failure', invalid || k === 1 ? 'invalid_user' : 'password', named ? '' : tail.ip, user, bare ? 'pam_bare' : 'pam', named ? undefined : tailPort(s));
+}
+
+/** "PREFIX U IP port N [preauth]", the user from ms + userAt: the 'address' event (see case 67 of parseMessage). */
+function addressLine(s: string, ms: number, end: number, userAt: number): LoginEvent | null {
+  if (!endsAt(s, ' [preauth]', ms, end) || userIpPortTail(s, ms, end - 10, undefined) !== true) return null;
+  return ev('failure', 'password', tail.ip, userTo(s, ms + userAt), 'address', tailPort(s), 0);
 }
 
 /**
@@ -226,7 +252,7 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       if (i < 0 || i - ms > 40) return null;
       const f = pamFields(s, i + marker.length, end, banned);
       if (f === BANNED) return BANNED;
-      return f ? ev('failure', 'password', f.ip, f.user, 'pam_unix') : null;
+      return f && (f.ip || !bare) ? ev('failure', 'password', f.ip, f.user, 'pam_unix') : null;
     }
     case 80: {
       // P, in sshd's -E file only (it drops the "error: " prefix there): "PAM: Authentication failure for U from IP",
@@ -248,7 +274,7 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       if (!m) return null;
       const f = pamFields(s, ms + m[0].length, end, banned);
       if (f === BANNED) return BANNED;
-      return f ? ev('failure', 'password', f.ip, f.user, 'pam_more', undefined, Number(m[1])) : null;
+      return f && (f.ip || !bare) ? ev('failure', 'password', f.ip, f.user, 'pam_more', undefined, Number(m[1])) : null;
     }
     case 101: {
       // e: "error: PAM: REASON for [illegal user ]U from IP" (auth-pam.c: "PAM: %s for %s%.100s from %.100s", the
@@ -284,6 +310,12 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       return ev('failure', invalid ? 'invalid_user' : 'max_attempts', tail.ip, user, 'connection', tailPort(s));
     }
     case 67: {
+      // C: "Connection closed|reset by authenticating user U IP port N [preauth]": the end of a connection that
+      // failed to log in. It counts nothing itself (count 0, 'address'): it names the address of its pid, for the
+      // host-named PAM lines of that connection (UseDNS yes) that lib/dedup.ts holds until then. Never BANNED:
+      // the caller checks the address once it knows what the line stands for.
+      const byAuth = s.startsWith('Connection closed by authenticating user ', ms) ? 41 : s.startsWith('Connection reset by authenticating user ', ms) ? 40 : 0;
+      if (byAuth) return addressLine(s, ms, end, byAuth);
       // C: "Connection closed by invalid user U IP port N [preauth]": a connection for a user that does not
       // exist (or is not allowed) counts at least once, even when no password was tried.
       if (!s.startsWith('Connection closed by invalid user ', ms) || !endsAt(s, ' [preauth]', ms, end)) return null;
@@ -292,6 +324,8 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
       return ev('failure', 'invalid_user', tail.ip, userTo(s, ms + 34), 'connection', tailPort(s));
     }
     case 68: {
+      // D: "Disconnected from authenticating user U IP port N [preauth]": like "Connection closed by authenticating user".
+      if (s.startsWith('Disconnected from authenticating user ', ms)) return addressLine(s, ms, end, 38);
       // D: "Disconnected from invalid user U IP port N [preauth]"
       if (s.startsWith('Disconnected from invalid user ', ms)) {
         if (!endsAt(s, ' [preauth]', ms, end)) return null;

@@ -117,6 +117,9 @@ test('what is carried to the next run stays bounded: 20,000 attacking connection
 test('a damaged carried state is refused whole (a scan then counts as a fresh one would), never a crash', () => {
   const good = { t: 5_000, c: [7, '192.0.2.4', 2, 0, 0, 0, 2, 0, 1_000] };
   expect(checkDedupState(good)).toBe(good);
+  // A connection whose lines so far named a host (address ''), and one whose end was logged (connection 2 | 1).
+  const held = { t: 5_000, c: [8, '', 0, 2, 0, 0, 0, 0, 1_000, 9, '192.0.2.4', 1, 0, 0, 3, 1, 0, 0] };
+  expect(checkDedupState(held)).toBe(held);
   const bad: unknown[] = [
     null,
     'x',
@@ -127,9 +130,72 @@ test('a damaged carried state is refused whole (a scan then counts as a fresh on
     { ...good, c: [2 ** 40, ...good.c.slice(1)] },
     { ...good, c: [7, 42, ...good.c.slice(2)] },
     { ...good, c: [7, '192.0.2.4', 2.5, ...good.c.slice(3)] },
-    { ...good, c: [...good.c.slice(0, 5), 2, ...good.c.slice(6)] },
+    { ...good, c: [...good.c.slice(0, 5), 4, ...good.c.slice(6)] },
     { ...good, c: [...good.c.slice(0, 8), 16 * 60_000] },
     { t: 5_000, c: new Array(9 * 10_001).fill(0) },
   ];
   for (const b of bad) expect(checkDedupState(b)).toBeNull();
+});
+
+describe('UseDNS yes: PAM lines that name the client by host name (ip "") are held on their pid', () => {
+  const T = 1_790_000_000_000;
+  const at = (conn: number | string | undefined, ip: string, evidence: LoginEvent['evidence'], dt: number, count = evidence === 'address' ? 0 : 1): LoginEvent => ({ ...ev(0, ip, evidence), conn, timeMs: T + dt, count });
+  const named = (conn: number | undefined, dt: number, evidence: LoginEvent['evidence'] = 'pam') => at(conn, '', evidence, dt);
+
+  test('counted for the address a later line of the same pid names, once, and never for the name', () => {
+    const d = createDeduper();
+    // keyboard-interactive: "error: PAM: Authentication failure for U from host.example.net" twice, then
+    // "Connection closed by authenticating user U 203.0.113.5 port N [preauth]".
+    expect(d.count(named(31, 0))).toBe(0);
+    expect(d.count(named(31, 2_000))).toBe(0);
+    const close = at(31, '203.0.113.5', 'address', 4_000);
+    expect(d.count(close)).toBe(2);
+    expect(close.ip).toBe('203.0.113.5');
+    // An address line with nothing held counts nothing.
+    expect(d.count(at(77, '203.0.113.6', 'address', 4_000))).toBe(0);
+    // A host-named line without a pid (sshd -E's PAM lines in syslog) cannot be told to a connection.
+    expect(d.count(named(undefined, 5_000))).toBe(0);
+  });
+
+  test('a pid whose address is known counts a host-named line at once, for that address', () => {
+    const d = createDeduper();
+    expect(d.count(at(43, '203.0.113.5', 'connection', 0))).toBe(1); // "Invalid user nosuch from 203.0.113.5 port N"
+    const e = named(43, 1_000);
+    expect(d.count(e)).toBe(0); // the same attempt as the connection's first
+    expect(d.count(named(43, 2_000))).toBe(1);
+    const third = named(43, 3_000);
+    expect(d.count(third)).toBe(1);
+    expect(third.ip).toBe('203.0.113.5');
+    expect(d.count(at(43, '203.0.113.5', 'attempt', 3_001))).toBe(0); // its "Failed keyboard-interactive/pam" line
+  });
+
+  test('after its connection ended, a pid is another connection: its host-named lines never go to the earlier address', () => {
+    const d = createDeduper();
+    expect(d.count(at(48, '192.0.2.7', 'attempt', 0))).toBe(1);
+    expect(d.count(at(48, '192.0.2.7', 'address', 1_000))).toBe(0);
+    // "PAM 1 more authentication failure; … rhost=host" comes after the end and belongs to that connection.
+    expect(d.count(named(48, 1_001, 'pam_more'))).toBe(1);
+    // Pid 48 serves a new connection: its host-named line waits for that connection's own address.
+    expect(d.count(named(48, 60_000))).toBe(0);
+    expect(d.count(named(48, 62_000))).toBe(0);
+    expect(d.count(at(48, '198.51.100.9', 'address', 63_000))).toBe(2);
+  });
+
+  test('held longer than a login can last, or its address banned: dropped, not counted', () => {
+    const d = createDeduper();
+    expect(d.count(named(60, 0))).toBe(0);
+    expect(d.count(at(60, '203.0.113.5', 'address', 6 * 60_000 + 1))).toBe(0);
+    expect(d.count(named(61, 0))).toBe(0);
+    d.seenV4(61, 0xcb007105); // a line of pid 61 about 203.0.113.5, already banned
+    expect(d.count(at(61, '203.0.113.5', 'address', 1_000))).toBe(0);
+  });
+
+  test('what is held where a run ends is carried to the next run (address "")', () => {
+    const a = createDeduper();
+    expect(a.count(named(31, 0))).toBe(0);
+    const saved = JSON.parse(JSON.stringify(a.save()));
+    const b = createDeduper(checkDedupState(saved) ?? undefined);
+    expect(b.count(named(31, 2_000))).toBe(0);
+    expect(b.count(at(31, '203.0.113.5', 'address', 4_000))).toBe(2);
+  });
 });
