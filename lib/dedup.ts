@@ -344,7 +344,10 @@ export function createDeduper(saved?: DedupState): Deduper {
   let waitingConns = new Map<string, string>(); // "ip:port" → "IP U"
   const aheadKey = (ev: LoginEvent): string => `${ev.ip} ${ev.user.slice(0, 100)}`; // sshd cuts the PAM line's user at 100
 
+  // The time of the last event, in log order: where the read ends (see save()).
+  let lastT = saved ? saved.t : -Infinity;
   const count = (ev: LoginEvent, v4 = -2): number => {
+    if (Number.isFinite(ev.timeMs)) lastT = ev.timeMs;
     if (ev.outcome !== 'failure') return 0;
     const invalidHint = ev.kind === 'invalid_user';
     if (ev.evidence === 'pam_bare') {
@@ -468,6 +471,11 @@ export function createDeduper(saved?: DedupState): Deduper {
     const slots: number[] = [];
     let newest = -Infinity;
     const times: number[] = [];
+    // The read ends at its last line, in log order, not at its newest time: one line dated in the future (a clock
+    // ahead, a forged date) would otherwise leave every real connection behind and be carried itself run after
+    // run. A connection whose last line is more than CARRY_MS after that end is not carried: it expires at the
+    // first run whose last line is more than CARRY_MS before it.
+    const latest = Number.isFinite(lastT) ? lastT + CARRY_MS : Infinity;
     for (const t of older ? [older, conns] : [conns]) {
       // Locals, not t.key[i]: this loop walks thousands of slots once per run, in code V8 still interprets.
       const keys = t.key;
@@ -475,6 +483,7 @@ export function createDeduper(saved?: DedupState): Deduper {
       for (let i = 0, n = keys.length; i < n; i++) {
         if ((keys[i] as number) < 0) continue;
         const at = lastMs[i] as number;
+        if (at > latest) continue;
         tables.push(t);
         slots.push(i);
         times.push(at);
@@ -483,7 +492,7 @@ export function createDeduper(saved?: DedupState): Deduper {
     }
     const last = Float64Array.from(times);
     // The newest MAX_SAVED: those from the MAX_SAVED-th newest time on (a numeric typed-array sort, no comparator).
-    let from = newest - CARRY_MS;
+    let from = Math.min(newest, latest - CARRY_MS) - CARRY_MS;
     if (slots.length > MAX_SAVED) from = Math.max(from, last.slice().sort()[slots.length - MAX_SAVED] as number);
     const keep: number[] = [];
     for (let j = 0; j < slots.length && keep.length < MAX_SAVED; j++) if ((last[j] as number) >= from) keep.push(j);

@@ -199,3 +199,24 @@ describe('UseDNS yes: PAM lines that name the client by host name (ip "") are he
     expect(b.count(at(31, '203.0.113.5', 'address', 4_000))).toBe(2);
   });
 });
+
+test('a line dated in the future neither pushes the real connections out of the carried state nor stays in it forever', () => {
+  const T = 1_790_000_000_000;
+  const at = (conn: number, ip: string, dt: number): LoginEvent => ({ ...ev(conn, ip, 'attempt'), timeMs: T + dt });
+  const carried = (s: ReturnType<ReturnType<typeof createDeduper>['save']>) => (s ? s.c.filter((_, j) => j % 9 === 0) : []);
+  const a = createDeduper();
+  a.count(at(1, '192.0.2.1', 0));
+  a.count(at(2, '192.0.2.2', 86_400_000)); // dated a day ahead (a clock ahead, or a forged line)
+  a.count(at(3, '192.0.2.3', 10_000)); // the read ends here
+  // Before, the carried connections were those near the NEWEST time: pid 2 alone, run after run.
+  expect(carried(a.save())).toEqual([1, 3]);
+  // Read last, it is carried once; the next run, whose lines are of today again, drops it.
+  const b = createDeduper();
+  b.count(at(1, '192.0.2.1', 0));
+  b.count(at(2, '192.0.2.2', 86_400_000));
+  const s = JSON.parse(JSON.stringify(b.save()));
+  expect(carried(s)).toEqual([2]);
+  const c = createDeduper(checkDedupState(s) ?? undefined);
+  c.count(at(4, '192.0.2.4', 20_000));
+  expect(carried(c.save())).toEqual([4]);
+});
