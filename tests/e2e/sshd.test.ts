@@ -173,7 +173,7 @@ describeE2E(
       });
     });
 
-    test('UseDNS yes (syslog, UsePAM yes): lines that name the client by host name count nothing; its Failed … from IP lines ban it', async () => {
+    test('UseDNS yes (syslog, UsePAM yes): lines that name the client by host name are never taken for an address; its connection\'s lines ban it', async () => {
       const mode = MODES[1] as Mode;
       if (skipWithoutRsyslog(mode, state)) return;
       const dir = makeWorkDir('ssh-dns');
