@@ -4,7 +4,7 @@
  * `ALL: 192.0.2.7`, `ALL: 192.0.2.0/255.255.255.0`, `ALL: [2001:db8::7]`, `ALL: [2001:db8:1:2::]/64`.
  */
 import { parseIp, parseNet, parseTarget, formatNet, sortByTarget, unbannableReason, v4At } from './ip';
-import { type Insertions, insertionPointsIn, spliceLines } from './sorted-splice';
+import { type Insertions, deletionPoints, insertionPointsIn, spliceLines, spliceOutLines } from './sorted-splice';
 import { bytesOf } from './atomic-write';
 import { type SortedTargets, TargetLines } from './target-lines';
 
@@ -172,5 +172,18 @@ function blockLineTarget(line: string): string {
 export function spliceDenyFile(buf: Buffer, block: ManagedBlock, targets: SortedTargets, ins: Insertions): { parts: Buffer[]; blockTo: number } {
   const lines = new TargetLines(buf, block.from, block.to, targets.length, blockLineTarget);
   const parts = spliceLines(buf, insertionPointsIn(lines, targets, ins), denyLine);
+  return { parts, blockTo: bytesOf(parts) - (buf.length - block.to) };
+}
+
+/**
+ * Takes `gone` (sorted, each in the block) out of a deny file that renderDenyFile wrote for `targets` (its block
+ * located by managedBlockAt): byte for byte what renderDenyFile gives for the rest. null when a target's line
+ * is not there (then the full path re-renders).
+ */
+export function spliceOutOfDenyFile(buf: Buffer, block: ManagedBlock, targets: SortedTargets, gone: readonly string[]): { parts: Buffer[]; blockTo: number } | null {
+  const lines = new TargetLines(buf, block.from, block.to, targets.length, blockLineTarget);
+  const at = deletionPoints(lines, gone);
+  if (!at) return null;
+  const parts = spliceOutLines(buf, at);
   return { parts, blockTo: bytesOf(parts) - (buf.length - block.to) };
 }

@@ -4,7 +4,8 @@
  * and re-encoding all of those lines cost more than everything else such a run does (in a fresh process, the
  * strings also have to be allocated, copied by the garbage collector and freed). Here the untouched runs of
  * lines stay slices of the old file, only the new lines are rendered, and the pieces are written as they are
- * (lib/atomic-write.ts takes a list of buffers): not even one copy of the whole file is made.
+ * (lib/atomic-write.ts takes a list of buffers): not even one copy of the whole file is made. Lines are
+ * taken out the same way when bans run out (deletionPoints, spliceOutLines).
  */
 import { sortByTarget } from './ip';
 import type { SortedTargets } from './target-lines';
@@ -54,6 +55,32 @@ export function spliceLines(buf: Buffer, ins: Insertions, render: (t: string) =>
     const k = ins.at[n] as number;
     parts.push(buf.subarray(copied, k), Buffer.from(`${render(ins.targets[n] as string)}\n`, 'latin1'));
     copied = k;
+  }
+  parts.push(buf.subarray(copied));
+  return parts;
+}
+
+/** Where the lines holding `targets` (sorted, all in `sorted`) start; null when one is not there. */
+export function deletionPoints(sorted: SortedTargets, targets: readonly string[]): number[] | null {
+  const at: number[] = [];
+  let from = sorted.from;
+  for (const t of targets) {
+    const k = sorted.lowerBound(t, from);
+    if (!sorted.holdsAt(k, t)) return null;
+    at.push(k);
+    from = k;
+  }
+  return at;
+}
+
+/** `buf` without the lines starting at `at` (ascending), as the pieces to write in order. */
+export function spliceOutLines(buf: Buffer, at: readonly number[]): Buffer[] {
+  if (at.length === 0) return [buf];
+  const parts: Buffer[] = [];
+  let copied = 0;
+  for (const k of at) {
+    parts.push(buf.subarray(copied, k));
+    copied = buf.indexOf(10, k) + 1;
   }
   parts.push(buf.subarray(copied));
   return parts;

@@ -1,6 +1,6 @@
 /** Random target lists of every kind (fixed-width stamp records): the spliced deny file and stamp list equal a full render. */
-import { renderDenyFile, parseDenyFile, managedBlockAt, spliceDenyFile, blockBytes } from '../../lib/deny-file';
-import { insertionPoints, spliceLines } from '../../lib/sorted-splice';
+import { renderDenyFile, parseDenyFile, managedBlockAt, spliceDenyFile, spliceOutOfDenyFile, blockBytes } from '../../lib/deny-file';
+import { deletionPoints, insertionPoints, spliceLines, spliceOutLines } from '../../lib/sorted-splice';
 import { TargetRecords } from '../../lib/target-lines';
 import { sortByTarget } from '../../lib/ip';
 
@@ -69,5 +69,30 @@ test.each(filters)('fuzz %s', (_, only) => {
     const newList = sortByTarget([...old, ...added], (t) => t);
     expect(out.blockTo - block!.from).toBe(blockBytes(newList));
     expect(stampAfter(c, ins)).toEqual(newList);
+  }
+});
+
+test.each(filters)('fuzz taking lines out, %s', (_, only) => {
+  for (let iter = 0; iter < 400; iter++) {
+    const n = [0, 1, 2, 5, 30][rnd(5)] as number;
+    const old = sortByTarget(distinct(n, new Set(), rnd(2) ? only : undefined), (t) => t);
+    const gone = old.filter(() => rnd(3) === 0);
+    const around = rnd(2) ? { before: [], after: [] } : { before: ['in.telnetd: ALL'], after: ['sshd: LOCAL : allow'] };
+    const text = renderDenyFile(around, old);
+    const rec = TargetRecords.render(old);
+    const c = new TargetRecords(Buffer.concat([rec.bytes, Buffer.from('x 1\n')]), 0, rec.v4, old.length - rec.v4, rec.w4, rec.w6);
+    const block = managedBlockAt(Buffer.from(text, 'latin1'), c, blockBytes(old));
+    const out = spliceOutOfDenyFile(Buffer.from(text, 'latin1'), block!, c, gone);
+    const left = old.filter((t) => !gone.includes(t));
+    expect(Buffer.concat(out!.parts).toString('latin1')).toBe(renderDenyFile(around, left));
+    expect(out!.blockTo - block!.from).toBe(blockBytes(left));
+    // The stamp's records: the same lines found and cut out.
+    const at = deletionPoints(c, gone);
+    const parts = spliceOutLines(c.buf.subarray(0, c.to), at!);
+    const v4 = left.filter((t) => !t.includes(':')).length;
+    expect(new TargetRecords(Buffer.concat(parts), 0, v4, left.length - v4, rec.w4, rec.w6).toArray()).toEqual(left);
+    // A target that is not there: null, so the full path runs.
+    const absent = distinct(1, new Set(old))[0] as string;
+    expect(spliceOutOfDenyFile(Buffer.from(text, 'latin1'), block!, c, sortByTarget([...gone, absent], (t) => t))).toBeNull();
   }
 });
