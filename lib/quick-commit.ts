@@ -20,11 +20,11 @@ import type { Ban } from './types';
 import type { Context } from './context';
 import type { Applied } from './state';
 import type { ScanState } from './scan-state';
-import { denyWritePath } from './state';
-import { type StampContents, type ValidStamp, banChangeMs, journalBytes, writeStampAfterBans } from './stamp';
+import { dbFile, denyWritePath } from './state';
+import { type ExpiryRecord, type StampContents, type ValidStamp, banChangeMs, dueExpiries, journalBytes, readStamp, stampContents, writeStampAfterBans, writeStampAfterExpiry } from './stamp';
 import { appendJournal, journalFile } from './ban-journal';
-import { type ManagedBlock, managedBlockAt, spliceDenyFile } from './deny-file';
-import { insertionPoints } from './sorted-splice';
+import { type ManagedBlock, managedBlockAt, spliceDenyFile, spliceOutOfDenyFile } from './deny-file';
+import { deletionPoints, insertionPoints } from './sorted-splice';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { writeFileAtomic } from './atomic-write';
 import { assertHeld } from './lock';
@@ -129,6 +129,29 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
     if (activeNow(b, contents.unbans, nowMs) && !isWhitelisted(b.ip, whitelist) && !added.has(b.ip)) added.set(b.ip, b);
     else if (b.banCount > ((counts ?? contents.counts).get(b.ip) ?? 0)) (counts ??= new Map(contents.counts)).set(b.ip, b.banCount);
   }
+  // The new targets' expiry records (lib/stamp.ts expiryPlan, for these bans): the end of each one's longest
+  // ban and its address's highest ban count; every other change they bring goes to otherChangeMs.
+  const end = new Map<string, number>();
+  const most = new Map<string, number>();
+  for (const b of kept) {
+    if (!added.has(b.ip)) continue;
+    most.set(b.ip, Math.max(most.get(b.ip) ?? contents.counts.get(b.ip) ?? 0, b.banCount));
+    const e = b.expiresAt ? b.expiresAt.getTime() : Infinity;
+    if (activeNow(b, contents.unbans, nowMs) && e > (end.get(b.ip) ?? -Infinity)) end.set(b.ip, e);
+  }
+  let other = q.stamp.head.otherChangeMs ?? Infinity;
+  const ending = new Set<string>();
+  for (const b of kept) {
+    let ev = banChangeMs(b, nowMs, keepMs);
+    const e = end.get(b.ip);
+    if (e !== undefined && Number.isFinite(e) && b.expiresAt?.getTime() === e && !ending.has(b.ip) && activeNow(b, contents.unbans, nowMs)) {
+      ending.add(b.ip);
+      ev = e + keepMs;
+    }
+    other = Math.min(other, ev);
+  }
+  const expiries: ExpiryRecord[] = [];
+  for (const [target, ms] of end) if (Number.isFinite(ms)) expiries.push({ ms, target, count: most.get(target) ?? 1 });
   for (const ip of added.keys()) if ((counts ?? contents.counts).has(ip)) (counts ??= new Map(contents.counts)).delete(ip);
   const ins = insertionPoints(contents.active, [...added.keys()]);
 
@@ -143,6 +166,54 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   }
   assertHeld(ctx.config.stateDir);
   afterCommit();
-  writeStampAfterBans(ctx, q.stamp, ins, counts, Number.isFinite(next) ? next : null, nowMs, block);
+  const finite = (ms: number) => (Number.isFinite(ms) ? ms : null);
+  writeStampAfterBans(ctx, q.stamp, { ins, counts, nextChangeMs: finite(next), otherChangeMs: finite(other), expiries, block }, nowMs);
   return { added: sortByTarget([...added.values()], (b) => b.ip), removed: [], whitelisted: new Set(), denyFileChanged, backendErrors: [] };
+}
+
+/**
+ * The short path for a run in which bans ran out and nothing else changed (lib/stamp.ts readStamp 'expiry'):
+ * the stamp's expiry section names the targets whose time is up at `now`; their lines are taken out of the
+ * deny file's block and the stamp's list, their addresses' ban counts kept for repeat offenders, and the ban
+ * database is not opened. It would not change either: the full path prunes only after history_retention,
+ * and such a moment is in the stamp's otherChangeMs, which sends the run to the full path. Null when the
+ * full path must run (no such stamp, a firewall backend, a deny file not laid out as the stamp says).
+ * Crash safety: the deny file is written (atomically) first, then the stamp; a crash between them leaves a
+ * stamp that no longer matches the deny file, so the next run takes the full path. Caller holds the lock.
+ */
+export function commitExpiry(ctx: Context, now: Date): Applied | null {
+  const nowMs = now.getTime();
+  const stamp = readStamp(ctx, dbFile(ctx), nowMs, 'expiry');
+  const contents = stamp && stampContents(stamp);
+  if (!stamp || !contents) return null;
+  const d = dueExpiries(contents.expiry, nowMs);
+  if (!d || d.due.length === 0) return null;
+  const due = sortByTarget(d.due, (r) => r.target);
+  const gone = due.map((r) => r.target);
+  const at = deletionPoints(contents.active, gone);
+  if (!at) return null;
+  let spliced: { parts: Buffer[]; blockTo: number } | null = null;
+  let block: number | undefined;
+  if (ctx.config.backends.includes('hostsdeny')) {
+    let deny: Buffer;
+    try {
+      deny = readRegularFile(ctx.config.denyFile);
+    } catch {
+      return null;
+    }
+    const where = managedBlockAt(deny, contents.active, Number.isSafeInteger(stamp.head.block) ? stamp.head.block : undefined);
+    spliced = where && spliceOutOfDenyFile(deny, where, contents.active, gone);
+    if (!where || !spliced) return null;
+    block = spliced.blockTo - where.from;
+  }
+  const counts = new Map(contents.counts);
+  for (const r of due) counts.set(r.target, Math.max(r.count, counts.get(r.target) ?? 0));
+  const first = d.cut < contents.expiry.length ? Number(contents.expiry.toString('latin1', d.cut, d.cut + 16)) : Infinity;
+  const next = Math.min(stamp.head.otherChangeMs ?? Infinity, first);
+
+  assertHeld(ctx.config.stateDir);
+  const denyFileChanged = spliced ? writeFileAtomic(denyWritePath(ctx), spliced.parts, { mode: 0o644, keepOwner: true, changed: true }) : false;
+  assertHeld(ctx.config.stateDir);
+  writeStampAfterExpiry(ctx, stamp, { at, targets: gone }, d.cut, counts, Number.isFinite(next) ? next : null, nowMs, block);
+  return { added: [], removed: gone, whitelisted: new Set(), denyFileChanged, backendErrors: [] };
 }

@@ -2,12 +2,17 @@
 import type { Context } from '../context';
 import { quickStamp, reportApplied, runTx, withStateLock } from '../state';
 import { plural } from '../plural';
+import { commitExpiry } from '../quick-commit';
 
 /** Lifts the bans whose time is up; a dry run reports what it would lift and changes nothing. */
 export async function runExpire(ctx: Context): Promise<{ removed: string[] }> {
   const applied = await withStateLock(ctx, async () => {
     // Nothing has expired or changed since the last commit (lib/stamp.ts): nothing to do.
-    if (quickStamp(ctx, ctx.clock.now().getTime())) return null;
+    const now = ctx.clock.now();
+    if (quickStamp(ctx, now.getTime())) return null;
+    // Only bans whose time is up: lifted from the deny file and the stamp without the database.
+    const quick = commitExpiry(ctx, now);
+    if (quick) return quick;
     return (await runTx(ctx, async (tx) => ({ db: tx.db, result: undefined }))).applied;
   });
   const removed = applied?.removed ?? [];

@@ -2,10 +2,10 @@
 import type { Ban, Offense } from '../types';
 import type { Context } from '../context';
 import type { SourceConfig } from '../config';
-import { loadWhitelist, quickStamp, reportApplied, runTx, withStateLock } from '../state';
+import { type Applied, loadWhitelist, quickStamp, reportApplied, runTx, withStateLock } from '../state';
 import { stampContents } from '../stamp';
 import { SortedBannedSet } from '../sorted-banned-set';
-import { commitNewBans, logsUnchanged, prepareQuickCommit } from '../quick-commit';
+import { commitExpiry, commitNewBans, logsUnchanged, prepareQuickCommit } from '../quick-commit';
 import type { Whitelist } from '../whitelist';
 import { activeBans, banCounts, banLengthSec } from '../bans';
 import { createLineHandler } from '../scanner';
@@ -350,6 +350,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
   const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [], notLogs: [], retry: [] };
   const fromStart = !!opts.fromStart;
   let committedAt: Date | null = null;
+  let lifted: Applied | null = null;
   const applied = await withStateLock(ctx, async () => {
     const st = loadScanState(cfg.stateDir, ctx.log);
     if (fromStart) {
@@ -361,6 +362,8 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     // The common cron run: nothing changed since the last commit. Read the logs against the stamp's active
     // targets, and commit new bans without opening the ban database (lib/quick-commit.ts).
     const startMs = ctx.clock.now().getTime();
+    // Bans whose time is up and nothing else: lifted on the short path first, which leaves a stamp that holds.
+    if (!fromStart) lifted = commitExpiry(ctx, new Date(startMs));
     const quick = fromStart ? null : quickStamp(ctx, startMs);
     if (quick && logsUnchanged(ctx, st)) return null;
     const contents = quick && stampContents(quick);
@@ -383,7 +386,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         // An offense from before the last commit by an address banned before may be one already on record
         // (its lines read again): only the database can tell, so such a scan takes the full path (see
         // notRecordedYet). New lines of a returning attacker are newer than the commit and stay on this path.
-        const committedMs = quick.head.committedAtMs;
+        const committedMs = quick.head.recordedAtMs;
         if (!newBans.some((b) => b.bannedAt.getTime() <= committedMs && contents.counts.has(b.ip))) {
           sortNewBans(res, newBans, now.getTime());
           committedAt = now;
@@ -417,6 +420,12 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     return tx.applied;
   });
   if (committedAt) logNewBans(ctx, res, committedAt);
+  if (lifted) {
+    // As the full path reports it: an address banned again in the same run was never lifted.
+    const again = new Set(res.banned.map((b) => b.ip));
+    const l: Applied = lifted;
+    reportApplied(ctx, { ...l, removed: l.removed.filter((ip) => !again.has(ip)) }, 'expired');
+  }
   if (applied) reportApplied(ctx, applied, 'expired');
   ctx.log.info(`scan: ${plural(res.lines, 'new line')}, ${plural(res.failures, 'failed login')}, ${plural(res.banned.length, 'new ban')}${res.alreadyBanned ? ` (${plural(res.alreadyBanned, 'more line')} about addresses already banned)` : ''}`);
   const failed: string[] = [];

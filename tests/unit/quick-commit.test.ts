@@ -12,6 +12,8 @@ import { readState } from '../../lib/state';
 import { parseDenyFile, renderDenyFile } from '../../lib/deny-file';
 import { JOURNAL_MAX_BYTES } from '../../lib/quick-commit';
 import { decodeDb } from '../../lib/ban-codec';
+import { runExpire } from '../../lib/commands/expire';
+import { BEGIN_MARKER, END_MARKER } from '../../lib/deny-file';
 import { makeEnv, sshdFail, type TestEnv } from '../helpers/context';
 
 const local = (hms: string, day = 22) => new Date(`2026-11-${day}T${hms}`).toISOString();
@@ -178,12 +180,13 @@ test('a scan with nothing new writes nothing; a log replaced in place with the s
 });
 
 /** The stamp's body as sets: active targets in order, counts and unbans sorted (their order is not meaning). */
-function stampBody(env: TestEnv): { active: string[]; rest: string[] } {
+function stampBody(env: TestEnv): { active: string[]; rest: string[]; expiry: string[] } {
   const [head, ...lines] = env.read('state/stamp.txt').split('\n');
-  const n = JSON.parse(head as string) as { active: number; counts: number; unbans: number };
+  const n = JSON.parse(head as string) as { active: number; counts: number; unbans: number; expiring: number };
   expect(lines.pop()).toBe('');
-  expect(lines).toHaveLength(n.active + n.counts + n.unbans);
-  return { active: lines.slice(0, n.active), rest: lines.slice(n.active).sort() };
+  expect(lines).toHaveLength(n.active + n.counts + n.unbans + n.expiring);
+  const r = n.active + n.counts + n.unbans;
+  return { active: lines.slice(0, n.active), rest: lines.slice(n.active, r).sort(), expiry: lines.slice(r) };
 }
 
 test('the short path keeps the stamp exactly as a full commit would write it, ban counts included', async () => {
@@ -209,7 +212,12 @@ test('the short path keeps the stamp exactly as a full commit would write it, ba
   expect(r.expiredOnArrival.map(minutes)).toEqual([['203.0.113.5', 60]]);
   const quick = stampBody(env);
   // Active targets are fixed-width records (padded with spaces); the full commit below must write the same bytes.
-  expect({ ...quick, active: quick.active.map((l) => l.trimEnd()) }).toEqual({ active: ['192.0.2.10', '192.0.2.7', '2001:db8:1:2::/64'], rest: ['198.51.100.3 1', '203.0.113.5 1'] });
+  expect({ ...quick, active: quick.active.map((l) => l.trimEnd()), expiry: quick.expiry.map((l) => l.slice(17)) }).toEqual({
+    active: ['192.0.2.10', '192.0.2.7', '2001:db8:1:2::/64'],
+    rest: ['198.51.100.3 1', '203.0.113.5 1'],
+    // When each target's ban ends (soonest first) and its address's ban count.
+    expiry: ['2001:db8:1:2::/64 1', '192.0.2.7 1', '192.0.2.10 2'],
+  });
 
   // What a full commit writes for the same database.
   fs.rmSync(state(env, 'stamp.txt'));
@@ -247,4 +255,71 @@ test('a new target longer than the stamp records of its family: the short path w
   env.append('auth.log', fails('2001:db8:ffff:ffff::2', 5, '01:4') + fails('192.0.2.8', 5, '01:4'));
   const r2 = await runScan(env.ctx(local('01:50:00')));
   expect(r2.banned.map((b) => b.ip)).toEqual(['192.0.2.8']);
+});
+
+test('bans whose time is up are lifted on the short path: the deny file as a full render gives it, the database files untouched', async () => {
+  const env = await committed();
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2') + fails('2001:db8:9::1', 5, '01:2'));
+  await runScan(env.ctx(local('01:30:00')));
+  const db = env.read('state/bans.json');
+  const journal = env.read('state/bans.journal');
+  // A day later the bans of the first scan and the manual one are up; those of 01:24 are not.
+  const at = local('01:15:00', 23);
+  const ctx = env.ctx(at);
+  expect((await runExpire(ctx)).removed).toEqual(['192.0.2.10', '198.51.100.3', '203.0.113.200', '2001:db8:1:2::/64']);
+  expect(ctx.log.lines).toEqual(['expired: 192.0.2.10', 'expired: 198.51.100.3', 'expired: 203.0.113.200', 'expired: 2001:db8:1:2::/64', 'expire: 4 bans lifted']);
+  // The database is not opened: a full commit would have folded the journal into bans.json.
+  expect([env.read('state/bans.json'), env.read('state/bans.journal')]).toEqual([db, journal]);
+  const text = env.read('hosts.deny');
+  expect(text).toBe(`${FOREIGN_BEFORE}${BEGIN_MARKER}\nALL: 192.0.2.7\nALL: [2001:db8:9::]/64\n${END_MARKER}\n${FOREIGN_AFTER}`);
+  const lifted = stampBody(env);
+  // The lifted addresses keep their ban counts (a repeat offence doubles), as a full commit records them.
+  fs.rmSync(state(env, 'stamp.txt'));
+  await runExpire(env.ctx(at));
+  expect(stampBody(env)).toEqual(lifted);
+  expect(env.read('hosts.deny')).toBe(text);
+});
+
+test('a scan lifts bans whose time is up on the short path, then bans a repeat offender for twice as long', async () => {
+  const env = await committed();
+  const db = env.read('state/bans.json');
+  env.append('auth.log', Array.from({ length: 5 }, (_, i) => `Nov 23 01:3${i}:00 host sshd[1000]: Failed password for bob from 192.0.2.10 port 40000 ssh2\n`).join(''));
+  const ctx = env.ctx(local('01:40:00', 23));
+  const r = await runScan(ctx);
+  expect(r.banned.map((b) => [b.ip, b.banCount, (b.expiresAt!.getTime() - b.bannedAt.getTime()) / 86_400_000])).toEqual([['192.0.2.10', 2, 2]]);
+  // Banned again in the same run: not reported as lifted (the full path does not either).
+  expect(ctx.log.lines.filter((l) => l.startsWith('expired'))).toEqual(['expired: 198.51.100.3', 'expired: 203.0.113.200', 'expired: 2001:db8:1:2::/64']);
+  expect(env.read('state/bans.json')).toBe(db);
+  expect(journalLines(env)).toHaveLength(1);
+  expect(env.read('hosts.deny')).toBe(`${FOREIGN_BEFORE}${BEGIN_MARKER}\nALL: 192.0.2.10\n${END_MARKER}\n${FOREIGN_AFTER}`);
+});
+
+test('a stamp of the previous version costs one full-path run, then expiry takes the short path', async () => {
+  const env = await committed();
+  const sf = state(env, 'stamp.txt');
+  const b = fs.readFileSync(sf);
+  const nl = b.indexOf(10);
+  fs.writeFileSync(sf, Buffer.concat([Buffer.from(JSON.stringify({ ...JSON.parse(b.toString('utf8', 0, nl)), version: 3 })), b.subarray(nl)]));
+  env.append('auth.log', fails('192.0.2.7', 5, '01:2'));
+  await runScan(env.ctx(local('01:30:00')));
+  expect(fs.existsSync(state(env, 'bans.journal'))).toBe(false); // the full path: the ban went to bans.json
+  env.append('auth.log', fails('192.0.2.8', 5, '01:4'));
+  await runScan(env.ctx(local('01:50:00')));
+  expect(journalLines(env)).toHaveLength(1); // the short path again
+  const journal = env.read('state/bans.journal');
+  expect((await runExpire(env.ctx(local('01:20:00', 23)))).removed).toHaveLength(4);
+  expect(env.read('state/bans.journal')).toBe(journal);
+});
+
+test('a crash between the short-path expiry writing the deny file and the stamp costs one full-path run, nothing else', async () => {
+  const env = await committed();
+  const stamp = env.read('state/stamp.txt');
+  await runExpire(env.ctx(local('01:05:00', 23)));
+  expect(env.denyTargets()).toEqual(['203.0.113.200']);
+  env.write('state/stamp.txt', stamp); // the old stamp: its fingerprint of the deny file no longer holds
+  const ctx = env.ctx(local('01:06:00', 23));
+  expect((await runExpire(ctx)).removed).toEqual([]);
+  expect(ctx.log.lines).toEqual(['expire: 0 bans lifted']);
+  expect(env.denyTargets()).toEqual(['203.0.113.200']);
+  expect(JSON.parse(env.read('state/stamp.txt').split('\n')[0] as string).committedAtMs).toBe(new Date(local('01:06:00', 23)).getTime());
 });
