@@ -19,8 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checksum, checksumMatches } from './checksum';
 import type { Context } from './context';
-import type { Ban, BanDb, Unban } from './types';
-import { isActive } from './bans';
+import type { Ban, BanDb } from './types';
 import { writeFileAtomic } from './atomic-write';
 import { journalFile } from './ban-journal';
 import { blockBytes } from './deny-file';
@@ -220,7 +219,7 @@ const settings = (ctx: Context): string =>
  */
 const shortcutAllowed = (ctx: Context): boolean => !ctx.dryRun && ctx.config.backends.every((b) => b === 'hostsdeny' || b === 'none');
 
-/** What one ban adds to nextChange: its expiry, its end of retention, or its start when from the future. */
+/** What one ban adds to nextChangeMs: its expiry, its end of retention, or its start when from the future. */
 export function banChangeMs(b: Ban, nowMs: number, keepMs: number): number {
   let next = Infinity;
   const exp = b.expiresAt ? b.expiresAt.getTime() : Infinity;
@@ -229,19 +228,6 @@ export function banChangeMs(b: Ban, nowMs: number, keepMs: number): number {
   const start = b.bannedAt.getTime() - 60_000; // a peer's ban from "the future" becomes active (see bans.ts)
   if (start > nowMs) next = Math.min(next, start);
   return next;
-}
-
-/**
- * The earliest time the database's active set or contents change without new input (null: never). Between
- * two such moments the answer does not depend on `nowMs`, so adding bans can only bring it forward.
- */
-export function nextChange(db: BanDb, nowMs: number, retentionSec: number): number | null {
-  let next = Infinity;
-  const keep = retentionSec * 1000;
-  for (const b of db.bans) next = Math.min(next, banChangeMs(b, nowMs, keep));
-  // An older unban still cancels a remembered ban; it goes when that ban does.
-  for (const u of db.unbans) if (u.at.getTime() + keep > nowMs) next = Math.min(next, u.at.getTime() + keep);
-  return Number.isFinite(next) ? next : null;
 }
 
 /** The body's sections after the active targets: the ban counts, then the unbans (see the head's counts, unbans). */
@@ -279,43 +265,48 @@ function saveStamp(ctx: Context, head: HeadFields, list: readonly Buffer[], rest
 }
 
 /**
- * The expiry section's records for the active targets `active` of `db` at `nowMs`, and otherChangeMs: for
- * each target with no permanent ban, the end of its longest active ban and the highest ban count of its
- * address; every other change nextChange counts goes to otherChangeMs, and so does the end of retention of
- * the ban that ends each target (a quick expiry does not prune: past that moment the full path runs).
+ * What a full commit's stamp needs from the database, in one pass over its bans (a first scan's commit has
+ * 17,600 of them, in code that runs once and so is not optimised: each pass cost several ms):
+ * - `counts`: the highest ban count of every address with no active ban (the body's counts section);
+ * - `records`: the expiry section, for each active target with no permanent ban, the end of its longest
+ *   active ban (`active`'s own ban, as activeBans chose it) and the highest ban count of its address;
+ * - `nextChangeMs`: the earliest time the database's active set or contents change without new input (null:
+ *   never; between two such moments the answer does not depend on the time, so adding bans can only bring
+ *   it forward), and `otherChangeMs`: every such change except the ends in
+ *   the expiry section, for which the end of that ban's retention counts instead (a quick expiry does not
+ *   prune: past that moment the full path runs).
+ * `active` is activeBans' answer for `db` at `nowMs`: per target the first ban in the database's order among
+ * those lasting longest, which is the ban whose end ends the target.
  */
-export function expiryPlan(db: BanDb, active: ReadonlySet<string>, nowMs: number, retentionSec: number): { records: ExpiryRecord[]; otherChangeMs: number | null } {
+export function fullCommitPlan(db: BanDb, active: readonly Ban[], nowMs: number, retentionSec: number): { counts: Map<string, number>; records: ExpiryRecord[]; nextChangeMs: number | null; otherChangeMs: number | null } {
   const keep = retentionSec * 1000;
-  const unbans = new Map<string, Unban[]>();
-  for (const u of db.unbans) {
-    const l = unbans.get(u.ip);
-    if (l) l.push(u);
-    else unbans.set(u.ip, [u]);
-  }
-  const end = new Map<string, number>();
-  const count = new Map<string, number>();
-  for (const b of db.bans) {
-    if (!active.has(b.ip)) continue;
-    if (b.banCount > (count.get(b.ip) ?? 0)) count.set(b.ip, b.banCount);
-    if (!isActive(b, unbans.get(b.ip) ?? [], nowMs)) continue;
-    const e = b.expiresAt ? b.expiresAt.getTime() : Infinity;
-    if (e > (end.get(b.ip) ?? -Infinity)) end.set(b.ip, e);
-  }
+  const ending = new Map<string, Ban>();
+  for (const b of active) ending.set(b.ip, b);
+  const counts = new Map<string, number>();
+  const activeCounts = new Map<string, number>();
+  let next = Infinity;
   let other = Infinity;
-  const ending = new Set<string>();
   for (const b of db.bans) {
-    let ev = banChangeMs(b, nowMs, keep);
-    const e = end.get(b.ip);
-    if (e !== undefined && Number.isFinite(e) && b.expiresAt?.getTime() === e && !ending.has(b.ip) && isActive(b, unbans.get(b.ip) ?? [], nowMs)) {
-      ending.add(b.ip); // its end is in the expiry section; after it, its retention
-      ev = e + keep;
-    }
-    other = Math.min(other, ev);
+    const own = ending.get(b.ip);
+    const m = own === undefined ? counts : activeCounts;
+    if (b.banCount > (m.get(b.ip) ?? 0)) m.set(b.ip, b.banCount);
+    const ev = banChangeMs(b, nowMs, keep);
+    if (ev < next) next = ev;
+    // Its end is in the expiry section; after it, its retention.
+    const o = own === b && b.expiresAt !== null ? b.expiresAt.getTime() + keep : ev;
+    if (o < other) other = o;
   }
-  for (const u of db.unbans) if (u.at.getTime() + keep > nowMs) other = Math.min(other, u.at.getTime() + keep);
+  // An older unban still cancels a remembered ban; it goes when that ban does.
+  for (const u of db.unbans) {
+    const t = u.at.getTime() + keep;
+    if (t > nowMs) {
+      if (t < next) next = t;
+      if (t < other) other = t;
+    }
+  }
   const records: ExpiryRecord[] = [];
-  for (const [target, ms] of end) if (Number.isFinite(ms)) records.push({ ms, target, count: count.get(target) ?? 1 });
-  return { records, otherChangeMs: Number.isFinite(other) ? other : null };
+  for (const b of active) if (b.expiresAt !== null) records.push({ ms: b.expiresAt.getTime(), target: b.ip, count: activeCounts.get(b.ip) ?? 1 });
+  return { counts, records, nextChangeMs: Number.isFinite(next) ? next : null, otherChangeMs: Number.isFinite(other) ? other : null };
 }
 
 /**
@@ -324,16 +315,16 @@ export function expiryPlan(db: BanDb, active: ReadonlySet<string>, nowMs: number
  * back (committedTargets) to tell what the next commit bans and lifts. With a firewall backend and hostsdeny
  * the deny file is that record, so none is kept (an old one would mislead a later firewall-only config).
  */
-export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: string[], nowMs: number): void {
+export function writeStamp(ctx: Context, dbFile: string, db: BanDb, activeBans: readonly Ban[], nowMs: number): void {
   if (ctx.dryRun) return;
   if (!shortcutAllowed(ctx) && ctx.config.backends.includes('hostsdeny')) {
     fs.rmSync(stampFile(ctx), { force: true });
     return;
   }
   fs.rmSync(legacyStampFile(ctx), { force: true });
-  const activeSet = new Set(active);
-  const counts = new Map<string, number>();
-  for (const b of db.bans) if (!activeSet.has(b.ip) && b.banCount > (counts.get(b.ip) ?? 0)) counts.set(b.ip, b.banCount);
+  const active = activeBans.map((b) => b.ip);
+  const plan = fullCommitPlan(db, activeBans, nowMs, ctx.config.historyRetentionSec);
+  const counts = plan.counts;
   const unbans = new Map<string, number[]>();
   for (const u of db.unbans) {
     const l = unbans.get(u.ip);
@@ -343,8 +334,7 @@ export function writeStamp(ctx: Context, dbFile: string, db: BanDb, active: stri
   const block = ctx.config.backends.includes('hostsdeny') ? blockBytes(active) : undefined;
   const rest = renderRest({ counts, unbans });
   const list = TargetRecords.render(active);
-  const plan = expiryPlan(db, activeSet, nowMs, ctx.config.historyRetentionSec);
-  const head = { files: files(ctx, dbFile), committedAtMs: nowMs, recordedAtMs: nowMs, nextChangeMs: nextChange(db, nowMs, ctx.config.historyRetentionSec), otherChangeMs: plan.otherChangeMs, block };
+  const head = { files: files(ctx, dbFile), committedAtMs: nowMs, recordedAtMs: nowMs, nextChangeMs: plan.nextChangeMs, otherChangeMs: plan.otherChangeMs, block };
   saveStamp(ctx, head, [list.bytes], Buffer.from(rest.text, 'latin1'), [renderExpiries(plan.records)], {
     active: active.length, counts: counts.size, unbans: rest.unbans, v4: list.v4, w4: list.w4, w6: list.w6, expiring: plan.records.length,
   });

@@ -302,7 +302,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   out.afterCommit?.();
   // Also after a backend failure: no shortcut is taken with a firewall backend (lib/stamp.ts), and a
   // firewall-only commit must be compared against these targets, not against the ones before this commit.
-  writeStamp(ctx, dbFile(ctx), newDb, targets, nowMs);
+  writeStamp(ctx, dbFile(ctx), newDb, active, nowMs);
   return { result: out.result, applied };
 }
 
