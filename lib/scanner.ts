@@ -123,12 +123,14 @@ export function createLineHandler(opts: {
           dedup.seenV4(conn, v4);
           continue;
         }
+        const ip = v4String(v4);
+        if (!dedup.address(conn, ip, t)) continue;
         fev.timeMs = t;
         fev.kind = kind;
         fev.evidence = evidence;
         fev.count = 0;
         fev.conn = conn;
-        fev.ip = v4String(v4);
+        fev.ip = ip;
         countEvent(fev, ((code >> 8) & 1) === 1, v4);
         continue;
       }
