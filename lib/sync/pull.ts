@@ -23,6 +23,7 @@ import { type Session, type SyncDeps, type SyncResult, closeSession, mapLimit, o
 import { syncStateWriter } from './sync-state';
 import { plural } from '../plural';
 import { readRegularFile } from '../regular-file';
+import { AppError, ExitCode } from '../errors';
 
 /** At most this many bad entries are listed per object; the rest are counted. */
 const MAX_ENTRY_WARNINGS = 5;
@@ -212,27 +213,42 @@ export function writeWhitelistCopy(ctx: Context, file: string, entries: readonly
   const text = renderWhitelist(entries, ctx.config.nodeId, `Copy of ${name}, written by ${by}.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`);
   // With no whitelist key the copy lives in state_dir, which a fresh node's first pull or edit comes before.
   if (path.dirname(file) === path.resolve(ctx.config.stateDir)) ensureStateDir(ctx.config.stateDir, settingName(ctx.config, 'stateDir'));
-  writeFileAtomic(writePathOf(file), text, { mode: 0o644, keepOwner: true });
+  writeFileAtomic(writePathOf(ctx, file), text, { mode: 0o644, keepOwner: true });
 }
 
 /**
  * The file a symlink at `file` leads to (through a chain of links), also when it does not exist yet: the
  * link stays and the file is made where it points (a missing directory there is exit 73 naming it, as for
- * the deny file). `file` itself when it is no symlink.
+ * the deny file). `file` itself when it is no symlink. As for the deny file (denyWritePath), a link that leads
+ * out of `file`'s directory is refused, exit 73, unless follow_symlinks = true: root must not overwrite the
+ * file a link planted in a directory others can write names (/etc/passwd, say).
  */
-function writePathOf(file: string): string {
+function writePathOf(ctx: Context, file: string): string {
   let cur = file;
-  for (let hops = 0; hops < 40; hops++) {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(cur);
-    } catch {
-      return cur; // not there (yet): written as a new file
-    }
-    if (!st.isSymbolicLink()) return cur;
-    cur = path.resolve(path.dirname(cur), fs.readlinkSync(cur));
+  for (let hops = 0; hops < 40 && isLink(cur); hops++) cur = path.resolve(path.dirname(cur), fs.readlinkSync(cur));
+  // A loop of links (still one after 40 hops): the write fails naming it (ELOOP).
+  if (cur === file || ctx.config.followSymlinks) return cur;
+  const dir = path.dirname(file);
+  if (realDir(path.dirname(cur)) !== realDir(dir)) {
+    throw new AppError(ExitCode.CantCreate, `refusing to write ${file}: it is a symlink to ${cur}, outside ${dir} (set follow_symlinks = true if that is intended)`);
   }
-  return cur; // a loop of links: the write fails naming it (ELOOP)
+  return cur;
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false; // not there (yet): written as a new file
+  }
+}
+
+function realDir(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
 }
 
 /** sync-pull. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */
