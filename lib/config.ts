@@ -49,7 +49,7 @@ export const KEYS: Record<string, KeySpec> = {
   firewall_chains: { type: 'words', default: 'INPUT', perSource: false, doc: 'filter chains the iptables/ipset backends hook into, e.g. INPUT, DOCKER-USER' },
   lock_timeout: { type: 'duration', default: '30s', perSource: false, doc: 'how long to wait for another autoban to finish' },
   history_retention: { type: 'duration', default: '90d', perSource: false, doc: 'how long expired bans are remembered for repeat-offender doubling' },
-  follow_symlinks: { type: 'bool', default: 'false', perSource: false, doc: 'allow deny_file to be a symlink pointing outside its directory' },
+  follow_symlinks: { type: 'bool', default: 'false', perSource: false, doc: 'allow deny_file and the whitelist (or its synced copy) to be a symlink pointing outside its directory' },
 };
 
 /** Keys only a source section has. */

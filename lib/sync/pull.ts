@@ -4,7 +4,6 @@
  * the deny file. Whatever could be read is merged even when the store fails half-way; the failure is then
  * reported with exit code 69 and the next run tries again.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from '../context';
 import { type Applied, loadWhitelist, reportApplied, setDryWhitelist, withState } from '../state';
@@ -23,7 +22,7 @@ import { type Session, type SyncDeps, type SyncResult, closeSession, mapLimit, o
 import { syncStateWriter } from './sync-state';
 import { plural } from '../plural';
 import { readRegularFile } from '../regular-file';
-import { AppError, ExitCode } from '../errors';
+import { linkWriteTarget } from '../link-target';
 
 /** At most this many bad entries are listed per object; the rest are counted. */
 const MAX_ENTRY_WARNINGS = 5;
@@ -213,42 +212,7 @@ export function writeWhitelistCopy(ctx: Context, file: string, entries: readonly
   const text = renderWhitelist(entries, ctx.config.nodeId, `Copy of ${name}, written by ${by}.\nEdit the shared copy (autoban whitelist add|remove); this file is overwritten.`);
   // With no whitelist key the copy lives in state_dir, which a fresh node's first pull or edit comes before.
   if (path.dirname(file) === path.resolve(ctx.config.stateDir)) ensureStateDir(ctx.config.stateDir, settingName(ctx.config, 'stateDir'));
-  writeFileAtomic(writePathOf(ctx, file), text, { mode: 0o644, keepOwner: true });
-}
-
-/**
- * The file a symlink at `file` leads to (through a chain of links), also when it does not exist yet: the
- * link stays and the file is made where it points (a missing directory there is exit 73 naming it, as for
- * the deny file). `file` itself when it is no symlink. As for the deny file (denyWritePath), a link that leads
- * out of `file`'s directory is refused, exit 73, unless follow_symlinks = true: root must not overwrite the
- * file a link planted in a directory others can write names (/etc/passwd, say).
- */
-function writePathOf(ctx: Context, file: string): string {
-  let cur = file;
-  for (let hops = 0; hops < 40 && isLink(cur); hops++) cur = path.resolve(path.dirname(cur), fs.readlinkSync(cur));
-  // A loop of links (still one after 40 hops): the write fails naming it (ELOOP).
-  if (cur === file || ctx.config.followSymlinks) return cur;
-  const dir = path.dirname(file);
-  if (realDir(path.dirname(cur)) !== realDir(dir)) {
-    throw new AppError(ExitCode.CantCreate, `refusing to write ${file}: it is a symlink to ${cur}, outside ${dir} (set follow_symlinks = true if that is intended)`);
-  }
-  return cur;
-}
-
-function isLink(file: string): boolean {
-  try {
-    return fs.lstatSync(file).isSymbolicLink();
-  } catch {
-    return false; // not there (yet): written as a new file
-  }
-}
-
-function realDir(dir: string): string {
-  try {
-    return fs.realpathSync(dir);
-  } catch {
-    return path.resolve(dir);
-  }
+  writeFileAtomic(linkWriteTarget(file, ctx.config.followSymlinks), text, { mode: 0o644, keepOwner: true });
 }
 
 /** sync-pull. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */

@@ -5,7 +5,6 @@
  * local copy is updated and the deny file re-rendered, so the change takes effect here at once.
  */
 import { randomInt } from 'node:crypto';
-import * as fs from 'node:fs';
 import type { Context } from '../context';
 import { writeFileAtomic } from '../atomic-write';
 import { badTargetMessage } from '../ip';
@@ -20,6 +19,7 @@ import { readVerified, withRetries } from './retry';
 import { type SyncDeps, closeSession, openSession, reasonOf, syncFailure } from './session';
 import { plural } from '../plural';
 import { readRegularFile } from '../regular-file';
+import { linkWriteTarget } from '../link-target';
 
 export type WhitelistOp = 'add' | 'remove' | 'list';
 
@@ -87,19 +87,6 @@ const entriesIn = (n: number) => `${plural(n, 'entry', 'entries')} in`;
 const done = (entries: readonly string[], op: 'add' | 'remove', entry: string) => (op === 'add' ? entries.includes(entry) : !entries.includes(entry));
 
 /**
- * Where an edit of the local whitelist is written: through a symlink to the file it names (a whitelist kept
- * under configuration management, say). Renaming over the link would replace it with a copy, and later edits
- * of the real file would silently stop counting.
- */
-function writePathOf(file: string): string {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return file; // not there yet (a dangling link never gets here: loadConfig refuses a missing whitelist)
-  }
-}
-
-/**
  * Local file edit: comments and the order of the other lines are kept byte for byte. Read and written as
  * latin1 (one char per byte), like the local deny file: entries are ASCII, and an admin's comment in any
  * encoding (a Latin-1 `# Büro`) survives instead of becoming U+FFFD.
@@ -131,7 +118,7 @@ function editLocal(ctx: Context, op: WhitelistOp, entry: string | null): Whiteli
   }
   if (listed === (op === 'add')) return { location: file, entries, changed: false, message: `${entry} is ${op === 'add' ? 'already' : 'not'} in ${file}` };
   const next = op === 'add' ? [...lines, entry] : lines.filter((l) => canon(l) !== entry);
-  if (!ctx.dryRun) writeFileAtomic(writePathOf(file), Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
+  if (!ctx.dryRun) writeFileAtomic(linkWriteTarget(file, ctx.config.followSymlinks), Buffer.from(`${next.join('\n')}\n`, 'latin1'), { mode: 0o644, keepOwner: true });
   const result: WhitelistResult = { location: file, entries: apply(entries, op, entry), changed: true, message: editMessage(op, entry, file, ctx.dryRun) };
   if (op === 'remove') {
     // Line numbers as the file reads after the edit (before it, in a dry run, which writes nothing).

@@ -116,7 +116,8 @@ test('without sync, editing the local file keeps the bytes of other lines: a Lat
 });
 
 test('without sync, a whitelist that is a symlink (kept under config management) is edited through the link, not replaced by a copy', async () => {
-  const n = makeNode('solo', { kind: 'local', dir: '/unused' });
+  // The link leads into another directory: followed because follow_symlinks = true (see the next test).
+  const n = makeNode('solo', { kind: 'local', dir: '/unused' }, { defaultsExtra: 'follow_symlinks = true\n' });
   try {
     fs.writeFileSync(n.cfgFile, fs.readFileSync(n.cfgFile, 'utf8').replace(/\[sync\][\s\S]*$/, ''));
     const managed = path.join(path.dirname(n.whitelistFile), 'managed', 'whitelist.txt');
@@ -135,6 +136,36 @@ test('without sync, a whitelist that is a symlink (kept under config management)
     expect((await runWhitelistEdit(n.ctx(), 'list')).entries).toEqual(['203.0.113.5']);
   } finally {
     n.cleanup();
+  }
+});
+
+test('without sync and without follow_symlinks, a whitelist symlink leading out of its directory is refused (exit 73), the file it names left alone; one inside it is edited through', async () => {
+  const n = makeNode('solo', { kind: 'local', dir: '/unused' });
+  const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-victim-'));
+  try {
+    fs.writeFileSync(n.cfgFile, fs.readFileSync(n.cfgFile, 'utf8').replace(/\[sync\][\s\S]*$/, ''));
+    // What a link planted in a directory others can write would lead to (/etc/passwd, say).
+    const victim = path.join(elsewhere, 'passwd');
+    fs.writeFileSync(victim, 'root:x:0:0:root:/root:/bin/bash\n');
+    fs.rmSync(n.whitelistFile, { force: true });
+    fs.symlinkSync(victim, n.whitelistFile);
+    await expect(runWhitelistEdit(n.ctx(), 'add', '198.51.100.1')).rejects.toMatchObject({
+      code: ExitCode.CantCreate,
+      message: `refusing to write ${n.whitelistFile}: it is a symlink to ${victim}, outside ${path.dirname(n.whitelistFile)} (set follow_symlinks = true if that is intended)`,
+    });
+    expect(fs.readFileSync(victim, 'utf8')).toBe('root:x:0:0:root:/root:/bin/bash\n');
+    expect(fs.readlinkSync(n.whitelistFile)).toBe(victim);
+    // A link to a file beside it (whitelist.txt -> whitelist.real) is written through.
+    const beside = path.join(path.dirname(n.whitelistFile), 'whitelist.real');
+    fs.writeFileSync(beside, '192.0.2.10\n');
+    fs.rmSync(n.whitelistFile);
+    fs.symlinkSync(beside, n.whitelistFile);
+    await runWhitelistEdit(n.ctx(), 'add', '198.51.100.1');
+    expect(fs.lstatSync(n.whitelistFile).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(beside, 'utf8')).toBe('192.0.2.10\n198.51.100.1\n');
+  } finally {
+    n.cleanup();
+    fs.rmSync(elsewhere, { recursive: true, force: true });
   }
 });
 
