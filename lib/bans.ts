@@ -68,7 +68,50 @@ export function compareTargets(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Largest banCount per address, for many look-ups at once (a scan that finds thousands of offenders). */
+/**
+ * Until when `ban` is remembered (epoch ms; Infinity: permanent): from then on pruneDb forgets it, and with it
+ * its count for repeat offenders.
+ */
+export const retainedUntilMs = (ban: Ban, keepMs: number): number => (ban.expiresAt === null ? Infinity : ban.expiresAt.getTime() + keepMs);
+
+/**
+ * An address's ban count over time, for a count kept without the database (lib/stamp.ts): steps by `untilMs`
+ * ascending, counts strictly descending; at a moment t the count is the first step's with untilMs > t (0 when
+ * none). It is the highest banCount of the bans still remembered then (retainedUntilMs), so it drops as they
+ * reach their end of retention, and a new step is all a new ban adds (addCountStep).
+ */
+export type CountSteps = readonly { readonly count: number; readonly untilMs: number }[];
+export const NO_STEPS: CountSteps = [];
+
+/** `steps` with a ban of `count` remembered until `untilMs` (the same array when it changes no count). */
+export function addCountStep(steps: CountSteps, count: number, untilMs: number): CountSteps {
+  if (steps.length === 0) return [{ count, untilMs }];
+  if (steps.some((s) => s.untilMs >= untilMs && s.count >= count)) return steps;
+  const out = steps.filter((s) => !(s.untilMs <= untilMs && s.count <= count));
+  let i = 0;
+  while (i < out.length && (out[i] as CountSteps[number]).untilMs < untilMs) i++;
+  out.splice(i, 0, { count, untilMs });
+  return out;
+}
+
+/** The count `steps` give at `nowMs` (see CountSteps). */
+export function countAt(steps: CountSteps, nowMs: number): number {
+  for (const s of steps) if (s.untilMs > nowMs) return s.count;
+  return 0;
+}
+
+/** `steps` without those over by `nowMs` (the same array when none is). */
+export function liveSteps(steps: CountSteps, nowMs: number): CountSteps {
+  let i = 0;
+  while (i < steps.length && (steps[i] as CountSteps[number]).untilMs <= nowMs) i++;
+  return i === 0 ? steps : steps.slice(i);
+}
+
+/**
+ * Largest banCount per address, for many look-ups at once (a scan that finds thousands of offenders). `db` is
+ * as lib/state.ts loadDb gives it: pruned at the transaction's time, so a ban past its retention that a short
+ * path left in bans.json (lib/quick-commit.ts) counts no more than one a full commit pruned.
+ */
 export function banCounts(db: BanDb): Map<string, number> {
   const m = new Map<string, number>();
   for (const b of db.bans) if (b.banCount > (m.get(b.ip) ?? 0)) m.set(b.ip, b.banCount);
@@ -127,8 +170,10 @@ export function targetsInside(target: string, bans: readonly Ban[]): string[] {
  * unless permanent, so permanent bans keep their unbans alive).
  */
 export function pruneDb(db: BanDb, now: Date, retentionSec: number): BanDb {
-  const cutoff = now.getTime() - retentionSec * 1000;
-  const bans = db.bans.filter((b) => b.expiresAt === null || b.expiresAt.getTime() > cutoff);
+  const nowMs = now.getTime();
+  const keepMs = retentionSec * 1000;
+  const cutoff = nowMs - keepMs;
+  const bans = db.bans.filter((b) => retainedUntilMs(b, keepMs) > nowMs);
   const unbans = db.unbans.filter(
     (u) => u.at.getTime() > cutoff || bans.some((b) => b.ip === u.ip && b.bannedAt.getTime() <= u.at.getTime()),
   );

@@ -17,6 +17,7 @@
  */
 import * as fs from 'node:fs';
 import type { Ban } from './types';
+import { type CountSteps, NO_STEPS, addCountStep, liveSteps, retainedUntilMs } from './bans';
 import type { Context } from './context';
 import type { Applied } from './state';
 import type { ScanState } from './scan-state';
@@ -122,36 +123,41 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   const kept = bans.filter((b) => b.expiresAt === null || b.expiresAt.getTime() > nowMs - keepMs);
   let next = q.stamp.head.nextChangeMs ?? Infinity;
   // Copied only when a count changes (a repeat offender banned again, or a ban that is not in force).
-  let counts: Map<string, number> | null = null;
+  let counts: Map<string, CountSteps> | null = null;
   const added = new Map<string, Ban>();
   for (const b of kept) {
-    next = Math.min(next, banChangeMs(b, nowMs, keepMs));
+    next = Math.min(next, banChangeMs(b, nowMs));
     if (activeNow(b, contents.unbans, nowMs) && !isWhitelisted(b.ip, whitelist) && !added.has(b.ip)) added.set(b.ip, b);
-    else if (b.banCount > ((counts ?? contents.counts).get(b.ip) ?? 0)) (counts ??= new Map(contents.counts)).set(b.ip, b.banCount);
+    else {
+      const cur = (counts ?? contents.counts).get(b.ip) ?? NO_STEPS;
+      const steps = addCountStep(cur, b.banCount, retainedUntilMs(b, keepMs));
+      if (steps !== cur) (counts ??= new Map(contents.counts)).set(b.ip, steps);
+    }
   }
-  // The new targets' expiry records (lib/stamp.ts expiryPlan, for these bans): the end of each one's longest
-  // ban and its address's highest ban count; every other change they bring goes to otherChangeMs.
+  // The new targets' expiry records (lib/stamp.ts fullCommitPlan, for these bans): the end of each one's
+  // longest ban and its address's count steps; every other change they bring goes to otherChangeMs.
   const end = new Map<string, number>();
-  const most = new Map<string, number>();
+  const most = new Map<string, CountSteps>();
   for (const b of kept) {
     if (!added.has(b.ip)) continue;
-    most.set(b.ip, Math.max(most.get(b.ip) ?? contents.counts.get(b.ip) ?? 0, b.banCount));
+    most.set(b.ip, addCountStep(most.get(b.ip) ?? liveSteps(contents.counts.get(b.ip) ?? NO_STEPS, nowMs), b.banCount, retainedUntilMs(b, keepMs)));
     const e = b.expiresAt ? b.expiresAt.getTime() : Infinity;
     if (activeNow(b, contents.unbans, nowMs) && e > (end.get(b.ip) ?? -Infinity)) end.set(b.ip, e);
   }
   let other = q.stamp.head.otherChangeMs ?? Infinity;
   const ending = new Set<string>();
   for (const b of kept) {
-    let ev = banChangeMs(b, nowMs, keepMs);
     const e = end.get(b.ip);
     if (e !== undefined && Number.isFinite(e) && b.expiresAt?.getTime() === e && !ending.has(b.ip) && activeNow(b, contents.unbans, nowMs)) {
-      ending.add(b.ip);
-      ev = e + keepMs;
+      ending.add(b.ip); // its end is in the expiry section
+      continue;
     }
-    other = Math.min(other, ev);
+    other = Math.min(other, banChangeMs(b, nowMs));
   }
+  // A new ban may keep an unban longer (pruneDb keeps an unban while a ban it may cancel is remembered): the
+  // stamp's otherChangeMs keeps the earlier moment, at which the full path runs and finds the later one.
   const expiries: ExpiryRecord[] = [];
-  for (const [target, ms] of end) if (Number.isFinite(ms)) expiries.push({ ms, target, count: most.get(target) ?? 1 });
+  for (const [target, ms] of end) if (Number.isFinite(ms)) expiries.push({ ms, target, steps: most.get(target) ?? NO_STEPS });
   for (const ip of added.keys()) if ((counts ?? contents.counts).has(ip)) (counts ??= new Map(contents.counts)).delete(ip);
   const ins = insertionPoints(contents.active, [...added.keys()]);
 
@@ -175,8 +181,9 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
  * The short path for a run in which bans ran out and nothing else changed (lib/stamp.ts readStamp 'expiry'):
  * the stamp's expiry section names the targets whose time is up at `now`; their lines are taken out of the
  * deny file's block and the stamp's list, their addresses' ban counts kept for repeat offenders, and the ban
- * database is not opened. It would not change either: the full path prunes only after history_retention,
- * and such a moment is in the stamp's otherChangeMs, which sends the run to the full path. Null when the
+ * database is not opened. The full path would not change it either, but for pruning what passed its
+ * retention: that waits for the next full commit, and until then every reader leaves it out (lib/state.ts
+ * loadDb), as the stamp's count steps do. Null when the
  * full path must run (no such stamp, a firewall backend, a deny file not laid out as the stamp says).
  * Crash safety: the deny file is written (atomically) first, then the stamp; a crash between them leaves a
  * stamp that no longer matches the deny file, so the next run takes the full path. Caller holds the lock.
@@ -207,7 +214,13 @@ export function commitExpiry(ctx: Context, now: Date): Applied | null {
     block = spliced.blockTo - where.from;
   }
   const counts = new Map(contents.counts);
-  for (const r of due) counts.set(r.target, Math.max(r.count, counts.get(r.target) ?? 0));
+  for (const r of due) {
+    let steps = counts.get(r.target) ?? NO_STEPS;
+    for (const x of r.steps) steps = addCountStep(steps, x.count, x.untilMs);
+    steps = liveSteps(steps, nowMs);
+    if (steps.length) counts.set(r.target, steps);
+    else counts.delete(r.target);
+  }
   const first = d.cut < contents.expiry.length ? Number(contents.expiry.toString('latin1', d.cut, d.cut + 16)) : Infinity;
   const next = Math.min(stamp.head.otherChangeMs ?? Infinity, first);
 

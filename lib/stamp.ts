@@ -5,7 +5,7 @@
  * tens of thousands of bans is what such a run used to spend its time on. Every commit writes stamp.txt:
  * the active targets, fingerprints (device, inode, size, mtime in ns) of the files that decide them (ban
  * database, deny file, whitelist), the settings that shape them, and the next moment the answer changes by
- * itself (a ban expires or starts, an old entry leaves the retention). While all of that still holds, the
+ * itself (a ban expires or starts, an unban leaves the retention). While all of that still holds, the
  * active targets are exactly the stamp's and there is nothing to expire or adopt. Anything else (an edited
  * deny file or whitelist, a crashed commit, another version) simply fails the check: the run then takes
  * the full path, so a stale stamp can cost time but never a ban.
@@ -14,12 +14,17 @@
  * parses only the header. The body holds the active targets (sorted as the deny file is), then, for the
  * addresses of remembered bans that are not active, the highest ban count (repeat offenders' ban length), then
  * the unbans (address, epoch ms): what a scan needs to ban without opening the database (lib/quick-commit.ts).
+ * A ban count is kept as steps (lib/bans.ts CountSteps: `3@<ms>,1`, each count until the end of retention of
+ * the ban that holds it, a bare count for ever), read at the run's time: a ban reaching its end of retention
+ * changes no answer and so is no reason for the full path; bans.json is pruned by the next full commit, and
+ * until then every reader of it leaves such bans out (lib/state.ts loadDb).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checksum, checksumMatches } from './checksum';
 import type { Context } from './context';
-import type { Ban, BanDb } from './types';
+import type { Ban, BanDb, Unban } from './types';
+import { type CountSteps, NO_STEPS, addCountStep, countAt, liveSteps, retainedUntilMs } from './bans';
 import { writeFileAtomic } from './atomic-write';
 import { journalFile } from './ban-journal';
 import { blockBytes } from './deny-file';
@@ -32,8 +37,10 @@ import { readRegularFile } from './regular-file';
  * 3: the active targets as fixed-width records (lib/target-lines.ts), and the checksum covers the sizes too.
  * 4: an expiry section (when each active target leaves the active set, and its ban count) and otherChangeMs,
  * so that a run in which only bans ran out lifts them without the database (lib/quick-commit.ts commitExpiry).
+ * 5: ban counts as steps that drop at each holder's end of retention (lib/bans.ts CountSteps), which is no
+ * longer a change in nextChangeMs or otherChangeMs; an unban's change is when pruneDb drops it.
  */
-const VERSION = 4;
+const VERSION = 5;
 
 interface StampHead {
   version: number;
@@ -48,9 +55,10 @@ interface StampHead {
    */
   recordedAtMs: number;
   /**
-   * The earliest change that is not an active target's end (a ban's end of retention, a peer's ban from the
-   * future starting, an unban leaving the retention, a ban ending while a longer one keeps its target in
-   * force); null: never. nextChangeMs is the earlier of this and the expiry section's first time.
+   * The earliest change that is not an active target's end (a peer's ban from the future starting, an unban
+   * leaving the retention, a ban ending while a longer one keeps its target in force); null: never.
+   * nextChangeMs is the earlier of this and the expiry section's first time. A ban's end of retention is not
+   * one: the counts are steps read at the run's time.
    */
   otherChangeMs: number | null;
   /** Line counts of the body's sections: active targets, ban counts, unbans, expiries; and the expiry section's bytes. */
@@ -83,28 +91,49 @@ export interface StampFiles {
 export interface StampContents {
   /** Active targets, whitelisted ones left out, in deny-file order (lib/ip.ts sortByTarget): the body's first lines, unsplit. */
   active: TargetRecords;
-  /** Highest banCount of every remembered address that is not an active target. */
-  counts: Map<string, number>;
+  /** Ban count steps of every remembered address that is not an active target (some may be over: read them with stampCount). */
+  counts: Map<string, CountSteps>;
   /** Unban times (epoch ms) per address. */
   unbans: Map<string, number[]>;
   /**
    * The body's last section, unsplit: one line per active target that is not permanent, `<end ms, 16 digits>
-   * <target> <highest ban count>`, sorted by line (so by end time first). Read from its start only as far as
+   * <target> <its address's ban count steps>`, sorted by line (so by end time first). Read from its start only as far as
    * the bans that ran out (dueExpiries).
    */
   expiry: Buffer;
 }
 
-/** An active target's line in the expiry section: when it leaves the active set, and its highest ban count. */
+/** An active target's line in the expiry section: when it leaves the active set, and its address's ban count steps. */
 export interface ExpiryRecord {
   ms: number;
   target: string;
-  count: number;
+  steps: CountSteps;
+}
+
+/** The ban count of `ip` at `nowMs` as the stamp's counts section keeps it (0: none remembered). */
+export const stampCount = (c: StampContents, ip: string, nowMs: number): number => countAt(c.counts.get(ip) ?? NO_STEPS, nowMs);
+
+/** Count steps as written: `3@1764000000000,1` (the last without a time: for ever). */
+export const formatSteps = (steps: CountSteps): string => steps.map((x) => (Number.isFinite(x.untilMs) ? `${x.count}@${x.untilMs}` : `${x.count}`)).join(',');
+
+/** Count steps as formatSteps writes them; null when damaged (not ordered, not whole numbers). */
+export function parseSteps(text: string): CountSteps | null {
+  const out: { count: number; untilMs: number }[] = [];
+  for (const part of text.split(',')) {
+    const at = part.indexOf('@');
+    const count = Number(at < 0 ? part : part.slice(0, at));
+    const untilMs = at < 0 ? Infinity : Number(part.slice(at + 1));
+    const prev = out[out.length - 1];
+    if (!Number.isSafeInteger(count) || count < 1 || !(Number.isSafeInteger(untilMs) || untilMs === Infinity)) return null;
+    if (prev && !(prev.untilMs < untilMs && prev.count > count)) return null;
+    out.push({ count, untilMs });
+  }
+  return out;
 }
 
 /** The sort key of an expiry line (the line up to its count): end time first, then the target. */
 const expiryKey = (ms: number, target: string): string => `${String(ms).padStart(16, '0')} ${target} `;
-const expiryLine = (r: ExpiryRecord): string => `${expiryKey(r.ms, r.target)}${r.count}\n`;
+const expiryLine = (r: ExpiryRecord): string => `${expiryKey(r.ms, r.target)}${formatSteps(r.steps)}\n`;
 
 /** The expiry section for `records` (any order). */
 export function renderExpiries(records: readonly ExpiryRecord[]): Buffer {
@@ -127,10 +156,11 @@ export function dueExpiries(section: Buffer, nowMs: number): { due: ExpiryRecord
     const a = line.indexOf(' ');
     const b = line.lastIndexOf(' ');
     const ms = Number(line.slice(0, a));
-    const count = Number(line.slice(b + 1));
-    if (a !== 16 || b <= a + 1 || !Number.isSafeInteger(ms) || !Number.isSafeInteger(count)) return null;
+    if (a !== 16 || b <= a + 1 || !Number.isSafeInteger(ms)) return null;
     if (ms > nowMs) break;
-    due.push({ ms, target: line.slice(a + 1, b), count });
+    const steps = parseSteps(line.slice(b + 1));
+    if (!steps) return null;
+    due.push({ ms, target: line.slice(a + 1, b), steps });
     pos = nl + 1;
   }
   return { due, cut: pos };
@@ -219,24 +249,32 @@ const settings = (ctx: Context): string =>
  */
 const shortcutAllowed = (ctx: Context): boolean => !ctx.dryRun && ctx.config.backends.every((b) => b === 'hostsdeny' || b === 'none');
 
-/** What one ban adds to nextChangeMs: its expiry, its end of retention, or its start when from the future. */
-export function banChangeMs(b: Ban, nowMs: number, keepMs: number): number {
-  let next = Infinity;
+/**
+ * What one ban adds to nextChangeMs: its expiry, or its start when from the future. Not its end of retention:
+ * the count it holds is a step that drops then by itself (CountSteps).
+ */
+export function banChangeMs(b: Ban, nowMs: number): number {
   const exp = b.expiresAt ? b.expiresAt.getTime() : Infinity;
-  if (exp > nowMs) next = exp;
-  else next = exp + keepMs; // pruned after the retention
+  let next = exp > nowMs ? exp : Infinity;
   const start = b.bannedAt.getTime() - 60_000; // a peer's ban from "the future" becomes active (see bans.ts)
   if (start > nowMs) next = Math.min(next, start);
   return next;
 }
 
-/** The body's sections after the active targets: the ban counts, then the unbans (see the head's counts, unbans). */
-function renderRest(c: Pick<StampContents, 'counts' | 'unbans'>): { text: string; unbans: number } {
+/**
+ * The body's sections after the active targets: the ban counts (the steps still to come at `nowMs`; an address
+ * whose count is 0 by then is left out), then the unbans (see the head's counts, unbans).
+ */
+function renderRest(c: Pick<StampContents, 'counts' | 'unbans'>, nowMs: number): { text: string; counts: number; unbans: number } {
   const out: string[] = [];
   let unbans = 0;
-  for (const [ip, n] of c.counts) out.push(`${ip} ${n}`);
+  for (const [ip, steps] of c.counts) {
+    const live = liveSteps(steps, nowMs);
+    if (live.length) out.push(`${ip} ${formatSteps(live)}`);
+  }
+  const counts = out.length;
   for (const [ip, list] of c.unbans) for (const at of list) out.push(`${ip} ${at}`), unbans++;
-  return { text: out.length ? `${out.join('\n')}\n` : '', unbans };
+  return { text: out.length ? `${out.join('\n')}\n` : '', counts, unbans };
 }
 
 type Sizes = Pick<StampHead, 'active' | 'counts' | 'unbans' | 'v4' | 'w4' | 'w6' | 'expiring' | 'xb'>;
@@ -267,45 +305,57 @@ function saveStamp(ctx: Context, head: HeadFields, list: readonly Buffer[], rest
 /**
  * What a full commit's stamp needs from the database, in one pass over its bans (a first scan's commit has
  * 17,600 of them, in code that runs once and so is not optimised: each pass cost several ms):
- * - `counts`: the highest ban count of every address with no active ban (the body's counts section);
+ * - `counts`: the ban count steps of every address with no active ban (the body's counts section);
  * - `records`: the expiry section, for each active target with no permanent ban, the end of its longest
- *   active ban (`active`'s own ban, as activeBans chose it) and the highest ban count of its address;
- * - `nextChangeMs`: the earliest time the database's active set or contents change without new input (null:
- *   never; between two such moments the answer does not depend on the time, so adding bans can only bring
- *   it forward), and `otherChangeMs`: every such change except the ends in
- *   the expiry section, for which the end of that ban's retention counts instead (a quick expiry does not
- *   prune: past that moment the full path runs).
- * `active` is activeBans' answer for `db` at `nowMs`: per target the first ban in the database's order among
- * those lasting longest, which is the ban whose end ends the target.
+ *   active ban (`active`'s own ban, as activeBans chose it) and its address's count steps;
+ * - `nextChangeMs`: the earliest time the database's active set or what it keeps changes without new input
+ *   (null: never; between two such moments the answer does not depend on the time, so adding bans can only
+ *   bring it forward), and `otherChangeMs`: every such change except the ends in the expiry section. A ban's
+ *   end of retention is neither: its count is a step that drops by itself, and the ban, left in bans.json
+ *   by a short path, is pruned when the database is next loaded (lib/state.ts loadDb). An unban's is: from
+ *   then on pruneDb drops it (its own retention over and every ban it may cancel forgotten).
+ * `db` is pruned at `nowMs`. `active` is activeBans' answer for `db` at `nowMs`: per target the first ban in
+ * the database's order among those lasting longest, which is the ban whose end ends the target.
  */
-export function fullCommitPlan(db: BanDb, active: readonly Ban[], nowMs: number, retentionSec: number): { counts: Map<string, number>; records: ExpiryRecord[]; nextChangeMs: number | null; otherChangeMs: number | null } {
+export function fullCommitPlan(db: BanDb, active: readonly Ban[], nowMs: number, retentionSec: number): { counts: Map<string, CountSteps>; records: ExpiryRecord[]; nextChangeMs: number | null; otherChangeMs: number | null } {
   const keep = retentionSec * 1000;
   const ending = new Map<string, Ban>();
   for (const b of active) ending.set(b.ip, b);
-  const counts = new Map<string, number>();
-  const activeCounts = new Map<string, number>();
+  // When each unban goes (pruneDb): its retention, or later the end of retention of the last ban it may cancel.
+  const unbansOf = new Map<string, Unban[]>();
+  const goneMs = new Map<Unban, number>();
+  for (const u of db.unbans) {
+    const l = unbansOf.get(u.ip);
+    if (l) l.push(u);
+    else unbansOf.set(u.ip, [u]);
+    goneMs.set(u, u.at.getTime() + keep);
+  }
+  const counts = new Map<string, CountSteps>();
+  const activeCounts = new Map<string, CountSteps>();
   let next = Infinity;
   let other = Infinity;
   for (const b of db.bans) {
     const own = ending.get(b.ip);
     const m = own === undefined ? counts : activeCounts;
-    if (b.banCount > (m.get(b.ip) ?? 0)) m.set(b.ip, b.banCount);
-    const ev = banChangeMs(b, nowMs, keep);
+    const until = retainedUntilMs(b, keep);
+    const cur = m.get(b.ip) ?? NO_STEPS;
+    const steps = addCountStep(cur, b.banCount, until);
+    if (steps !== cur) m.set(b.ip, steps);
+    const ev = banChangeMs(b, nowMs);
     if (ev < next) next = ev;
-    // Its end is in the expiry section; after it, its retention.
-    const o = own === b && b.expiresAt !== null ? b.expiresAt.getTime() + keep : ev;
-    if (o < other) other = o;
+    // Its end is in the expiry section.
+    if (own !== b && ev < other) other = ev;
+    const us = unbansOf.get(b.ip);
+    if (us) for (const u of us) if (b.bannedAt.getTime() <= u.at.getTime() && until > (goneMs.get(u) as number)) goneMs.set(u, until);
   }
-  // An older unban still cancels a remembered ban; it goes when that ban does.
-  for (const u of db.unbans) {
-    const t = u.at.getTime() + keep;
+  for (const t of goneMs.values()) {
     if (t > nowMs) {
       if (t < next) next = t;
       if (t < other) other = t;
     }
   }
   const records: ExpiryRecord[] = [];
-  for (const b of active) if (b.expiresAt !== null) records.push({ ms: b.expiresAt.getTime(), target: b.ip, count: activeCounts.get(b.ip) ?? 1 });
+  for (const b of active) if (b.expiresAt !== null) records.push({ ms: b.expiresAt.getTime(), target: b.ip, steps: activeCounts.get(b.ip) ?? [{ count: 1, untilMs: retainedUntilMs(b, keep) }] });
   return { counts, records, nextChangeMs: Number.isFinite(next) ? next : null, otherChangeMs: Number.isFinite(other) ? other : null };
 }
 
@@ -332,19 +382,19 @@ export function writeStamp(ctx: Context, dbFile: string, db: BanDb, activeBans: 
     else unbans.set(u.ip, [u.at.getTime()]);
   }
   const block = ctx.config.backends.includes('hostsdeny') ? blockBytes(active) : undefined;
-  const rest = renderRest({ counts, unbans });
+  const rest = renderRest({ counts, unbans }, nowMs);
   const list = TargetRecords.render(active);
   const head = { files: files(ctx, dbFile), committedAtMs: nowMs, recordedAtMs: nowMs, nextChangeMs: plan.nextChangeMs, otherChangeMs: plan.otherChangeMs, block };
   saveStamp(ctx, head, [list.bytes], Buffer.from(rest.text, 'latin1'), [renderExpiries(plan.records)], {
-    active: active.length, counts: counts.size, unbans: rest.unbans, v4: list.v4, w4: list.w4, w6: list.w6, expiring: plan.records.length,
+    active: active.length, counts: rest.counts, unbans: rest.unbans, v4: list.v4, w4: list.w4, w6: list.w6, expiring: plan.records.length,
   });
 }
 
 /** What a short-path commit that added bans changes in the stamp besides the list (lib/quick-commit.ts commitNewBans). */
 export interface StampAfterBans {
   ins: Insertions;
-  /** The new ban counts when they changed (null: as they were). */
-  counts: Map<string, number> | null;
+  /** The new ban count steps when they changed (null: as they were). */
+  counts: Map<string, CountSteps> | null;
   nextChangeMs: number | null;
   otherChangeMs: number | null;
   /** Expiry records of the new active targets that are not permanent. */
@@ -362,9 +412,10 @@ export function writeStampAfterBans(ctx: Context, prev: ValidStamp, a: StampAfte
   const c = stampContents(prev) as StampContents; // parsed by the caller: the short path needs it
   const { ins, counts } = a;
   const { w4, w6 } = c.active;
-  const rest = counts ? Buffer.from(renderRest({ counts, unbans: c.unbans }).text, 'latin1') : restOf(prev, c);
+  const rendered = counts ? renderRest({ counts, unbans: c.unbans }, nowMs) : null;
+  const rest = rendered ? Buffer.from(rendered.text, 'latin1') : restOf(prev, c);
   const expiry = insertExpiries(c.expiry, a.expiries);
-  const sizes = { counts: (counts ?? c.counts).size, unbans: prev.head.unbans, expiring: prev.head.expiring + a.expiries.length };
+  const sizes = { counts: rendered ? rendered.counts : prev.head.counts, unbans: prev.head.unbans, expiring: prev.head.expiring + a.expiries.length };
   const head = { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, recordedAtMs: nowMs, nextChangeMs: a.nextChangeMs, otherChangeMs: a.otherChangeMs, block: a.block };
   if (ins.targets.some((t) => t.length >= (t.includes(':') ? w6 : w4))) {
     // A target longer than its family's records (a first network ban, say): the list is written anew, wider.
@@ -383,15 +434,16 @@ const restOf = (s: ValidStamp, c: StampContents): Buffer => s.body.subarray(c.ac
 /**
  * Records a short-path commit that lifted the targets whose time was up (lib/quick-commit.ts commitExpiry):
  * `gone` (the records' byte offsets in the list, ascending) cut out of the list, `cut` bytes off the front of
- * the expiry section, the lifted addresses' counts added. The record widths shrink as a full render's would
+ * the expiry section, the lifted addresses' count steps added. The record widths shrink as a full render's would
  * when the longest target of a family went (then, rarely, the list is written anew).
  */
-export function writeStampAfterExpiry(ctx: Context, prev: ValidStamp, gone: { at: number[]; targets: string[] }, cut: number, counts: Map<string, number>, nextChangeMs: number | null, nowMs: number, block: number | undefined): void {
+export function writeStampAfterExpiry(ctx: Context, prev: ValidStamp, gone: { at: number[]; targets: string[] }, cut: number, counts: Map<string, CountSteps>, nextChangeMs: number | null, nowMs: number, block: number | undefined): void {
   const c = stampContents(prev) as StampContents;
   const { w4, w6 } = c.active;
-  const rest = Buffer.from(renderRest({ counts, unbans: c.unbans }).text, 'latin1');
+  const rendered = renderRest({ counts, unbans: c.unbans }, nowMs);
+  const rest = Buffer.from(rendered.text, 'latin1');
   const expiry = [c.expiry.subarray(cut)];
-  const sizes = { counts: counts.size, unbans: prev.head.unbans, expiring: prev.head.expiring - gone.targets.length, active: c.active.length - gone.targets.length };
+  const sizes = { counts: rendered.counts, unbans: prev.head.unbans, expiring: prev.head.expiring - gone.targets.length, active: c.active.length - gone.targets.length };
   const head = { files: writtenFiles(ctx, prev.head.files), committedAtMs: nowMs, recordedAtMs: prev.head.recordedAtMs, nextChangeMs, otherChangeMs: prev.head.otherChangeMs, block };
   const goneV4 = gone.targets.filter((t) => !t.includes(':')).length;
   const v4 = c.active.v4 - goneV4;
@@ -492,20 +544,24 @@ function parseBody(s: ValidStamp): StampContents | null {
   if (xb > 0 && s.body[xFrom - 1] !== 10 && xFrom !== ab) return null;
   const lines = s.body.toString('latin1', ab, xFrom).split('\n');
   if (lines.length !== nc + nu + 1 || lines[lines.length - 1] !== '') return null;
-  const counts = new Map<string, number>();
+  const counts = new Map<string, CountSteps>();
   const unbans = new Map<string, number[]>();
   for (let i = 0; i < nc + nu; i++) {
     const line = lines[i] as string;
     const sp = line.indexOf(' ');
-    const v = Number(line.slice(sp + 1));
-    if (sp <= 0 || !Number.isSafeInteger(v)) return null;
+    if (sp <= 0) return null;
     const ip = line.slice(0, sp);
-    if (i < nc) counts.set(ip, v);
-    else {
-      const l = unbans.get(ip);
-      if (l) l.push(v);
-      else unbans.set(ip, [v]);
+    if (i < nc) {
+      const steps = parseSteps(line.slice(sp + 1));
+      if (!steps) return null;
+      counts.set(ip, steps);
+      continue;
     }
+    const v = Number(line.slice(sp + 1));
+    if (!Number.isSafeInteger(v)) return null;
+    const l = unbans.get(ip);
+    if (l) l.push(v);
+    else unbans.set(ip, [v]);
   }
   return { active: new TargetRecords(s.body, 0, v4, na - v4, w4, w6), counts, unbans, expiry: s.body.subarray(xFrom) };
 }

@@ -94,8 +94,11 @@ export function loadWhitelist(ctx: Context): Whitelist {
  * both counted once. A damaged bans.json is reported (naming it) and replaced by the last good copy, or, failing
  * that, by what the deny file shows: autoban keeps protecting instead of refusing to run. A damaged journal
  * line is reported (naming the file) and ignored. `journal` says a journal exists (a full commit folds it in).
+ * What has passed its retention at `now` is left out (pruneDb; `pruned` says so, and the commit saves the
+ * result): the short paths (lib/quick-commit.ts) leave such bans in bans.json and the journal until the next
+ * full commit, and no reader (counts for repeat offenders, status, sync-push, the unbans they keep) may see them.
  */
-export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; missing: boolean; journal: boolean } {
+export function loadDb(ctx: Context, now: Date): { db: BanDb; recovered: boolean; missing: boolean; journal: boolean; pruned: boolean } {
   const file = dbFile(ctx);
   // The journal first: a lock-free reader racing a full commit then sees either the old bans.json with the
   // journal or the new one that holds the journal's entries, never neither.
@@ -107,7 +110,13 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; missing: 
     throw new AppError(ExitCode.NoInput, (e as Error).message);
   }
   for (const err of journal?.errors ?? []) ctx.log.error(err);
-  const withJournal = (db: BanDb) => (journal ? mergeJournal(db, journal.bans) : db);
+  let pruned = false;
+  const withJournal = (db: BanDb) => {
+    const all = journal ? mergeJournal(db, journal.bans) : db;
+    const kept = pruneDb(all, now, ctx.config.historyRetentionSec);
+    if (kept !== all) pruned = true;
+    return kept;
+  };
   const tryLoad = (f: string): BanDb | null => {
     let text: string;
     try {
@@ -124,7 +133,8 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; missing: 
     const db = tryLoad(file);
     // Missing (a fresh machine; or a state_dir lost or moved while the deny file kept its bans): the caller
     // rebuilds from what was last put in force, when there is any.
-    return { db: withJournal(db ?? emptyDb()), recovered: false, missing: db === null, journal: journal !== null };
+    const all = withJournal(db ?? emptyDb());
+    return { db: all, recovered: false, missing: db === null, journal: journal !== null, pruned };
   } catch (e) {
     if (e instanceof AppError) throw e;
     ctx.log.error(`${(e as Error).message}`);
@@ -132,13 +142,15 @@ export function loadDb(ctx: Context): { db: BanDb; recovered: boolean; missing: 
       const bak = tryLoad(`${file}.bak`);
       if (bak) {
         ctx.log.warn(`recovered the ban database from the last good copy ${file}.bak`);
-        return { db: withJournal(bak), recovered: true, missing: false, journal: journal !== null };
+        const all = withJournal(bak);
+        return { db: all, recovered: true, missing: false, journal: journal !== null, pruned };
       }
     } catch (e2) {
       ctx.log.error(`${(e2 as Error).message}`);
     }
     ctx.log.warn(`rebuilding the ban database from ${ctx.config.denyFile}`);
-    return { db: withJournal(emptyDb()), recovered: true, missing: false, journal: journal !== null };
+    const all = withJournal(emptyDb());
+    return { db: all, recovered: true, missing: false, journal: journal !== null, pruned };
   }
 }
 
@@ -244,7 +256,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
     out.onSaved?.(applied);
     return { result: out.result, applied };
   }
-  const loaded = loadDb(ctx);
+  const loaded = loadDb(ctx, now);
   let db = loaded.db;
   const deny = readDenyFile(ctx);
   const nowMs = now.getTime();
@@ -291,7 +303,7 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
   // A change made after the lock was lost would race another run's commit: checked before each write.
   assertHeld(cfg.stateDir);
   // Unchanged database (the common cron run): nothing to serialise or compare.
-  if (newDb !== loaded.db || loaded.recovered || loaded.journal) saveDb(ctx, newDb, loaded.recovered);
+  if (newDb !== loaded.db || loaded.recovered || loaded.journal || loaded.pruned) saveDb(ctx, newDb, loaded.recovered);
   if (denyPath !== null && deny.parsed) {
     applied.denyFileChanged = writeFileAtomic(denyPath, Buffer.from(renderDenyFile(deny.parsed, targets, { sorted: true }), 'latin1'), { mode: 0o644, keepOwner: true });
   }
@@ -430,10 +442,10 @@ function keepLastGood(file: string): void {
 export function readState(ctx: Context): BanDb {
   const dry = dryState(ctx)?.db;
   if (dry) return dry;
-  const loaded = loadDb(ctx);
+  const now = ctx.clock.now();
+  const loaded = loadDb(ctx, now);
   if (!loaded.recovered && !loaded.missing) return loaded.db;
   const deny = readDenyFile(ctx).parsed;
-  const now = ctx.clock.now();
   const active = new Set(activeBans(loaded.db, now).map((b) => b.ip));
   const lost = lostTargets(ctx, deny, loaded);
   const rebuilt = [...new Set(lost.ips)].filter((ip) => !active.has(ip)).map((ip) => adoptedBan(ctx, ip, now, 'recovered', lost.fromStamp));

@@ -3,7 +3,7 @@ import type { Ban, Offense } from '../types';
 import type { Context } from '../context';
 import type { SourceConfig } from '../config';
 import { type Applied, loadWhitelist, quickStamp, reportApplied, runTx, withStateLock } from '../state';
-import { stampContents } from '../stamp';
+import { stampContents, stampCount } from '../stamp';
 import { SortedBannedSet } from '../sorted-banned-set';
 import { commitExpiry, commitNewBans, logsUnchanged, prepareQuickCommit } from '../quick-commit';
 import type { Whitelist } from '../whitelist';
@@ -382,7 +382,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         // The stamp's list is the database's active set: an offense for one of them can only come from a stale stamp.
         const fresh = found.filter((f) => !skip.inList(f.off.ip));
         if (fresh.length < found.length) ctx.log.warn(`scan: ${plural(found.length - fresh.length, 'offender was', 'offenders were')} already banned; the stamp in ${cfg.stateDir} was stale`);
-        const newBans = fresh.map(({ off, src }) => banForOffense(off, src, contents.counts.get(off.ip) ?? 0, cfg.nodeId));
+        const newBans = fresh.map(({ off, src }) => banForOffense(off, src, stampCount(contents, off.ip, now.getTime()), cfg.nodeId));
         // An offense from before the last commit by an address banned before may be one already on record
         // (its lines read again): only the database can tell, so such a scan takes the full path (see
         // notRecordedYet). New lines of a returning attacker are newer than the commit and stay on this path.

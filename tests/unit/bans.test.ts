@@ -1,5 +1,5 @@
 import type { Ban } from '../../lib/types';
-import { activeBans, addUnban, banLengthSec, pruneDb } from '../../lib/bans';
+import { type CountSteps, NO_STEPS, activeBans, addCountStep, addUnban, banLengthSec, countAt, liveSteps, pruneDb } from '../../lib/bans';
 import { decodeDb, encodeDb } from '../../lib/ban-codec';
 import { parseWhitelist } from '../../lib/whitelist';
 
@@ -138,4 +138,27 @@ test('no cap (ban_duration_max = permanent): doubling stops at 100 years, a ban 
   const len = banLengthSec(86400, null, 41) as number;
   expect(len).toBe(100 * 365 * 86400);
   expect(() => new Date(Date.UTC(2026, 10, 22) + len * 1000).toISOString()).not.toThrow();
+});
+
+describe('ban count steps (a count that drops as its bans reach their end of retention)', () => {
+  // Bans as (count, remembered until): the count at t is the highest of those remembered after t.
+  const cases: [string, [number, number][], [number, number][]][] = [
+    ['one ban', [[1, 100]], [[1, 100]]],
+    ['a repeat offence outlasts the first', [[1, 100], [2, 200]], [[2, 200]]],
+    ['a higher count forgotten first steps down to the lower', [[1, 300], [2, 200]], [[2, 200], [1, 300]]],
+    ['a lower count forgotten first changes nothing', [[3, 300], [1, 200]], [[3, 300]]],
+    ['permanent', [[2, 100], [1, Infinity]], [[2, 100], [1, Infinity]]],
+    ['the same ban twice', [[2, 100], [2, 100]], [[2, 100]]],
+  ];
+  test.each(cases)('%s', (_, bans, want) => {
+    let steps: CountSteps = NO_STEPS;
+    for (const [count, untilMs] of bans) steps = addCountStep(steps, count, untilMs);
+    expect(steps.map((s) => [s.count, s.untilMs])).toEqual(want);
+    // Against the definition, at every moment around the ends.
+    for (const t of [0, 99, 100, 199, 200, 299, 300, 1e9]) {
+      const live = bans.filter(([, u]) => u > t).map(([c]) => c);
+      expect([t, countAt(steps, t)]).toEqual([t, live.length ? Math.max(...live) : 0]);
+    }
+    expect(liveSteps(steps, 200).every((s) => s.untilMs > 200)).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runScan } from '../../lib/commands/scan';
-import { runBan } from '../../lib/commands/ban';
+import { runBan, runUnban } from '../../lib/commands/ban';
 import { runStatus } from '../../lib/commands/status';
 import { readState } from '../../lib/state';
 import { parseDenyFile, renderDenyFile } from '../../lib/deny-file';
@@ -193,10 +193,12 @@ test('the short path keeps the stamp exactly as a full commit would write it, ba
   const env = makeEnv(SSHD, { defaults: 'ban_duration = 1h\n' });
   env.write('auth.log', fails('192.0.2.10') + fails('198.51.100.3'));
   await runScan(env.ctx(local('01:10:00')));
-  // Both bans expire at 02:04; this scan (full path: something expired) remembers them with a count of 1.
+  // Both bans expire at 02:04; this scan (full path: something expired) remembers them with a count of 1,
+  // until their end of retention (history_retention, 90 days by default).
   env.append('auth.log', fails('2001:db8:1:2::5', 5, '02:0'));
   await runScan(env.ctx(local('02:10:00')));
-  expect(stampBody(env).rest).toEqual(['192.0.2.10 1', '198.51.100.3 1']);
+  const kept = new Date(local('02:04:00')).getTime() + 90 * 86_400_000;
+  expect(stampBody(env).rest).toEqual([`192.0.2.10 1@${kept}`, `198.51.100.3 1@${kept}`]);
   const dbBefore = env.read('state/bans.json');
 
   // Short path: a new address, a repeat offender (its ban lasts twice as long, its count leaves the stamp),
@@ -212,7 +214,8 @@ test('the short path keeps the stamp exactly as a full commit would write it, ba
   expect(r.expiredOnArrival.map(minutes)).toEqual([['203.0.113.5', 60]]);
   const quick = stampBody(env);
   // Active targets are fixed-width records (padded with spaces); the full commit below must write the same bytes.
-  expect({ ...quick, active: quick.active.map((l) => l.trimEnd()), expiry: quick.expiry.map((l) => l.slice(17)) }).toEqual({
+  const count = (l: string) => l.replace(/@\d+/g, '');
+  expect({ active: quick.active.map((l) => l.trimEnd()), rest: quick.rest.map(count), expiry: quick.expiry.map((l) => count(l.slice(17))) }).toEqual({
     active: ['192.0.2.10', '192.0.2.7', '2001:db8:1:2::/64'],
     rest: ['198.51.100.3 1', '203.0.113.5 1'],
     // When each target's ban ends (soonest first) and its address's ban count.
@@ -322,4 +325,48 @@ test('a crash between the short-path expiry writing the deny file and the stamp 
   expect(ctx.log.lines).toEqual(['expire: 0 bans lifted']);
   expect(env.denyTargets()).toEqual(['203.0.113.200']);
   expect(JSON.parse(env.read('state/stamp.txt').split('\n')[0] as string).committedAtMs).toBe(new Date(local('01:06:00', 23)).getTime());
+});
+
+test('bans that reached their end of retention keep the short path: forgotten by every reader, pruned from bans.json by the next full commit', async () => {
+  const env = makeEnv(SSHD, { defaults: 'ban_duration = 10m\nhistory_retention = 1h\n' });
+  env.write('auth.log', fails('192.0.2.10') + fails('198.51.100.3'));
+  await runScan(env.ctx(local('01:10:00'))); // both until 01:14, remembered until 02:14
+  expect((await runExpire(env.ctx(local('01:20:00')))).removed).toEqual(['192.0.2.10', '198.51.100.3']);
+  env.append('auth.log', fails('203.0.113.5', 5, '01:5'));
+  await runScan(env.ctx(local('02:00:00'))); // short path: until 02:04
+  const db = env.read('state/bans.json');
+  const journal = env.read('state/bans.journal');
+  // 02:30: 203.0.113.5's time is up, and the other two are past their retention: still the short path.
+  const ctx = env.ctx(local('02:30:00'));
+  expect((await runExpire(ctx)).removed).toEqual(['203.0.113.5']);
+  expect([env.read('state/bans.json'), env.read('state/bans.journal')]).toEqual([db, journal]);
+  expect(db).toContain('198.51.100.3'); // left for the next full commit
+  expect(readState(ctx).bans.map((b) => b.ip)).toEqual(['203.0.113.5']);
+  // Forgotten: a first offence again (10 minutes, no ban#), on the short path.
+  env.append('auth.log', fails('192.0.2.10', 5, '02:3'));
+  const r = await runScan(env.ctx(local('02:40:00')));
+  expect(r.banned.map((b) => [b.ip, b.banCount, (b.expiresAt!.getTime() - b.bannedAt.getTime()) / 60_000])).toEqual([['192.0.2.10', 1, 10]]);
+  expect(env.read('state/bans.json')).toBe(db);
+  // The next full commit prunes them from the file.
+  await runBan(env.ctx(local('02:45:00')), { ip: '198.51.100.250' });
+  expect(env.read('state/bans.json')).not.toContain('198.51.100.3');
+  expect(env.read('state/bans.json')).toContain('192.0.2.10');
+});
+
+test.each(['short path', 'full path'])('a count whose ban is forgotten before a lower one steps down to that count (%s)', async (way) => {
+  const env = makeEnv(SSHD, { defaults: 'ban_duration = 10m\nban_duration_max = 40m\nhistory_retention = 1h\n' });
+  env.write('auth.log', '');
+  await runBan(env.ctx(local('01:00:00')), { ip: '192.0.2.10', duration: '2h' }); // ban#1 until 03:00, remembered until 04:00
+  await runUnban(env.ctx(local('01:05:00')), { ip: '192.0.2.10' });
+  env.append('auth.log', fails('192.0.2.10', 5, '01:1'));
+  const r1 = await runScan(env.ctx(local('01:20:00'))); // ban#2: 20 minutes, until 01:34, remembered until 02:34
+  expect(r1.banned.map((b) => b.banCount)).toEqual([2]);
+  expect((await runExpire(env.ctx(local('01:40:00')))).removed).toEqual(['192.0.2.10']);
+  const db = env.read('state/bans.json');
+  if (way === 'full path') fs.rmSync(state(env, 'stamp.txt'));
+  // 02:50: ban#2 is forgotten, ban#1 is not: the count is 1, so this is ban#2 again (20 minutes), not ban#3.
+  env.append('auth.log', fails('192.0.2.10', 5, '02:4'));
+  const r = await runScan(env.ctx(local('02:50:00')));
+  expect(r.banned.map((b) => [b.ip, b.banCount, (b.expiresAt!.getTime() - b.bannedAt.getTime()) / 60_000])).toEqual([['192.0.2.10', 2, 20]]);
+  if (way === 'short path') expect(env.read('state/bans.json')).toBe(db);
 });
