@@ -5,8 +5,11 @@
  * a full commit, waits for the 10 to expire, then times one `scan` in a fresh process (process wall time,
  * the scan itself, peak RSS). With several --root builds the runs alternate between them (A/B), and the
  * medians are printed: the machine is shared, one run can land on a slow moment.
+ * With --forgotten N the database also remembers N bans that ended long ago and reach their end of
+ * retention (history_retention, 90 days) at the moment the 10 expire: what a node that has run for longer
+ * than the retention meets on nearly every run.
  * Options: --root DIR (repeatable; default this checkout), --runs N (default 5), --bans N, --expire N,
- * --lines N, --callgrind (also count the scan's instructions under valgrind once per build).
+ * --lines N, --forgotten N (default 0), --callgrind (also count the scan's instructions under valgrind once per build).
  * Addresses are documentation ones only (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32).
  */
 const { spawn, spawnSync } = require('node:child_process');
@@ -22,6 +25,8 @@ const RUNS = opt('--runs', 5);
 const BANS = opt('--bans', 17000);
 const EXPIRE = opt('--expire', 10);
 const LINES = opt('--lines', 1000);
+const FORGOTTEN = opt('--forgotten', 0);
+const RETENTION_MS = 90 * 86_400_000; // the default history_retention
 const CALLGRIND = args.includes('--callgrind');
 
 const v4Pool = [];
@@ -50,6 +55,11 @@ function prepare(root, dir, expireAt) {
     const expiresAt = ends ? expireAt : now + 3_600_000 + ((i * 7919) % 40_000) * 1000;
     return { ip, rule: 'login_attempts', reason: 'login_attempts failures=5', failures: 5, source: 'sshd', origin: 'scan', node: 'bench', bannedAt: new Date(expiresAt - 86_400_000).toISOString(), expiresAt: new Date(expiresAt).toISOString(), banCount: 1 };
   });
+  // Remembered bans of other addresses whose end of retention comes with the expiry (pruned on the full path).
+  for (let i = 0; i < FORGOTTEN; i++) {
+    const expiresAt = expireAt - RETENTION_MS + (i % 100);
+    bans.push({ ip: `2001:db8:fffe:${i.toString(16)}::/64`, rule: 'login_attempts', reason: 'login_attempts failures=5', failures: 5, source: 'sshd', origin: 'scan', node: 'bench', bannedAt: new Date(expiresAt - 86_400_000).toISOString(), expiresAt: new Date(expiresAt).toISOString(), banCount: 1 });
+  }
   fs.writeFileSync(path.join(dir, 'state', 'bans.json'), `{"version":1,"bans":[\n${bans.map((b) => JSON.stringify(b)).join(',\n')}\n],"unbans":[]}\n`);
   // The full commit that writes the deny file, the positions and the stamp.
   const r = spawnSync(process.execPath, [path.join(root, 'dist/bin/autoban.js'), 'scan', '--config', path.join(dir, 'autoban.cfg'), '--quiet'], { encoding: 'utf8' });
@@ -130,7 +140,7 @@ const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (let i = 0; i < RUNS; i++) for (const root of roots) results.get(root).push(await measure(root, false));
   for (const [root, rs] of results) {
     const f = (k, d = 0) => `${med(rs.map((x) => x[k])).toFixed(d)} [${Math.min(...rs.map((x) => x[k])).toFixed(d)}-${Math.max(...rs.map((x) => x[k])).toFixed(d)}]`;
-    console.log(`${root}: ${BANS} bans, ${EXPIRE} expired, +${LINES} lines: process ${f('wall')} ms, scan ${f('ms')} ms, peak RSS ${(med(rs.map((x) => x.maxRssKb)) / 1024).toFixed(1)} MB, ${rs[0].bans} new bans, ${rs[0].lifted} lifted`);
+    console.log(`${root}: ${BANS} bans, ${EXPIRE} expired, ${FORGOTTEN} past retention, +${LINES} lines: process ${f('wall')} ms, scan ${f('ms')} ms, peak RSS ${(med(rs.map((x) => x.maxRssKb)) / 1024).toFixed(1)} MB, ${rs[0].bans} new bans, ${rs[0].lifted} lifted`);
   }
   if (CALLGRIND) {
     for (const root of roots) {
