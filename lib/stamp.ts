@@ -114,7 +114,8 @@ export interface ExpiryRecord {
 export const stampCount = (c: StampContents, ip: string, nowMs: number): number => countAt(c.counts.get(ip) ?? NO_STEPS, nowMs);
 
 /** Count steps as written: `3@1764000000000,1` (the last without a time: for ever). */
-export const formatSteps = (steps: CountSteps): string => steps.map((x) => (Number.isFinite(x.untilMs) ? `${x.count}@${x.untilMs}` : `${x.count}`)).join(',');
+export const formatSteps = (steps: CountSteps): string => (steps.length === 1 ? stepText(steps[0] as CountSteps[number]) : steps.map(stepText).join(','));
+const stepText = (x: CountSteps[number]): string => (x.untilMs === Infinity ? `${x.count}` : `${x.count}@${x.untilMs}`);
 
 /** Count steps as formatSteps writes them; null when damaged (not ordered, not whole numbers). */
 export function parseSteps(text: string): CountSteps | null {
@@ -133,11 +134,13 @@ export function parseSteps(text: string): CountSteps | null {
 
 /** The sort key of an expiry line (the line up to its count): end time first, then the target. */
 const expiryKey = (ms: number, target: string): string => `${String(ms).padStart(16, '0')} ${target} `;
-const expiryLine = (r: ExpiryRecord): string => `${expiryKey(r.ms, r.target)}${formatSteps(r.steps)}\n`;
+const expiryLine = (r: ExpiryRecord): string => `${String(r.ms).padStart(16, '0')} ${r.target} ${formatSteps(r.steps)}\n`;
 
 /** The expiry section for `records` (any order). */
 export function renderExpiries(records: readonly ExpiryRecord[]): Buffer {
-  const lines = records.map(expiryLine);
+  // A loop, not map: a full commit renders 17,600 of them in code that runs once (not optimised).
+  const lines: string[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) lines[i] = expiryLine(records[i] as ExpiryRecord);
   lines.sort();
   return Buffer.from(lines.join(''), 'latin1');
 }
