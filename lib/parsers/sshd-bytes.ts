@@ -109,6 +109,18 @@ function keyDescStart(b: Uint8Array, ms: number, x: number): number {
   return t - 7;
 }
 
+/**
+ * The rest of "PREFIX U IP port N [preauth]" (the message b[ms, e) starts with `prefix`): fills `at` and the
+ * user bounds of `ev` and answers EVENT; NONE without " [preauth]", FALLBACK when no address and port end it.
+ */
+function preauthUser(b: Uint8Array, ms: number, e: number, prefix: Pattern, ev: ByteEvent): number {
+  if (!endsWith(b, PREAUTH, ms, e)) return NONE;
+  if (!tail(b, ms, e - 10, null)) return FALLBACK;
+  ev.userFrom = ms + prefix.length;
+  ev.userTo = Math.max(at.head, ev.userFrom);
+  return EVENT;
+}
+
 /** pam_unix fields from `f` to the end `e`: fills `at` and the user bounds of `ev`; false: fall back. */
 function pamFields(b: Uint8Array, f: number, e: number, ev: ByteEvent): boolean {
   if (!hasAt(b, f, PAM_FIELDS, e)) return false;
@@ -252,20 +264,17 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
       if (!hasAt(b, ms, CONNECTION, e)) return NONE;
       const byAuth = hasAt(b, ms, CLOSED_AUTH, e) ? CLOSED_AUTH : hasAt(b, ms, RESET_AUTH, e) ? RESET_AUTH : null;
       if (byAuth) {
-        if (!endsWith(b, PREAUTH, ms, e)) return NONE;
-        if (!tail(b, ms, e - 10, null)) return FALLBACK;
-        ev.userFrom = ms + byAuth.length;
-        ev.userTo = Math.max(at.head, ev.userFrom);
+        const r = preauthUser(b, ms, e, byAuth, ev);
+        if (r !== EVENT) return r;
         kind = 'password';
         evidence = 'address';
         count = 0;
         break;
       }
       // "Connection closed by invalid user U IP port N [preauth]"
-      if (!hasAt(b, ms, CLOSED_INVALID, e) || !endsWith(b, PREAUTH, ms, e)) return NONE;
-      if (!tail(b, ms, e - 10, null)) return FALLBACK;
-      ev.userFrom = ms + CLOSED_INVALID.length;
-      ev.userTo = Math.max(at.head, ev.userFrom);
+      if (!hasAt(b, ms, CLOSED_INVALID, e)) return NONE;
+      const r = preauthUser(b, ms, e, CLOSED_INVALID, ev);
+      if (r !== EVENT) return r;
       kind = 'invalid_user';
       evidence = 'connection';
       break;
@@ -304,10 +313,8 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
     case 68:
       if (hasAt(b, ms, DISCONNECTED_AUTH, e)) {
         // "Disconnected from authenticating user U IP port N [preauth]": like "Connection closed by authenticating user".
-        if (!endsWith(b, PREAUTH, ms, e)) return NONE;
-        if (!tail(b, ms, e - 10, null)) return FALLBACK;
-        ev.userFrom = ms + DISCONNECTED_AUTH.length;
-        ev.userTo = Math.max(at.head, ev.userFrom);
+        const r = preauthUser(b, ms, e, DISCONNECTED_AUTH, ev);
+        if (r !== EVENT) return r;
         kind = 'password';
         evidence = 'address';
         count = 0;
