@@ -19,8 +19,23 @@ export const R_EVENT = 1;
 export const R_FALLBACK = 3;
 
 export const KINDS: LoginEvent['kind'][] = ['password', 'invalid_user', 'refused', 'max_attempts', 'success'];
-/** Three bits of a record (scanner.ts replay reads them back). */
+/** Four bits of a record (scanner.ts replay reads them back). */
 export const EVIDENCE: LoginEvent['evidence'][] = ['attempt', 'pam', 'pam_unix', 'pam_more', 'connection', 'pam_bare', 'attempt_kbd', 'address'];
+
+/**
+ * An R_EVENT record's code: bits 0-1 the record type, then the kind (3 bits), the evidence (4 bits), the
+ * suspicious-user flag (1 bit) and the count (the rest: sshd's "PAM N more" has at most 4 digits, so the code
+ * stays a small integer).
+ */
+const KIND_SHIFT = 2;
+const KIND_MASK = 7;
+const EVIDENCE_SHIFT = 5;
+const EVIDENCE_MASK = 15;
+const SUSPICIOUS_SHIFT = 9;
+const COUNT_SHIFT = 10;
+// Exported apart from their declarations: this module's own uses then compile to constants, not to loads of
+// `exports.X` in the recorder's per-line loop.
+export { KIND_SHIFT, KIND_MASK, EVIDENCE_SHIFT, EVIDENCE_MASK, SUSPICIOUS_SHIFT, COUNT_SHIFT };
 
 type Recogniser = (b: Buffer, p: number, e: number, ev: ByteEvent, nowMs: number) => number;
 const RECOGNISERS: Record<string, Recogniser> = { sshd: sshdBytes, proftpd: proftpdBytes };
@@ -83,7 +98,7 @@ export function createRecorder(opts: RecorderOptions, batch: RecordBatch, full: 
           const recs = batch.recs;
           const o = batch.n * REC;
           if (r === EVENT) {
-            recs[o] = R_EVENT | (KINDS.indexOf(ev.kind) << 2) | (EVIDENCE.indexOf(ev.evidence) << 5) | ((isSuspicious(buf, ev.userFrom, ev.userTo) ? 1 : 0) << 8) | (ev.count << 9);
+            recs[o] = R_EVENT | (KINDS.indexOf(ev.kind) << KIND_SHIFT) | (EVIDENCE.indexOf(ev.evidence) << EVIDENCE_SHIFT) | ((isSuspicious(buf, ev.userFrom, ev.userTo) ? 1 : 0) << SUSPICIOUS_SHIFT) | (ev.count << COUNT_SHIFT);
             recs[o + 1] = ev.v4;
             recs[o + 2] = ev.conn as number;
             recs[o + 3] = ev.timeMs;

@@ -10,7 +10,7 @@ import { FLAG_INVALID, FLAG_SUSPICIOUS, type History, recordFailure } from './de
 import { networkOf, unbannableReason, v4Text } from './ip';
 import type { BannedSet } from './banned-set';
 import { type Whitelist, isWhitelisted } from './whitelist';
-import { EVIDENCE, KINDS, REC, R_FALLBACK, type RecordBatch, createRecorder, hasRecogniser, newBatch } from './scan-records';
+import { COUNT_SHIFT, EVIDENCE, EVIDENCE_MASK, EVIDENCE_SHIFT, KINDS, KIND_MASK, KIND_SHIFT, REC, R_FALLBACK, SUSPICIOUS_SHIFT, type RecordBatch, createRecorder, hasRecogniser, newBatch } from './scan-records';
 import { linesOf } from './log-reader';
 
 export interface LineStats {
@@ -107,13 +107,13 @@ export function createLineHandler(opts: {
       // What the reference parser would say now (bytes.ts decide()): banned, no event, or the event.
       const v4 = recs[o + 1] as number;
       const conn = recs[o + 2] as number;
-      const kind = KINDS[(code >> 2) & 7] as LoginEvent['kind'];
+      const kind = KINDS[(code >> KIND_SHIFT) & KIND_MASK] as LoginEvent['kind'];
       if (kind === 'success') {
         // Counted as an event, and that is all a success does to a scan (dedup.count ignores it).
         if (!Number.isNaN(recs[o + 3] as number)) stats.events++;
         continue;
       }
-      const evidence = EVIDENCE[(code >> 5) & 7] as LoginEvent['evidence'];
+      const evidence = EVIDENCE[(code >> EVIDENCE_SHIFT) & EVIDENCE_MASK] as LoginEvent['evidence'];
       if (evidence === 'address') {
         // "Connection closed by authenticating user …": counts only what its pid held, checked like any failure
         // then (countEvent); a banned address drops what was held, and the line is not one "about a banned address".
@@ -131,7 +131,7 @@ export function createLineHandler(opts: {
         fev.count = 0;
         fev.conn = conn;
         fev.ip = ip;
-        countEvent(fev, ((code >> 8) & 1) === 1, v4);
+        countEvent(fev, ((code >> SUSPICIOUS_SHIFT) & 1) === 1, v4);
         continue;
       }
       if ((conn === lastBannedConn && v4 === lastBannedV4) || skip.hasV4(v4)) {
@@ -152,11 +152,11 @@ export function createLineHandler(opts: {
       fev.timeMs = t;
       fev.kind = kind;
       fev.evidence = evidence;
-      fev.count = code >> 9;
+      fev.count = code >> COUNT_SHIFT;
       fev.conn = conn;
       fev.ip = v4String(v4);
       // The target is the address itself (IPv4), and it was just found not banned.
-      countEvent(fev, ((code >> 8) & 1) === 1, v4);
+      countEvent(fev, ((code >> SUSPICIOUS_SHIFT) & 1) === 1, v4);
     }
     batch.n = 0;
     batch.lines = 0;
