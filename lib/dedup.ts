@@ -225,11 +225,12 @@ export interface Deduper {
   seenV4: (conn: number, v4: number) => void;
   /**
    * The scan's fast path for an 'address' line (count 0, "Connection closed by authenticating user U IP port N
-   * [preauth]") of pid `conn` from `ip` at `t`: does what count() does with it and answers false when count()
-   * would answer 0 (nearly always: nothing is held for the pid); true: call count() with the event. One line
-   * in twelve of a password attack, so it skips count()'s and the caller's event handling.
+   * [preauth]", `ends` true) or an 'address_open' one ("Postponed keyboard-interactive … from IP port N", `ends`
+   * false: the connection goes on) of pid `conn` from `ip` at `t`: does what count() does with it and answers
+   * false when count() would answer 0 (nearly always: nothing is held for the pid); true: call count() with the
+   * event. One line in twelve of a password attack, so it skips count()'s and the caller's event handling.
    */
-  address: (conn: number, ip: string, t: number) => boolean;
+  address: (conn: number, ip: string, t: number, ends: boolean) => boolean;
   /** What the next read of the same log carries on from (null: nothing worth keeping). */
   save: () => DedupState | null;
 }
@@ -417,7 +418,7 @@ export function createDeduper(saved?: DedupState): Deduper {
       // are counted by sshd's own line; counting this one too made one mistyped password two failures.
       if (ev.evidence === 'pam_unix') return 0;
       // An address line with nothing held for its pid: nothing to count, nothing to remember.
-      if (ev.evidence === 'address') return 0;
+      if (ev.evidence === 'address' || ev.evidence === 'address_open') return 0;
       room();
       i = conns.insert(k, ev.ip, ev.ip === '' ? -1 : v4 === -2 ? v4At(ev.ip, 0, ev.ip.length) : v4, t);
     }
@@ -547,7 +548,7 @@ export function createDeduper(saved?: DedupState): Deduper {
       conns.invalid[i] = c[o + 7] as number;
     }
   }
-  const address = (conn: number, ip: string, t: number): boolean => {
+  const address = (conn: number, ip: string, t: number, ends: boolean): boolean => {
     lastT = t;
     const i = lookup(conn);
     if (i < 0) return false;
@@ -559,7 +560,7 @@ export function createDeduper(saved?: DedupState): Deduper {
       return false;
     }
     conns.lastMs[i] = t;
-    conns.connection[i] = (conns.connection[i] as number) | ENDED;
+    if (ends) conns.connection[i] = (conns.connection[i] as number) | ENDED;
     // count() would now count what its maximum rose by: nothing, unless a damaged saved state said otherwise.
     return Math.max(conns.attempt[i] as number, conns.pam[i] as number, conns.pamMore[i] as number, (conns.connection[i] as number) & 1) > (conns.counted[i] as number);
   };

@@ -20,7 +20,7 @@ export const R_FALLBACK = 3;
 
 export const KINDS: LoginEvent['kind'][] = ['password', 'invalid_user', 'refused', 'max_attempts', 'success'];
 /** Four bits of a record (scanner.ts replay reads them back). */
-export const EVIDENCE: LoginEvent['evidence'][] = ['attempt', 'pam', 'pam_unix', 'pam_more', 'connection', 'pam_bare', 'attempt_kbd', 'address'];
+export const EVIDENCE: LoginEvent['evidence'][] = ['attempt', 'pam', 'pam_unix', 'pam_more', 'connection', 'pam_bare', 'attempt_kbd', 'address', 'address_open'];
 
 /**
  * An R_EVENT record's code: bits 0-1 the record type, then the kind (3 bits), the evidence (4 bits), the

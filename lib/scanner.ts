@@ -78,7 +78,7 @@ export function createLineHandler(opts: {
   const handleEvent = (ev: LoginEvent) => {
     // A line that only names its connection's address, or a host-named PAM line (lib/dedup.ts), is no login event
     // of its own: it is not listed or counted as one, and the reconciler decides what it adds.
-    if (ev.evidence !== 'address' && ev.ip !== '') {
+    if (ev.evidence !== 'address' && ev.evidence !== 'address_open' && ev.ip !== '') {
       stats.events++;
       opts.onEvent?.(ev);
     }
@@ -114,9 +114,10 @@ export function createLineHandler(opts: {
         continue;
       }
       const evidence = EVIDENCE[(code >> EVIDENCE_SHIFT) & EVIDENCE_MASK] as LoginEvent['evidence'];
-      if (evidence === 'address') {
-        // "Connection closed by authenticating user …": counts only what its pid held, checked like any failure
-        // then (countEvent); a banned address drops what was held, and the line is not one "about a banned address".
+      if (evidence === 'address' || evidence === 'address_open') {
+        // "Connection closed by authenticating user …" (which ends its connection) or "Postponed keyboard-interactive
+        // …" (which does not): counts only what its pid held, checked like any failure then (countEvent); a banned
+        // address drops what was held, and the line is not one "about a banned address".
         const t = recs[o + 3] as number;
         if (Number.isNaN(t)) continue;
         if (skip.hasV4(v4)) {
@@ -124,7 +125,7 @@ export function createLineHandler(opts: {
           continue;
         }
         const ip = v4String(v4);
-        if (!dedup.address(conn, ip, t)) continue;
+        if (!dedup.address(conn, ip, t, evidence === 'address')) continue;
         fev.timeMs = t;
         fev.kind = kind;
         fev.evidence = evidence;

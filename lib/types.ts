@@ -34,9 +34,11 @@ export interface LoginEvent {
   port?: string;
   /**
    * How the connection-level reconciliation should treat this line (see lib/dedup.ts). 'address': a line that only
-   * names its connection's address (count 0). An sshd PAM line that names the client by host name has ip ''.
+   * names its connection's address (count 0) and ends it; 'address_open': the same while the connection goes on
+   * (sshd's syslog "Postponed keyboard-interactive … from IP port N"). An sshd PAM line that names the client by
+   * host name has ip ''.
    */
-  evidence: 'attempt' | 'pam' | 'pam_unix' | 'pam_more' | 'connection' | 'pam_bare' | 'attempt_kbd' | 'kbd_postponed' | 'address';
+  evidence: 'attempt' | 'pam' | 'pam_unix' | 'pam_more' | 'connection' | 'pam_bare' | 'attempt_kbd' | 'kbd_postponed' | 'address' | 'address_open';
 }
 
 /** Thresholds and windows for one log source (DEFAULT values, possibly overridden in the section). */

@@ -29,9 +29,10 @@ export const FALLBACK = 3;
  * time is read); otherwise a line without a valid time is no event. Successes are never "banned".
  */
 export function decide(ev: ByteEvent, banned: BannedSet): number {
-  // An 'address' line ("Connection closed by authenticating user …") is never BANNED: sshd.ts returns it, and the
-  // scan checks its address only when it stands for held failures.
-  if (ev.outcome === 'failure' && ev.evidence !== 'address' && banned.hasV4(ev.v4)) return BANNED;
+  // An 'address' or 'address_open' line ("Connection closed by authenticating user …", "Postponed
+  // keyboard-interactive …") is never BANNED: sshd.ts returns it, and the scan checks its address only when it
+  // stands for held failures.
+  if (ev.outcome === 'failure' && ev.evidence !== 'address' && ev.evidence !== 'address_open' && banned.hasV4(ev.v4)) return BANNED;
   return Number.isNaN(ev.timeMs) ? NONE : EVENT;
 }
 

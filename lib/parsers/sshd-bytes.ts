@@ -20,6 +20,8 @@ const PAM_AUTH = ascii('pam_unix(sshd:auth): ');
 const PAM_AUTH_SESSION = ascii('pam_unix(sshd-session:auth): ');
 const AUTH_FAILURE = ascii('authentication failure; ');
 const PAM = ascii('PAM ');
+const POSTPONED_KBD_HEAD = ascii('Postponed keyboard-interactive');
+const POSTPONED_KBD = ascii('Postponed keyboard-interactive for ');
 const MORE = ascii(' more authentication failure');
 const SEMI = ascii('; ');
 const USER = ascii('User ');
@@ -238,6 +240,22 @@ export function sshdBytes(b: Buffer, p: number, e: number, ev: ByteEvent, nowMs:
       break;
     }
     case 80: {
+      if (hasAt(b, ms, POSTPONED_KBD_HEAD, e)) {
+        // "Postponed keyboard-interactive for [invalid user ]U from IP port N ssh2 [preauth]": names its pid's
+        // address without ending the connection ('address_open', count 0: see sshd.ts). The "/DEVICE" form and
+        // any other ending fall back.
+        if (!hasAt(b, ms, POSTPONED_KBD, e) || !endsWith(b, PREAUTH, ms, e) || !endsWith(b, SSH2, ms, e - 10)) return FALLBACK;
+        if (!tail(b, ms, e - 15, FROM)) return FALLBACK;
+        const uf = ms + POSTPONED_KBD.length;
+        if (at.head < uf) return FALLBACK;
+        const invalid = at.head - uf >= 13 && (hasAt(b, uf, INVALID_USER, e) || hasAt(b, uf, ILLEGAL_USER, e));
+        ev.userFrom = invalid ? uf + 13 : uf;
+        ev.userTo = at.head;
+        kind = invalid ? 'invalid_user' : 'password';
+        evidence = 'address_open';
+        count = 0;
+        break;
+      }
       // "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
       if (!hasAt(b, ms, PAM, e)) return NONE;
       let i = ms + 4;

@@ -205,6 +205,25 @@ function addressLine(s: string, ms: number, end: number, userAt: number): LoginE
 }
 
 /**
+ * "Postponed keyboard-interactive[/DEVICE] for [invalid user ]U from IP port N ssh2 [preauth]" (the message s[ms, end)
+ * starts with "Postponed keyboard-interactive"): the 'address_open' event (see case 80 of parseMessage). DEVICE is
+ * the server's kbdint device ("pam", "bsdauth"), never client text.
+ */
+function postponedLine(s: string, ms: number, end: number): LoginEvent | null {
+  let u = ms + 30;
+  if (u < end && s.charCodeAt(u) === 47) {
+    let d = u + 1;
+    while (d < end && d - u <= 16 && s.charCodeAt(d) >= 97 && s.charCodeAt(d) <= 122) d++;
+    if (d === u + 1 || d - u > 16) return null;
+    u = d;
+  }
+  if (u + 5 > end || !s.startsWith(' for ', u)) return null;
+  if (fromTail(s, ms, end, undefined) !== true) return null;
+  const { user, invalid } = userAfter(s, u + 5, tail.head);
+  return ev('failure', invalid ? 'invalid_user' : 'password', tail.ip, user, 'address_open', tailPort(s), 0);
+}
+
+/**
  * Parses the message s[ms, end) of an sshd line. With `banned`, a failure whose address is in it yields
  * the BANNED marker instead of an event.
  */
@@ -269,6 +288,12 @@ function parseMessage(s: string, ms: number, end: number, banned: BannedSet | un
         const { user, invalid } = userAfter(s, ms + 35, tail.head);
         return invalid ? null : ev('failure', 'password', tail.ip, user, 'kbd_postponed', tailPort(s), 0);
       }
+      // P, with a pid (syslog, journald): "Postponed keyboard-interactive[/DEVICE] for [invalid user ]U from IP port N
+      // ssh2 [preauth]", logged as an attempt starts (at LogLevel INFO, for a user that exists, only once its
+      // connection has failed MaxAuthTries / 2 times). It counts nothing (count 0, 'address_open'): it names its
+      // pid's address for the host-named PAM lines (UseDNS yes) that lib/dedup.ts holds, without ending the
+      // connection as the 'address' lines do. Never BANNED, like them.
+      if (!bare && s.startsWith('Postponed keyboard-interactive', ms)) return postponedLine(s, ms, end);
       // P: "PAM 2 more authentication failures; logname= … rhost=IP  user=U"
       const m = PAM_MORE.exec(s.slice(ms, Math.min(end, ms + 45)));
       if (!m) return null;

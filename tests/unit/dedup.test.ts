@@ -139,7 +139,7 @@ test('a damaged carried state is refused whole (a scan then counts as a fresh on
 
 describe('UseDNS yes: PAM lines that name the client by host name (ip "") are held on their pid', () => {
   const T = 1_790_000_000_000;
-  const at = (conn: number | string | undefined, ip: string, evidence: LoginEvent['evidence'], dt: number, count = evidence === 'address' ? 0 : 1): LoginEvent => ({ ...ev(0, ip, evidence), conn, timeMs: T + dt, count });
+  const at = (conn: number | string | undefined, ip: string, evidence: LoginEvent['evidence'], dt: number, count = evidence === 'address' || evidence === 'address_open' ? 0 : 1): LoginEvent => ({ ...ev(0, ip, evidence), conn, timeMs: T + dt, count });
   const named = (conn: number | undefined, dt: number, evidence: LoginEvent['evidence'] = 'pam') => at(conn, '', evidence, dt);
 
   test('counted for the address a later line of the same pid names, once, and never for the name', () => {
@@ -188,6 +188,34 @@ describe('UseDNS yes: PAM lines that name the client by host name (ip "") are he
     expect(d.count(named(61, 0))).toBe(0);
     d.seenV4(61, 0xcb007105); // a line of pid 61 about 203.0.113.5, already banned
     expect(d.count(at(61, '203.0.113.5', 'address', 1_000))).toBe(0);
+  });
+
+  test('"Postponed keyboard-interactive … from IP" (address_open) gives held lines their address and the connection goes on', () => {
+    // MaxAuthTries 6, LogLevel INFO: 3 host-named failures, then the 4th attempt's Postponed line, then its own.
+    for (const fast of [false, true]) {
+      const d = createDeduper();
+      for (const dt of [0, 2_000, 4_000]) expect(d.count(named(35, dt))).toBe(0);
+      const postponed = at(35, '203.0.113.5', 'address_open', 4_010);
+      if (fast) {
+        expect(d.address(35, '203.0.113.5', T + 4_010, false)).toBe(true);
+      }
+      expect(d.count(postponed)).toBe(3);
+      expect(postponed.ip).toBe('203.0.113.5');
+      // Not ended: the next host-named line is this connection's, counted at once.
+      const fourth = named(35, 6_000);
+      expect(d.count(fourth)).toBe(1);
+      expect(fourth.ip).toBe('203.0.113.5');
+      // Its "Failed keyboard-interactive/pam" line, the next Postponed line: nothing again.
+      expect(d.count(at(35, '203.0.113.5', 'attempt', 6_001))).toBe(0);
+      expect(d.address(35, '203.0.113.5', T + 6_010, false)).toBe(false);
+      expect(d.count(at(35, '203.0.113.5', 'address_open', 6_010))).toBe(0);
+      // Left to LoginGraceTime: nothing more is logged; 4 counted.
+    }
+    // With nothing held it counts nothing and remembers nothing.
+    const d = createDeduper();
+    expect(d.address(36, '203.0.113.5', T, false)).toBe(false);
+    expect(d.count(at(36, '203.0.113.5', 'address_open', 0))).toBe(0);
+    expect(d.save()).toBeNull();
   });
 
   test('what is held where a run ends is carried to the next run (address "")', () => {

@@ -52,9 +52,9 @@ describe.each(PARSER_NAMES)('%s', (parser) => {
       // scanner drops them after canonicalising.
       const written = !!ev && line.split(/[\s[\]=()]/).includes(ev.ip);
       const stop = [line, null, { conn: typeof ev?.conn === 'number' ? ev.conn : undefined, ip: ev?.ip }];
-      // An 'address' line (count 0) is never stopped: the scan checks its address once it stands for held failures.
-      // A host-named line (ip '') has no address to stop at.
-      const failure = !!ev && ev.outcome === 'failure' && ev.evidence !== 'address' && ev.ip !== '';
+      // An 'address' or 'address_open' line (count 0) is never stopped: the scan checks its address once it stands
+      // for held failures. A host-named line (ip '') has no address to stop at.
+      const failure = !!ev && ev.outcome === 'failure' && ev.evidence !== 'address' && ev.evidence !== 'address_open' && ev.ip !== '';
       if (failure && written) {
         stopped++;
         expect([line, got, hit]).toEqual(stop);
