@@ -7,6 +7,9 @@
 import { spawn } from 'node:child_process';
 import * as readline from 'node:readline';
 import { AppError, ExitCode } from './errors';
+import { type JournalMark, markOf, readBefore } from './journal-mark';
+
+export type { JournalMark } from './journal-mark';
 
 export interface JournalEntry {
   message: string;
@@ -28,14 +31,25 @@ export interface JournalOptions {
   directory?: string;
   /** Continue after this cursor. */
   cursor?: string;
+  /**
+   * Without a cursor: continue after this entry (the last one read before; see JournalMark): read from its second
+   * (or sinceSec, whichever is later) and drop the entries at or before it.
+   */
+  after?: JournalMark;
   /** Without a cursor: start at this epoch second (only the rules' longest window matters). */
   sinceSec?: number;
   journalctl?: string;
 }
 
+/** Where a read ended: the last entry's cursor and mark; neither when it printed no entry (the caller keeps its own). */
+export interface JournalEnd {
+  cursor?: string;
+  mark?: JournalMark;
+}
+
 /**
  * journalctl could not seek to the saved cursor (it is not a cursor at all: positions.json was damaged or
- * edited). Still exit 66 for a caller that does not handle it; the scan reads again without the cursor.
+ * edited). Still exit 66 for a caller that does not handle it; the scan reads again after the saved JournalMark.
  */
 export class JournalCursorError extends AppError {
   constructor(message: string) {
@@ -58,23 +72,28 @@ function field(o: Record<string, unknown>, name: string): string {
 }
 
 /**
- * Streams entries to `onEntry`; resolves with the cursor of the last entry seen (or the old one). Rejects with
- * JournalCursorError, before any entry, when journalctl refuses opts.cursor, and with an AppError (exit 66)
- * when it fails otherwise, is killed, or exits non-zero without a word: the caller must not save the cursor.
+ * Streams entries to `onEntry`; resolves with the cursor and mark of the last entry seen. Rejects with
+ * JournalCursorError, before any entry, when journalctl refuses opts.cursor, and with an AppError (exit 66) when
+ * it fails otherwise, is killed, or exits non-zero without a word: the caller must not save the cursor.
  */
-export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => void): Promise<string | undefined> {
+export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => void): Promise<JournalEnd> {
   const args = ['-o', 'json', '--no-pager', '-q'];
   if (opts.directory) args.push('--directory', opts.directory);
   // --cursor, not --after-cursor: journalctl seeks to the saved entry, or to the next one when the saved entry
   // is gone (vacuumed, or a volatile journal after a reboot), and --after-cursor then skips one entry blindly,
   // losing a line. The saved entry itself is dropped below by its cursor.
   if (opts.cursor) args.push('--cursor', opts.cursor);
-  else if (opts.sinceSec !== undefined) args.push('--since', `@${Math.max(0, Math.floor(opts.sinceSec))}`);
+  else {
+    // From the second of the last entry read (an entry of that second may follow it), unless that is older than sinceSec.
+    const after = opts.after && Math.floor(opts.after.us / 1e6);
+    const since = after === undefined ? opts.sinceSec : Math.max(after, opts.sinceSec ?? after);
+    if (since !== undefined) args.push('--since', `@${Math.max(0, Math.floor(since))}`);
+  }
   args.push(...opts.match);
   const cmd = opts.journalctl ?? 'journalctl';
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let cursor = opts.cursor;
+    const end: JournalEnd = {};
     let first = true;
     let lines = 0;
     /** Lines that were journal entries (JSON), not a "-- No entries --" notice. */
@@ -101,7 +120,11 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
           first = false;
           return; // read last time
         }
-        cursor = o.__CURSOR;
+        end.cursor = o.__CURSOR;
+        const mark = markOf(o.__CURSOR, o.__REALTIME_TIMESTAMP);
+        if (mark) end.mark = mark;
+        // Read before the saved cursor was lost or refused.
+        if (mark && opts.after && readBefore(mark, opts.after)) return;
       }
       first = false;
       const message = text(o.MESSAGE);
@@ -117,7 +140,7 @@ export function readJournal(opts: JournalOptions, onEntry: (e: JournalEntry) => 
       // journalctl exits 1 for "no entries" in some versions (its "-- No entries --" muted by -q, or on stderr):
       // nothing was read, so nothing can be lost.
       const noEntries = /No entries|-- No entries --/.test(stderr) || (code === 1 && entries === 0 && !stderr.trim());
-      if (code === 0 || noEntries) return resolve(cursor);
+      if (code === 0 || noEntries) return resolve(end);
       if (!stderr.trim()) return reject(new AppError(ExitCode.NoInput, `${what} exited with ${code}`));
       const msg = `${what}: ${stderr.trim().split('\n')[0]}`;
       // "Failed to seek to cursor: Invalid argument" (systemd's journalctl.c), printed before any entry.

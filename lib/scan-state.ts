@@ -16,11 +16,17 @@ import { parseIp, parseTarget } from './ip';
 import type { Logger } from './log';
 import { readRegularFile } from './regular-file';
 import { type DedupState, checkDedupState } from './dedup';
+import { type JournalMark, checkMark } from './journal-mark';
 
 export interface ScanState {
   positions: Record<string, FilePosition>;
   /** source name → journald cursor */
   cursors: Record<string, string>;
+  /**
+   * source name → where the entry of its cursor stands (lib/journal-reader.ts JournalMark): a read goes on from
+   * there when journalctl refuses the cursor. positions.json "journalAt"; absent in files of earlier versions.
+   */
+  marks: Record<string, JournalMark>;
   /** source name → history; null until a scan has a new line to count (then loaded from history.txt). */
   histories: Map<string, History> | null;
   /** Each read's connections for the next read of the same log (lib/dedup.ts); loaded and saved with the histories. */
@@ -66,14 +72,21 @@ function withValidRetries(p: FilePosition): FilePosition {
 export function loadScanState(stateDir: string, log: Logger): ScanState {
   const positions: Record<string, FilePosition> = {};
   const cursors: Record<string, string> = {};
+  const marks: Record<string, JournalMark> = {};
   try {
-    const doc = readJsonFile(posFile(stateDir)) as { files?: Record<string, unknown>; journal?: Record<string, unknown> } | null;
+    const doc = readJsonFile(posFile(stateDir)) as { files?: Record<string, unknown>; journal?: Record<string, unknown>; journalAt?: Record<string, unknown> } | null;
     for (const [f, p] of Object.entries(doc?.files ?? {})) if (isPosition(p)) positions[f] = withValidRetries(p);
     for (const [src, c] of Object.entries(doc?.journal ?? {})) if (typeof c === 'string' && c.length < 512) cursors[src] = c;
+    const at = doc?.journalAt;
+    if (at && typeof at === 'object')
+      for (const [src, m] of Object.entries(at)) {
+        const ok = checkMark(m);
+        if (ok) marks[src] = ok;
+      }
   } catch (e) {
     log.warn(`${(e as Error).message}; logs will be read from the start`);
   }
-  return { positions, cursors, histories: null };
+  return { positions, cursors, marks, histories: null };
 }
 
 /**
@@ -334,5 +347,6 @@ export function saveScanState(stateDir: string, st: ScanState): void {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // not there: the usual case
     }
   }
-  writeJsonFile(posFile(stateDir), { version: 1, files: st.positions, journal: st.cursors });
+  // journalAt: a key of its own, which earlier versions ignore (and the cursors keep the shape they read).
+  writeJsonFile(posFile(stateDir), { version: 1, files: st.positions, journal: st.cursors, journalAt: st.marks });
 }

@@ -19,6 +19,7 @@ import type { DedupState } from '../dedup';
 import { type History, pruneHistory, windowOf } from '../detect';
 import { JOURNAL_PARSERS, lineTimeMs, type MessageParser } from '../parsers';
 import { isTrustedEntry } from '../journal-trust';
+import type { JournalEnd, JournalMark } from '../journal-reader';
 import { progressBar } from '../progress';
 import { isoTime } from '../iso-time';
 import { logBatch } from '../log';
@@ -99,35 +100,50 @@ function firstRunStartMs(src: SourceConfig, run: SourceRun): number | undefined 
   return run.nowMs - (windowOf(src.rules) + src.banDurationSec) * 1000;
 }
 
-/** A journal source: entries after the saved cursor, attributed by journald's trusted _COMM only. */
+/**
+ * A journal source: entries after the saved cursor, attributed by journald's trusted _COMM only. Without a cursor
+ * journalctl accepts, after the saved mark of the last entry read (lib/journal-mark.ts), or as a first run.
+ */
 async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable<SourceConfig['journal']>, run: SourceRun): Promise<void> {
-  let h = run.handler(run.st.cursors[src.name] !== undefined ? { kind: 'journal', key: src.name } : undefined);
+  const mark = run.st.marks[src.name];
+  // The connections open where the last read ended go on when this read starts there (from its cursor or its mark).
+  const carry = run.st.cursors[src.name] !== undefined || mark !== undefined ? ({ kind: 'journal', key: src.name } as const) : undefined;
+  let h = run.handler(carry);
   const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
   const since = firstRunStartMs(src, run);
   // Loaded here: only journal sources need it (and child_process); a cron run over files does not.
   const { readJournal, JournalCursorError } = await import('../journal-reader');
-  const read = (saved: string | undefined) =>
-    readJournal({ match: journal.match, directory: journal.directory, cursor: saved, sinceSec: since === undefined ? undefined : since / 1000 }, (e) => {
+  const read = (from: { cursor?: string; after?: JournalMark }) =>
+    readJournal({ match: journal.match, directory: journal.directory, ...from, sinceSec: since === undefined ? undefined : since / 1000 }, (e) => {
       h.stats.lines++;
       if (!isTrustedEntry(e, src.parser)) return; // not provably sshd/proftpd, whatever SYSLOG_IDENTIFIER says (lib/journal-trust.ts)
       const ev = parse(e.message, e.timeMs, pidNumber(e.pid));
       if (ev) h.handleEvent(ev);
     });
-  let cursor: string | undefined;
+  let end: JournalEnd;
+  const saved = run.st.cursors[src.name];
   try {
-    cursor = await read(run.st.cursors[src.name]);
+    end = await read(saved !== undefined ? { cursor: saved } : { after: mark });
   } catch (e) {
     if (!(e instanceof JournalCursorError)) throw e;
-    // A damaged positions.json entry would fail every later scan of this source: read as a first run does
-    // (same start time) and save the cursor that read ends on.
-    ctx.log.warn(`scan: journal [${src.name}]: the saved journal cursor is not valid (journalctl cannot seek to it); reading again from the first-run start`);
+    // A damaged positions.json entry would fail every later scan of this source: read on after the last entry
+    // read, whose mark is kept beside the cursor; without one (earlier versions), as a first run does (same start
+    // time; what was counted then is counted again). Either saves the cursor that read ends on.
+    const from = mark ? `after the last entry read (${isoTime(new Date(Math.floor(mark.us / 1000)))})` : 'again from the first-run start';
+    ctx.log.warn(`scan: journal [${src.name}]: the saved journal cursor is not valid (journalctl cannot seek to it); reading ${from}`);
     delete run.st.cursors[src.name];
-    // Nor are the connections open at that cursor carried on.
-    addStats(run.res, h.stats);
-    h = run.handler();
-    cursor = await read(undefined);
+    if (!mark) {
+      // Nor are the connections open at that cursor carried on.
+      addStats(run.res, h.stats);
+      h = run.handler();
+    }
+    end = await read({ after: mark });
   }
-  if (cursor) run.st.cursors[src.name] = cursor;
+  if (end.cursor) {
+    run.st.cursors[src.name] = end.cursor;
+    if (end.mark) run.st.marks[src.name] = end.mark;
+    else delete run.st.marks[src.name];
+  }
   keepConnections((run.st.connections ??= noConnections()).journal, src.name, h.saveDedup());
   addStats(run.res, h.stats);
   ctx.log.debug(`scan: journal [${src.name}]: ${plural(h.stats.lines, 'entry', 'entries')}, ${plural(h.stats.events, 'event')}`);
@@ -356,6 +372,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
     if (fromStart) {
       st.positions = {};
       st.cursors = {};
+      st.marks = {};
       st.histories = new Map();
       st.connections = noConnections();
     }

@@ -23,6 +23,8 @@ if (!OK) warnSkip('journal/journald', 'needs root, unshare -m, setpriv, /usr/bin
 const GENUINE = '192.0.2.61';
 const GENUINE_LATER = '192.0.2.62';
 const GENUINE_AFTER_DAMAGE = '192.0.2.63';
+/** One failure for root (suspicious: 2 ban) counted before the cursor is damaged, one after. */
+const ONCE_BEFORE_DAMAGE = '192.0.2.64';
 const FORGED_BY_USER = '203.0.113.70';
 const FORGED_BY_LOGGER = ['198.51.100.66', '198.51.100.67'];
 const NOBODY = 65534;
@@ -97,13 +99,18 @@ function scenario(dir: string): string {
     send 0 '${failure(GENUINE_LATER, 'admin')}'
     ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc3=$?"
     echo "deny3=$(grep '^ALL' hosts.deny | tr '\\n' ',')"
-    # a damaged cursor in positions.json: the next run warns, reads as a first run and saves a new cursor
+    send 0 '${failure(ONCE_BEFORE_DAMAGE)}'
+    ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc3b=$?"
+    # a damaged cursor in positions.json: the next run warns, reads on after the last entry read and saves a new cursor
     ${process.execPath} -e "const fs = require('fs'), f = 'state/positions.json', p = JSON.parse(fs.readFileSync(f, 'utf8')); p.journal.sshd = 'garbage text'; fs.writeFileSync(f, JSON.stringify(p))"
     send 0 '${failure(GENUINE_AFTER_DAMAGE)}'
     ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc4=$?"
     echo "cursor4=$(${process.execPath} -p "require('./state/positions.json').journal.sshd")"
     ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc5=$?"
     echo "deny5=$(grep '^ALL' hosts.deny | tr '\\n' ',')"
+    send 0 '${failure(ONCE_BEFORE_DAMAGE)}'
+    ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc6=$?"
+    echo "deny6=$(grep '^ALL' hosts.deny | tr '\\n' ',')"
     echo "scenario=done"
   `;
 }
@@ -153,20 +160,28 @@ describe('journal source against a real journald', () => {
     expect(positions.journal.sshd).toMatch(/^s=/);
   });
 
-  test('a damaged saved cursor: one warning, the source is read as on a first run, and a new cursor is saved', () => {
+  test('a damaged saved cursor: one warning, the source is read on after the last entry read, so nothing is counted twice, and a new cursor is saved', () => {
     if (!OK) return;
     // Before: journalctl "Failed to seek to cursor" made this and every later scan of the source exit 66.
+    expect(out).toContain('rc3b=0');
     expect(out).toContain('rc4=0');
     expect(out).toContain('rc5=0');
+    expect(out).toContain('rc6=0');
     const warnings = out.split('\n').filter((l) => /cursor/i.test(l) && /warning/i.test(l));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/journal \[sshd\]: the saved journal cursor is not valid/);
-    // The fourth run read every sshd entry since the first-run start (the 7 older ones again, and the new
-    // one); the fifth, from the cursor the fourth saved, nothing. The entries read again banned nobody anew.
+    expect(warnings[0]).toMatch(/journal \[sshd\]: the saved journal cursor is not valid \(journalctl cannot seek to it\); reading after the last entry read \(\d{4}-/);
+    // The fourth run read only the entry sent after the third (b) run; the fifth, from the cursor the fourth
+    // saved, nothing. Before: the fourth read every sshd entry since the first-run start again (9), and counted
+    // the one failure of ${ONCE_BEFORE_DAMAGE} a second time: two for root, a ban.
     const scans = [...out.matchAll(/scan: journal \[sshd\]: (\d+) entr(?:y|ies)/g)].map((m) => Number(m[1]));
-    expect(scans.slice(3)).toEqual([8, 0]);
+    expect(scans.slice(3)).toEqual([1, 1, 0, 1]);
     expect(out).toMatch(/cursor4=s=/);
     expect(out).toContain(`deny5=ALL: ${GENUINE},ALL: ${GENUINE_LATER},\n`);
+    // Its second real failure bans it: the one counted before the damage was kept.
+    expect(out).toContain(`deny6=ALL: ${GENUINE},ALL: ${GENUINE_LATER},ALL: ${ONCE_BEFORE_DAMAGE},\n`);
+    const positions = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'positions.json'), 'utf8'));
+    expect(positions.journalAt.sshd).toEqual({ us: expect.any(Number), s: expect.stringMatching(/^[0-9a-f]{32}$/), i: expect.stringMatching(/^[0-9a-f]+$/) });
+    expect(positions.journal.sshd).toContain(`s=${positions.journalAt.sshd.s};i=${positions.journalAt.sshd.i};`);
   });
 
   test('a process named sshd run by an unprivileged user cannot get an address banned', () => {
@@ -189,7 +204,7 @@ describe('journal source against a real journald', () => {
     expect(from(FORGED_BY_USER).map((e) => [e.comm, e.uid])).toEqual([['sshd', String(NOBODY)], ['sshd', String(NOBODY)]]);
     for (const e of sshd) expect(e.unit).not.toMatch(/^sshd?\.service$/); // the test does not run inside ssh's unit
     const trusted = sshd.filter((e) => isTrustedEntry(e, 'sshd')).map((e) => e.message);
-    expect(trusted).toEqual([failure(GENUINE), failure(GENUINE), failure(GENUINE_LATER, 'bob'), failure(GENUINE_LATER, 'admin'), failure(GENUINE_LATER, 'admin'), failure(GENUINE_AFTER_DAMAGE)]);
+    expect(trusted).toEqual([failure(GENUINE), failure(GENUINE), failure(GENUINE_LATER, 'bob'), failure(GENUINE_LATER, 'admin'), failure(GENUINE_LATER, 'admin'), failure(ONCE_BEFORE_DAMAGE), failure(GENUINE_AFTER_DAMAGE), failure(ONCE_BEFORE_DAMAGE)]);
     const logged = await read(['SYSLOG_IDENTIFIER=sshd']);
     expect(logged.length).toBeLessThanOrEqual(4); // entries whose logger exited before journald looked have no _COMM
     for (const e of logged) expect(isTrustedEntry(e, 'sshd')).toBe(false);

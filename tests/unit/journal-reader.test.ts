@@ -38,7 +38,7 @@ function fake(): string {
 async function read(cursor: string): Promise<{ messages: string[]; cursor: string | undefined }> {
   const messages: string[] = [];
   const next = await readJournal({ match: [], cursor, journalctl: fake() }, (e) => messages.push(e.message));
-  return { messages, cursor: next };
+  return { messages, cursor: next.cursor };
 }
 
 test('the entry the cursor names is not read again', async () => {
@@ -50,7 +50,7 @@ test('when the entry the cursor names is gone (vacuumed, rebooted volatile journ
 });
 
 test('nothing new: the cursor stays', async () => {
-  expect(await read('c4')).toEqual({ messages: [], cursor: 'c4' });
+  expect(await read('c4')).toEqual({ messages: [], cursor: undefined }); // the caller keeps its own
 });
 
 test('a saved cursor journalctl cannot seek to is a JournalCursorError (exit 66 unless the caller reads again)', async () => {
@@ -60,8 +60,24 @@ test('a saved cursor journalctl cannot seek to is a JournalCursorError (exit 66 
   expect((err as Error).message).toMatch(/Failed to seek to cursor/);
   // Without a cursor the same journal reads from the start (or from sinceSec).
   const messages: string[] = [];
-  expect(await readJournal({ match: [], journalctl: fake() }, (e) => messages.push(e.message))).toBe('c4');
+  expect((await readJournal({ match: [], journalctl: fake() }, (e) => messages.push(e.message))).cursor).toBe('c4');
   expect(messages).toEqual(['mc2', 'mc3', 'mc4']);
+});
+
+test('after a mark (the cursor refused): from the mark\'s second, without the entries at or before it; the end carries the last mark', async () => {
+  const dir = tmpdir();
+  const file = path.join(dir, 'journalctl');
+  // Prints its arguments to a file, then the entries (journalctl's --since seek is not what is tested here).
+  fs.writeFileSync(file, FAKE.replace('let at = 0;', `let at = 0;\nrequire('fs').writeFileSync(${JSON.stringify(path.join(dir, 'args'))}, a.join(' '));`), { mode: 0o755 });
+  const messages: string[] = [];
+  const end = await readJournal({ match: [], after: { us: 1795311410000001, s: '', i: '' }, sinceSec: 1795311000, journalctl: file }, (e) => messages.push(e.message));
+  expect(messages).toEqual(['mc4']);
+  expect(end).toEqual({ cursor: 'c4', mark: { us: 1795311410000002, s: '', i: '' } });
+  expect(fs.readFileSync(path.join(dir, 'args'), 'utf8')).toBe('-o json --no-pager -q --since @1795311410');
+  // Every entry read before: the end is still the last one seen. A first-run start later than the mark wins.
+  expect(await readJournal({ match: [], after: { us: 1795311410000002, s: '', i: '' }, journalctl: file }, () => undefined)).toEqual({ cursor: 'c4', mark: { us: 1795311410000002, s: '', i: '' } });
+  await readJournal({ match: [], after: { us: 1795311410000002, s: '', i: '' }, sinceSec: 1795311999.5, journalctl: file }, () => undefined);
+  expect(fs.readFileSync(path.join(dir, 'args'), 'utf8')).toBe('-o json --no-pager -q --since @1795311999');
 });
 
 /** A stand-in journalctl that prints two entries (c2, c3), then does `end` (JavaScript). */
@@ -89,5 +105,5 @@ test.each([
 ])('"no entries" from journalctl (%s) is no failure: the cursor stays', async (_what, body) => {
   const file = path.join(tmpdir(), 'journalctl');
   fs.writeFileSync(file, `#!/usr/bin/env node\n${body};\n`, { mode: 0o755 });
-  expect(await readJournal({ match: [], cursor: 'c1', journalctl: file }, () => undefined)).toBe('c1');
+  expect(await readJournal({ match: [], cursor: 'c1', journalctl: file }, () => undefined)).toEqual({});
 });

@@ -40,7 +40,7 @@ test('history.txt of earlier versions is read, and replaced by history.bin at th
   const log = memoryLogger();
   const h = loadHistories(dir, log);
   expect(h).toEqual(sample());
-  saveScanState(dir, { positions: {}, cursors: {}, histories: h });
+  saveScanState(dir, { positions: {}, cursors: {}, marks: {}, histories: h });
   expect(fs.existsSync(path.join(dir, 'history.txt'))).toBe(false);
   expect(plain(loadHistories(dir, log))).toEqual(sample());
   fs.writeFileSync(path.join(dir, 'history.bin'), 'autoban-history 4\n{}\n');
@@ -87,7 +87,7 @@ test('the connections left open are kept in history.bin beside the histories: on
   const open = { t: 1_790_000_000_000, c: [7, '192.0.2.4', 2, 0, 0, 0, 2, 0, 1_000] };
   const connections = { files: new Map([['/var/log/auth.log', open], ['/var/log/gone.log', open]]), journal: new Map([['sshd-journal', open]]) };
   const pos = { dev: 1, ino: 2, offset: 10, head: 'first' };
-  saveScanState(dir, { positions: { '/var/log/auth.log': pos }, cursors: { 'sshd-journal': 'c4' }, histories: sample(), connections });
+  saveScanState(dir, { positions: { '/var/log/auth.log': pos }, cursors: { 'sshd-journal': 'c4' }, marks: {}, histories: sample(), connections });
   const loaded = loadHistoryFile(dir, log);
   expect(plain(loaded.histories)).toEqual(sample());
   expect(loaded.connections).toEqual({ files: new Map([['/var/log/auth.log', open]]), journal: new Map([['sshd-journal', open]]) });
@@ -105,4 +105,20 @@ test('the connections left open are kept in history.bin beside the histories: on
   expect(log.lines).toEqual([expect.stringMatching(/history\.bin: the open connections of 2 logs are damaged; ignored/)]);
   const notAList = text.replace(/"conns":\[.*\]\}\n/, '"conns":"x"}\n');
   expect(decodeHistoryBin(Buffer.from(notAList, 'latin1'))).toEqual({ histories: expect.any(Map), connections: { files: new Map(), journal: new Map() }, connectionsError: 'the open connections are damaged' });
+});
+
+test("positions.json keeps each journal source's mark beside its cursor; a file without marks (earlier versions) still loads, a damaged mark is dropped alone", () => {
+  const dir = tmpdir();
+  const mark = { us: 1_795_311_410_123_456, s: '739ad463348b4ceca5a9e69c95a3c93f', i: '4ece7' };
+  saveScanState(dir, { positions: {}, cursors: { sshd: 's=739ad463348b4ceca5a9e69c95a3c93f;i=4ece7' }, marks: { sshd: mark }, histories: null });
+  const doc = JSON.parse(fs.readFileSync(path.join(dir, 'positions.json'), 'utf8'));
+  // The cursors keep the shape earlier versions read; the marks have a key of their own.
+  expect(doc.journal).toEqual({ sshd: 's=739ad463348b4ceca5a9e69c95a3c93f;i=4ece7' });
+  expect(loadScanState(dir, memoryLogger()).marks).toEqual({ sshd: mark });
+  fs.writeFileSync(path.join(dir, 'positions.json'), JSON.stringify({ version: 1, files: {}, journal: { sshd: 'c4' } }));
+  expect(loadScanState(dir, memoryLogger())).toMatchObject({ cursors: { sshd: 'c4' }, marks: {} });
+  fs.writeFileSync(path.join(dir, 'positions.json'), JSON.stringify({ version: 1, files: {}, journal: { sshd: 'c4', ftp: 'c9' }, journalAt: { sshd: { us: 'x', s: '', i: '' }, ftp: { us: 5, s: 'ab', i: '' }, ok: mark } }));
+  const log = memoryLogger();
+  expect(loadScanState(dir, log)).toMatchObject({ cursors: { sshd: 'c4', ftp: 'c9' }, marks: { ok: mark } });
+  expect(log.lines).toEqual([]);
 });
