@@ -42,8 +42,8 @@ sys.exit(3)
 
 const failure = (ip: string, user = 'root') => `Failed password for ${user} from ${ip} port 4242 ssh2`;
 
-/** The shell scenario run inside the namespace: journald, the senders, three scans. */
-function scenario(dir: string): string {
+/** Shell functions and the start of journald, inside the namespace (what both scenarios begin with). */
+function preamble(dir: string): string {
   return `
     set -u
     SP=
@@ -77,6 +77,12 @@ function scenario(dir: string): string {
     echo "socket=$(stat -c %a /run/systemd/journal/socket)"
     # The helper itself fails loudly (checked by the test), in a subshell so that the scenario goes on.
     ( WAIT_TENTHS=3; wait_for 1 AUTOBAN_TEST_SEQ=0 ) >/dev/null; echo "selftest=$?"
+  `;
+}
+
+/** The shell scenario run inside the namespace: journald, the senders, the scans. */
+function scenario(dir: string): string {
+  return `${preamble(dir)}
     # genuine: the sshd-named process as root, two failures for root from ${GENUINE}
     send 0 '${failure(GENUINE)}'
     send 0 '${failure(GENUINE)}'
@@ -115,6 +121,24 @@ function scenario(dir: string): string {
   `;
 }
 
+/** A test directory with the sender (python3 copied as sshd), an empty journal directory and a config. */
+function prepare(): string {
+  const dir = tmpdir();
+  fs.chmodSync(dir, 0o755); // nobody must reach the sender
+  fs.copyFileSync(fs.realpathSync('/usr/bin/python3'), path.join(dir, 'sshd'));
+  fs.chmodSync(path.join(dir, 'sshd'), 0o755);
+  fs.writeFileSync(path.join(dir, 'send.py'), SENDER, { mode: 0o644 });
+  fs.mkdirSync(path.join(dir, 'journal'));
+  fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
+  fs.writeFileSync(path.join(dir, 'autoban.cfg'), `deny_file = hosts.deny\nstate_dir = state\nnode_id = j\n[sshd]\njournal = true\n`);
+  return dir;
+}
+
+function runScenario(script: string): { status: number | null; out: string } {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', timeout: 100_000 });
+  return { status: r.status, out: (r.stdout ?? '') + (r.stderr ?? '') + (r.error ? `\n${r.error.message}` : '') };
+}
+
 describe('journal source against a real journald', () => {
   let dir = '';
   let status: number | null = null;
@@ -122,17 +146,8 @@ describe('journal source against a real journald', () => {
 
   beforeAll(() => {
     if (!OK) return;
-    dir = tmpdir();
-    fs.chmodSync(dir, 0o755); // nobody must reach the sender
-    fs.copyFileSync(fs.realpathSync('/usr/bin/python3'), path.join(dir, 'sshd'));
-    fs.chmodSync(path.join(dir, 'sshd'), 0o755);
-    fs.writeFileSync(path.join(dir, 'send.py'), SENDER, { mode: 0o644 });
-    fs.mkdirSync(path.join(dir, 'journal'));
-    fs.writeFileSync(path.join(dir, 'hosts.deny'), '');
-    fs.writeFileSync(path.join(dir, 'autoban.cfg'), `deny_file = hosts.deny\nstate_dir = state\nnode_id = j\n[sshd]\njournal = true\n`);
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', scenario(dir)], { encoding: 'utf8', timeout: 100_000 });
-    status = r.status;
-    out = (r.stdout ?? '') + (r.stderr ?? '') + (r.error ? `\n${r.error.message}` : '');
+    dir = prepare();
+    ({ status, out } = runScenario(scenario(dir)));
   }, 120_000);
 
   test('the scenario ran to the end: every entry reached the journal, every sender was released', () => {
@@ -167,18 +182,19 @@ describe('journal source against a real journald', () => {
     expect(out).toContain('rc4=0');
     expect(out).toContain('rc5=0');
     expect(out).toContain('rc6=0');
-    const warnings = out.split('\n').filter((l) => /cursor/i.test(l) && /warning/i.test(l));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/journal \[sshd\]: the saved journal cursor is not valid \(journalctl cannot seek to it\); reading after the last entry read \(\d{4}-/);
+    // ONCE_BEFORE_DAMAGE is not banned: its one real failure for root, read a second time, is not counted again.
+    expect(out).toContain(`deny5=ALL: ${GENUINE},ALL: ${GENUINE_LATER},\n`);
     // The fourth run read only the entry sent after the third (b) run; the fifth, from the cursor the fourth
     // saved, nothing. Before: the fourth read every sshd entry since the first-run start again (9), and counted
     // the one failure of ${ONCE_BEFORE_DAMAGE} a second time: two for root, a ban.
     const scans = [...out.matchAll(/scan: journal \[sshd\]: (\d+) entr(?:y|ies)/g)].map((m) => Number(m[1]));
     expect(scans.slice(3)).toEqual([1, 1, 0, 1]);
     expect(out).toMatch(/cursor4=s=/);
-    expect(out).toContain(`deny5=ALL: ${GENUINE},ALL: ${GENUINE_LATER},\n`);
     // Its second real failure bans it: the one counted before the damage was kept.
     expect(out).toContain(`deny6=ALL: ${GENUINE},ALL: ${GENUINE_LATER},ALL: ${ONCE_BEFORE_DAMAGE},\n`);
+    const warnings = out.split('\n').filter((l) => /cursor/i.test(l) && /warning/i.test(l));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/journal \[sshd\]: the saved journal cursor is not valid \(journalctl cannot seek to it\); reading after the last entry read \(\d{4}-/);
     const positions = JSON.parse(fs.readFileSync(path.join(dir, 'state', 'positions.json'), 'utf8'));
     expect(positions.journalAt.sshd).toEqual({ us: expect.any(Number), s: expect.stringMatching(/^[0-9a-f]{32}$/), i: expect.stringMatching(/^[0-9a-f]+$/) });
     expect(positions.journal.sshd).toContain(`s=${positions.journalAt.sshd.s};i=${positions.journalAt.sshd.i};`);
@@ -218,4 +234,115 @@ test('a journal source without journalctl fails with a clear message (exit 66)',
   const r = spawnSync(process.execPath, [CLI, 'scan', '--config', path.join(dir, 'autoban.cfg')], { encoding: 'utf8', env: { ...process.env, PATH: '/nonexistent' } });
   expect(r.status).toBe(66);
   expect(r.stderr).toContain('journalctl: command not found');
+});
+
+const AFTER_VACUUM = '192.0.2.71';
+const AFTER_REBOOT = '192.0.2.72';
+const AFTER_REBOOT_DAMAGED = '192.0.2.73';
+const AFTER_KILL = '192.0.2.74';
+
+/**
+ * The other ways a read loses its place, each followed by scans that must count every failure once: the entry the
+ * cursor names is vacuumed, the machine reboots (a volatile journal starts empty, under a new boot ID), the cursor
+ * is damaged after such a reboot, journalctl is killed in the middle of a read.
+ */
+function recovery(dir: string): string {
+  return `${preamble(dir)}
+    cd ${dir}
+    scan() {
+      ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc$1=$?"
+      echo "deny$1=$(grep '^ALL' hosts.deny | tr '\\n' ',')"
+    }
+    damage() { ${process.execPath} -e "const fs = require('fs'), f = 'state/positions.json', p = JSON.parse(fs.readFileSync(f, 'utf8')); p.journal.sshd = 'garbage text'; fs.writeFileSync(f, JSON.stringify(p))"; }
+    # reboot N: journald stops, its volatile journal goes, and it starts again under a new boot ID.
+    reboot() {
+      kill $JP; wait $JP
+      rm -rf /run/log/journal/*
+      cat /proc/sys/kernel/random/uuid > boot_id_$1
+      mount --bind boot_id_$1 /proc/sys/kernel/random/boot_id || fail "bind mount of a boot ID"
+      ${JOURNALD} & JP=$!
+      wait_for 1 MESSAGE_ID=f77379a8490b408bbe5f6940505a777b
+      [ "$(journalctl -q --no-pager -o json -n 1 _BOOT_ID=$(tr -d - < boot_id_$1) | grep -c .)" = 1 ] || fail "journald did not take boot ID $1"
+    }
+    # the entry the cursor names is vacuumed: rotated (SIGUSR2) into an archived file, which is then deleted
+    send 0 '${failure(AFTER_VACUUM)}'
+    scan 1
+    kill -USR2 $JP
+    for i in $(seq 200); do ls /run/log/journal/*/system@*.journal >/dev/null 2>&1 && break; sleep 0.1; done
+    ls /run/log/journal/*/system@*.journal >/dev/null 2>&1 || fail "journald did not rotate in 20 s"
+    send 0 '${failure(AFTER_VACUUM)}'
+    rm /run/log/journal/*/system@*.journal
+    echo "vacuumed=$(journalctl -q --no-pager -o cat _COMM=sshd | grep -c .)"
+    scan 2
+    # a reboot: the cursor names an entry of a journal that is gone, of another boot
+    reboot 1
+    send 0 '${failure(AFTER_REBOOT)}'
+    scan 3
+    send 0 '${failure(AFTER_REBOOT)}'
+    scan 4
+    # a reboot, and the cursor damaged: read on after the mark, by time (the new journal is another sequence)
+    reboot 2
+    send 0 '${failure(AFTER_REBOOT_DAMAGED)}'
+    damage
+    scan 5
+    send 0 '${failure(AFTER_REBOOT_DAMAGED)}'
+    scan 6
+    # journalctl killed after printing one entry: the run fails, and saves neither cursor nor failures
+    mkdir killbin
+    printf '#!/bin/sh\\n%s "$@" | head -n 1\\nkill -KILL $$\\n' "$(command -v journalctl)" > killbin/journalctl && chmod 755 killbin/journalctl
+    for i in 1 2 3; do send 0 '${failure(AFTER_KILL, 'carol')}'; done
+    cp state/positions.json positions.before; cp state/history.bin history.before
+    PATH=${dir}/killbin:$PATH scan 7
+    cmp -s positions.before state/positions.json && cmp -s history.before state/history.bin && echo "unchanged7=yes"
+    scan 8
+    send 0 '${failure(AFTER_KILL, 'carol')}'
+    scan 9
+    send 0 '${failure(AFTER_KILL, 'carol')}'
+    scan 10
+    echo "scenario=done"
+  `;
+}
+
+describe('journal source against a real journald: vacuum, reboot, journalctl killed', () => {
+  let status: number | null = null;
+  let out = '';
+
+  beforeAll(() => {
+    if (!OK) return;
+    ({ status, out } = runScenario(recovery(prepare())));
+  }, 120_000);
+
+  test('the scenario ran to the end', () => {
+    if (!OK) return;
+    expect(out).not.toContain('FAILED:');
+    expect(out).toContain('scenario=done');
+    expect(status).toBe(0);
+  });
+
+  test('every failure is counted once: the next entry after a vacuumed or rebooted-away cursor is read, nothing before it again', () => {
+    if (!OK) return;
+    for (const n of [1, 2, 3, 4, 5, 6, 8, 9, 10]) expect(out).toContain(`rc${n}=0`);
+    expect(out).toContain('vacuumed=1'); // only the second failure is left in the journal
+    const scans = [...out.matchAll(/scan: journal \[sshd\]: (\d+) entr(?:y|ies)/g)].map((m) => Number(m[1]));
+    expect(scans).toEqual([1, 1, 1, 1, 1, 1, 3, 1, 1]);
+    // Each address is banned at its second failure for root (suspicious_users_attempts_threshold = 2), not before.
+    expect(out).toContain('deny1=\n');
+    expect(out).toContain(`deny2=ALL: ${AFTER_VACUUM},\n`);
+    expect(out).toContain(`deny3=ALL: ${AFTER_VACUUM},\n`);
+    expect(out).toContain(`deny4=ALL: ${AFTER_VACUUM},ALL: ${AFTER_REBOOT},\n`);
+    expect(out).toContain(`deny5=ALL: ${AFTER_VACUUM},ALL: ${AFTER_REBOOT},\n`);
+    expect(out).toContain(`deny6=ALL: ${AFTER_VACUUM},ALL: ${AFTER_REBOOT},ALL: ${AFTER_REBOOT_DAMAGED},\n`);
+    for (const ip of [AFTER_VACUUM, AFTER_REBOOT, AFTER_REBOOT_DAMAGED]) expect(out).toContain(`banned ${ip} rule=suspicious_users failures=2 `);
+    expect(out.match(/the saved journal cursor is not valid/g)).toHaveLength(1);
+  });
+
+  test('journalctl killed mid-read: exit 66 naming it, positions and failures as they were; the next run counts each failure once', () => {
+    if (!OK) return;
+    expect(out).toContain('rc7=66');
+    expect(out).toMatch(/journalctl -o json .* was killed by SIGKILL/);
+    expect(out).toContain('unchanged7=yes');
+    // Three, then a fourth: below login_attempts_threshold (5); the fifth bans with 5 (a fourth counted twice would ban at the fourth).
+    expect(out).toContain(`deny9=ALL: ${AFTER_VACUUM},ALL: ${AFTER_REBOOT},ALL: ${AFTER_REBOOT_DAMAGED},\n`);
+    expect(out).toContain(`banned ${AFTER_KILL} rule=login_attempts failures=5 `);
+  });
 });
