@@ -320,6 +320,8 @@ export async function runTx<T>(ctx: Context, fn: (tx: StateTx) => Promise<TxOutc
 
 /** What a commit putting `active` in force changes against the targets `before` it. */
 function diffTargets(active: readonly Ban[], before: ReadonlySet<string>, whitelist: Whitelist): Applied {
+  // Nothing in force before (a node's first scan, with its thousands of bans): all are added, none lifted.
+  if (before.size === 0) return { added: [...active], removed: [], whitelisted: new Set(), denyFileChanged: false, backendErrors: [] };
   const targetSet = new Set(active.map((b) => b.ip));
   const removed = [...before].filter((ip) => !targetSet.has(ip));
   return {
