@@ -207,6 +207,43 @@ describeE2E(
       expect((await statusJson(setup)).map((b) => [b.ip, b.failures])).toEqual([[ATTACKER, 5]]);
     });
 
+    // UseDNS yes with keyboard-interactive: each attempt's PAM lines name the host, not the address. From a
+    // connection's 3rd failure on, sshd logs "Postponed keyboard-interactive … from IP port N" as the next attempt
+    // starts: it tells the pid's address without ending the connection. A client that then stops answering is cut
+    // off at LoginGraceTime, and sshd logs nothing for that: Postponed is the only line that names its address.
+    test('UseDNS yes with keyboard-interactive (syslog): host-named mistypes count through "Postponed …" when the connection times out; 4 in one connection stay in', async () => {
+      const mode = KBD_MODES[1] as Mode;
+      if (skipWithoutRsyslog(mode, state)) return;
+      const dir = makeWorkDir('ssh-dns-kbd');
+      const { denyFile } = autobanPaths(dir);
+      const names = { [ATTACKER]: 'attacker.example.test', [NEAR_MISS]: 'near-miss.example.test' };
+      const grace = 15;
+      const sshd = await startSshd(dir, { denyFile, usePam: true, syslog: true, kbdInteractive: true, dnsNames: names, loginGraceSec: grace });
+      await waitForLog(sshd.log, (t) => t.includes('Server listening'), 'sshd startup');
+      const setup = writeAutobanConfig(dir, { sources: { sshd: { log: sshd.log, parser: 'sshd' } } });
+      const kbd = (ip: string, tries: number) => sshLogin(sshd, ip, SSH_USER, 'wrong-n', tries, 'keyboard-interactive');
+      // The attacker: 3 mistypes, then silence until sshd gives up (3 failures only Postponed names), and a
+      // connection of 2 that ends as usual: 5. The near miss: 4 in one connection, Postponed logged before the 4th.
+      const rs = await Promise.all([
+        sshLogin(sshd, ATTACKER, SSH_USER, 'wrong-n', 1, 'keyboard-interactive', { after: 3, sec: grace + 5 }),
+        kbd(ATTACKER, 2),
+        kbd(NEAR_MISS, 4),
+      ]);
+      expect(outcomes(rs).slice(1)).toEqual(['denied', 'denied']);
+      const ended = (ip: string) => new RegExp(`(Connection closed by|Disconnecting|Disconnected from) authenticating user .* ${esc(ip)} port \\d+`);
+      const postponed = (ip: string) => new RegExp(`Postponed keyboard-interactive for .* from ${esc(ip)} port \\d+ ssh2`);
+      const text = await waitForLog(sshd.log, (t) => countLines(t, ended(ATTACKER)) >= 1 && countLines(t, ended(NEAR_MISS)) >= 1, 'the connections end');
+      // What makes this case: sshd really named the attempts by host, and logged Postponed for both addresses.
+      expect(text).toContain(`Authentication failure for ${SSH_USER} from attacker.example.test`);
+      expect(countLines(text, postponed(ATTACKER))).toBeGreaterThanOrEqual(1);
+      expect(countLines(text, postponed(NEAR_MISS))).toBeGreaterThanOrEqual(1);
+      expect(countLines(text, ended(ATTACKER))).toBe(1); // the timed-out connection left no end line
+
+      await autobanOk(setup, 'run', '--no-jitter');
+      expect(deniedAddresses(sshd.denyFile)).toEqual([ATTACKER]);
+      expect((await statusJson(setup)).map((b) => [b.ip, b.failures])).toEqual([[ATTACKER, 5]]);
+    });
+
     // KbdInteractiveAuthentication yes + UsePAM yes: PAM's own conversation, another way every attempt is logged.
     describe.each(KBD_MODES)('$name', (mode) => {
       test('keyboard-interactive through PAM: 4 mistypes in one connection stay in, 5 over two connections ban', async () => {

@@ -3,6 +3,8 @@
  * attacker): python3's ftplib for FTP, OpenSSH's ssh with an askpass script for SSH.
  * Each returns what the person at the keyboard would see, reduced to one word.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from './procs';
 
@@ -42,6 +44,12 @@ export interface SshResult {
 
 const LOGIN_MARK = 'autoban-e2e-login-ok';
 
+/** A client that answers the first `after` prompts, then leaves the next one unanswered for `sec` seconds. */
+export interface SshHang {
+  after: number;
+  sec: number;
+}
+
 /**
  * One ssh connection from `source` as `user`, answering up to `tries` password prompts with
  * `password`. The remote command only echoes a marker (no tty, so sshd writes no utmp/wtmp).
@@ -53,6 +61,7 @@ export async function sshLogin(
   password: string,
   tries = 1,
   method: 'password' | 'keyboard-interactive' = 'password',
+  hang?: SshHang,
 ): Promise<SshResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -61,6 +70,13 @@ export async function sshLogin(
     SSH_ASKPASS_REQUIRE: 'force',
     AUTOBAN_E2E_SSH_PASSWORD: password,
   };
+  const counterDir = hang ? fs.mkdtempSync(path.join(os.tmpdir(), 'autoban-e2e-askpass-')) : null;
+  if (hang && counterDir) {
+    env.AUTOBAN_E2E_SSH_HANG_AFTER = String(hang.after);
+    env.AUTOBAN_E2E_SSH_HANG_SEC = String(hang.sec);
+    env.AUTOBAN_E2E_SSH_COUNTER = path.join(counterDir, 'prompts');
+    tries = hang.after + 1;
+  }
   const args = [
     '-F', '/dev/null', '-n', '-T',
     '-p', String(server.port), '-b', source, '-l', user,
@@ -75,7 +91,9 @@ export async function sshLogin(
     '-o', 'LogLevel=ERROR',
     '127.0.0.1', 'echo', LOGIN_MARK,
   ];
-  const r = await run('ssh', args, { env, timeoutMs: 90_000 });
+  const r = await run('ssh', args, { env, timeoutMs: 90_000 }).finally(() => {
+    if (counterDir) fs.rmSync(counterDir, { recursive: true, force: true });
+  });
   let outcome: Outcome = 'error';
   if (r.code === 0 && r.stdout.includes(LOGIN_MARK)) outcome = 'ok';
   else if (/Permission denied|Too many authentication failures/.test(r.stderr)) outcome = 'denied';

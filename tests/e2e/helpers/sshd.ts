@@ -40,6 +40,8 @@ export interface SshdOptions {
   kbdInteractive?: boolean;
   /** UseDNS yes, with these "IP name" lines in the namespace's /etc/hosts (both directions resolve). */
   dnsNames?: Record<string, string>;
+  /** sshd's LoginGraceTime in seconds (default 30). */
+  loginGraceSec?: number;
 }
 
 async function sha512Crypt(password: string): Promise<string> {
@@ -113,7 +115,7 @@ AuthorizedKeysFile none
 PermitRootLogin no
 MaxAuthTries 6
 MaxStartups 100:30:200
-LoginGraceTime 30
+LoginGraceTime ${opts.loginGraceSec ?? 30}
 UseDNS ${opts.dnsNames ? 'yes' : 'no'}
 PrintMotd no
 PrintLastLog no
