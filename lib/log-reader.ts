@@ -766,6 +766,11 @@ export interface ReadOptions {
   others?: FilePosition[];
   /** Where rotated files are moved to, when not beside the log (logrotate's olddir; see rotatedSiblings). */
   olddir?: string;
+  /**
+   * Called before any line is handed on when the read starts as a first run does: no `pos`, and no other path's
+   * position holds the file. Its lines may then have been read before, under a position since lost.
+   */
+  onFirstRead?: () => void;
 }
 
 /** Logs smaller than this are simply read from the start on a first run. */
@@ -863,9 +868,12 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       if (idx >= 0) rotated = { list: [...(wasEmpty ? modifiedAfter(siblings.slice(0, idx), pos.emptyAt as number) : []), ...siblings.slice(idx)], from: pos.offset };
       // Empty at the last run, then written to and rotated with immediate compression: no inode to follow.
       else if (wasEmpty) rotated = { list: modifiedAfter(siblings, pos.emptyAt as number), from: 0 };
-    } else if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {
-      start = seekByTime(fd, st.size, opts.notBeforeMs, opts.lineTime);
-      if (start > 0) result.seekedTo = start;
+    } else {
+      opts.onFirstRead?.();
+      if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {
+        start = seekByTime(fd, st.size, opts.notBeforeMs, opts.lineTime);
+        if (start > 0) result.seekedTo = start;
+      }
     }
     let prev = pos?.prev;
     let newestRead = 0;

@@ -12,6 +12,7 @@ import type { BannedSet } from './banned-set';
 import { type Whitelist, isWhitelisted } from './whitelist';
 import { COUNT_SHIFT, EVIDENCE, EVIDENCE_MASK, EVIDENCE_SHIFT, KINDS, KIND_MASK, KIND_SHIFT, REC, R_FALLBACK, SUSPICIOUS_SHIFT, type RecordBatch, createRecorder, hasRecogniser, newBatch } from './scan-records';
 import { linesOf } from './log-reader';
+import type { KeptFailures } from './kept-failures';
 
 export interface LineStats {
   lines: number;
@@ -42,6 +43,8 @@ export function createLineHandler(opts: {
   onEvent?: (ev: LoginEvent) => void;
   /** Where the previous read of the same log left its connections (lib/dedup.ts DedupState). */
   dedup?: DedupState;
+  /** A read of a log whose position was lost: the failures history already held, not to be counted again (lib/kept-failures.ts). */
+  kept?: KeptFailures | null;
 }): {
   handle: (text: string, start?: number, end?: number) => void;
   handleChunk: (buf: Buffer, start: number, end: number) => void;
@@ -53,6 +56,7 @@ export function createLineHandler(opts: {
   stats: LineStats;
 } {
   const { source, history, whitelist, skip } = opts;
+  const kept = opts.kept ?? null;
   const parse = PARSERS_IN_PLACE[source.parser];
   if (!parse) throw new Error(`unknown parser ${source.parser}`);
   const dedup = createDeduper(opts.dedup);
@@ -216,8 +220,12 @@ export function createLineHandler(opts: {
       return;
     }
     stats.failures += n;
+    const tSec = Math.floor(ev.timeMs / 1000);
+    // The one check a normal scan pays: null unless this log is read again after its position was lost.
+    const m = kept === null ? n : n - kept.take(target, tSec, n);
+    if (m === 0) return;
     const flags = (isSus ? FLAG_SUSPICIOUS : 0) | (ev.kind === 'invalid_user' ? FLAG_INVALID : 0);
-    const off = recordFailure(history, target, Math.floor(ev.timeMs / 1000), n, flags, source.rules, source.name);
+    const off = recordFailure(history, target, tSec, m, flags, source.rules, source.name);
     if (off) {
       skip.add(target);
       history.delete(target);

@@ -27,6 +27,7 @@ import { pidNumber } from '../parsers/syslog-header';
 import { AppError, ExitCode } from '../errors';
 import { formatRemaining } from '../duration';
 import { plural } from '../plural';
+import { type KeptFailures, createKeptFailures } from '../kept-failures';
 
 export interface ScanResult {
   lines: number;
@@ -76,7 +77,14 @@ interface SourceRun {
    * Creates the line handler (and loads the failure history) — only once there is something to count. `from`: the
    * read whose open connections it carries on from, given only when the read goes on from that read's saved position.
    */
-  handler: (from?: { kind: keyof Connections; key: string }) => Handler;
+  handler: (from?: { kind: keyof Connections; key: string }, kept?: KeptFailures | null) => Handler;
+  /**
+   * For a read whose position was lost: the failures history.bin held for this source, which that read finds again
+   * and must not count again (one matcher per source and scan); null when it held none (or --from-start).
+   */
+  kept: () => KeptFailures | null;
+  /** Failures that matcher has found again so far (0 before one is made). */
+  matched: () => number;
   st: ScanState;
   res: ScanResult;
   nowMs: number;
@@ -108,7 +116,9 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   const mark = run.st.marks[src.name];
   // The connections open where the last read ended go on when this read starts there (from its cursor or its mark).
   const carry = run.st.cursors[src.name] !== undefined || mark !== undefined ? ({ kind: 'journal', key: src.name } as const) : undefined;
-  let h = run.handler(carry);
+  // Neither cursor nor mark: read as a first run does, finding again what an earlier read counted, if any.
+  const matchedBefore = run.matched();
+  let h = run.handler(carry, carry ? null : run.kept());
   const parse = JOURNAL_PARSERS[src.parser] as MessageParser;
   const since = firstRunStartMs(src, run);
   // Loaded here: only journal sources need it (and child_process); a cron run over files does not.
@@ -128,14 +138,14 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
     if (!(e instanceof JournalCursorError)) throw e;
     // A damaged positions.json entry would fail every later scan of this source: read on after the last entry
     // read, whose mark is kept beside the cursor; without one (earlier versions), as a first run does (same start
-    // time; what was counted then is counted again). Either saves the cursor that read ends on.
+    // time; what history.bin kept of that is not counted again). Either saves the cursor that read ends on.
     const from = mark ? `after the last entry read (${isoTime(new Date(Math.floor(mark.us / 1000)))})` : 'again from the first-run start';
     ctx.log.warn(`scan: journal [${src.name}]: the saved journal cursor is not valid (journalctl cannot seek to it); reading ${from}`);
     delete run.st.cursors[src.name];
     if (!mark) {
       // Nor are the connections open at that cursor carried on.
       addStats(run.res, h.stats);
-      h = run.handler();
+      h = run.handler(undefined, run.kept());
     }
     end = await read({ after: mark });
   }
@@ -146,6 +156,7 @@ async function scanJournal(ctx: Context, src: SourceConfig, journal: NonNullable
   }
   keepConnections((run.st.connections ??= noConnections()).journal, src.name, h.saveDedup());
   addStats(run.res, h.stats);
+  reportReread(ctx, `journal [${src.name}]`, run.matched() - matchedBefore);
   ctx.log.debug(`scan: journal [${src.name}]: ${plural(h.stats.lines, 'entry', 'entries')}, ${plural(h.stats.events, 'event')}`);
 }
 
@@ -191,14 +202,21 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     const progress = progressBar(ctx, file);
     const key = positionKey(file, src.name, run.firstReader);
     const carry = run.st.positions[key] ? ({ kind: 'files', key } as const) : undefined;
-    const r = await readNewLines(file, run.st.positions[key], (buf, start, end) => (h ??= run.handler(carry)).handleChunk(buf, start, end), {
+    /** Read as a first run does (see ReadOptions.onFirstRead): what history.bin kept of it is not counted again. */
+    let firstRead = false;
+    const matchedBefore = run.matched();
+    const handlerOf = () => run.handler(carry, firstRead ? run.kept() : null);
+    const r = await readNewLines(file, run.st.positions[key], (buf, start, end) => (h ??= handlerOf()).handleChunk(buf, start, end), {
+      onFirstRead: () => {
+        firstRead = true;
+      },
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),
       onProgress: progress?.update,
       others: run.others(file),
       olddir: src.olddir,
       offload: (fd, from, to) => {
-        const handler = (h ??= run.handler(carry));
+        const handler = (h ??= handlerOf());
         // Loaded only for a read big enough to split (16 MB and more): a cron run's small read never needs worker_threads.
         // require, not import(): the reader calls this synchronously.
         const { workerOffload } = require('../offload') as typeof import('../offload');
@@ -227,6 +245,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     if (r.retry) retried.set(key, [...(retried.get(key) ?? []), ...r.retry.map((u) => leftAgain(run.st.positions[key], u, run.nowMs))]);
     if (r.restarted) ctx.log.info(`scan: ${file}: ${r.restarted}; reading it from the start`);
     if (r.seekedTo) ctx.log.info(`scan: ${file}: first run, skipped ${(r.seekedTo / 1e6).toFixed(1)} MB of lines too old to matter (--from-start reads them)`);
+    reportReread(ctx, file, run.matched() - matchedBefore);
     if (!before.has(key)) before.set(key, run.st.positions[key]);
     run.st.positions[key] = r.position;
     const handler = h as Handler | null;
@@ -269,6 +288,11 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   return all.map((x) => x.u.file);
 }
 
+/** Says how many failures a read after a lost position found again that history.bin had already counted. */
+function reportReread(ctx: Context, what: string, n: number): void {
+  if (n > 0) ctx.log.info(`scan: ${what}: ${plural(n, 'failed login')} read again ${n === 1 ? 'was' : 'were'} counted before (position lost)`);
+}
+
 /** Records (or, null, forgets) the connections a read left open. */
 function keepConnections(map: Map<string, DedupState>, key: string, s: DedupState | null): void {
   if (s) map.set(key, s);
@@ -301,13 +325,26 @@ async function collect(ctx: Context, st: ScanState, res: ScanResult, skip: Banne
     }
     return h;
   };
+  /** history.bin as it was before this scan counted anything, loaded again for the first lost position only. */
+  let held: Map<string, History> | null = null;
   for (const src of ctx.config.sources) {
+    let kept: KeptFailures | null | undefined;
     const run: SourceRun = {
-      handler: (from) => {
+      handler: (from, k) => {
         const history = historyOf(src.name); // loads st.connections too
         const dedup = from && st.connections?.[from.kind].get(from.key);
-        return createLineHandler({ source: src, history, whitelist, skip, nowMs, dedup, onOffense: (off) => found.push({ off, src }) });
+        return createLineHandler({ source: src, history, whitelist, skip, nowMs, dedup, kept: k, onOffense: (off) => found.push({ off, src }) });
       },
+      kept: () => {
+        if (kept === undefined) {
+          // Not this scan's history: earlier files of the source may have added to it already. Warnings about a
+          // damaged file come from the load that counts (historyOf).
+          held ??= fromStart ? new Map() : loadHistories(ctx.config.stateDir, { ...ctx.log, warn: () => undefined });
+          kept = createKeptFailures(held.get(src.name));
+        }
+        return kept;
+      },
+      matched: () => kept?.matched ?? 0,
       st,
       res,
       nowMs,
