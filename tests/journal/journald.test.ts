@@ -346,3 +346,52 @@ describe('journal source against a real journald: vacuum, reboot, journalctl kil
     expect(out).toContain(`banned ${AFTER_KILL} rule=login_attempts failures=5 `);
   });
 });
+
+const LOST_BOTH = '192.0.2.75';
+
+/** Three failures scanned, then the saved cursor and its mark both lost: the next read starts as a first run does. */
+function lostPosition(dir: string): string {
+  return `${preamble(dir)}
+    cd ${dir}
+    scan() {
+      ${process.execPath} ${CLI} scan --config autoban.cfg --verbose; echo "rc$1=$?"
+      echo "deny$1=$(grep '^ALL' hosts.deny | tr '\\n' ',')"
+    }
+    for i in 1 2 3; do send 0 '${failure(LOST_BOTH, 'dave')}'; done
+    scan 1
+    ${process.execPath} -e "const fs = require('fs'), f = 'state/positions.json', p = JSON.parse(fs.readFileSync(f, 'utf8')); delete p.journal.sshd; delete p.journalAt.sshd; fs.writeFileSync(f, JSON.stringify(p))"
+    echo "lost=$(${process.execPath} -p "const p = require('./state/positions.json'); String(p.journal.sshd ?? p.journalAt.sshd ?? 'both')")"
+    send 0 '${failure(LOST_BOTH, 'dave')}'
+    scan 2
+    send 0 '${failure(LOST_BOTH, 'dave')}'
+    scan 3
+    echo "scenario=done"
+  `;
+}
+
+describe('journal source against a real journald: cursor and mark both lost', () => {
+  let status: number | null = null;
+  let out = '';
+
+  beforeAll(() => {
+    if (!OK) return;
+    ({ status, out } = runScenario(lostPosition(prepare())));
+  }, 120_000);
+
+  test('the entries read again are not counted again: the 4th failure does not ban, the 5th does', () => {
+    if (!OK) return;
+    expect(out).not.toContain('FAILED:');
+    expect(out).toContain('scenario=done');
+    expect(status).toBe(0);
+    for (const n of [1, 2, 3]) expect(out).toContain(`rc${n}=0`);
+    expect(out).toContain('lost=both');
+    // The second run read all four entries again (a first run's start), yet counted only the new one.
+    const scans = [...out.matchAll(/scan: journal \[sshd\]: (\d+) entr(?:y|ies)/g)].map((m) => Number(m[1]));
+    expect(scans).toEqual([3, 4, 1]);
+    // Before: 3 + 4 = 7 failures on record at the second run, a ban.
+    expect(out).toContain('deny2=\n');
+    expect(out).toContain('scan: journal [sshd]: 3 failed logins read again were counted before (position lost)');
+    expect(out).toContain(`deny3=ALL: ${LOST_BOTH},\n`);
+    expect(out).toContain(`banned ${LOST_BOTH} rule=login_attempts failures=5 `);
+  });
+});
