@@ -1,25 +1,84 @@
 /**
- * Pure operations on the ban database. A ban is active while it has not expired and no unban of its
- * address happened at or after it started. Expired bans are kept (for repeat-offender doubling) until
- * history_retention has passed.
+ * Pure operations on the ban database. A ban is active while it has not expired and no unban lifts it: an unban
+ * of its own target, or of a wider network of its family that contains it, dated at or after the ban started
+ * (an admin's `unban 203.0.113.0/24` frees every address inside, on every node, including bans a peer's sync
+ * brings later; a ban made after the unban is a new attack and stays). Expired bans are kept (for
+ * repeat-offender doubling) until history_retention has passed.
  */
 import type { Ban, BanDb, Unban } from './types';
 import { type Whitelist, isWhitelisted } from './whitelist';
-import { familyOf, netsOverlap, parseNet, unbannableReason } from './ip';
+import { type NetIndex, collectContaining, familyOf, netContains, netIndexGet, netIndexSet, netsOverlap, newNetIndex, parseNet, unbannableReason } from './ip';
 import { MAX_DURATION_SEC } from './duration';
 
 export const emptyDb = (): BanDb => ({ bans: [], unbans: [] });
 
-/** True when `ban` is in force at `now` given the unbans. */
+/** True when `ban` is in force at `now` given the unbans (any list: those of its target, or all of them). */
 export function isActive(ban: Ban, unbans: readonly Unban[], nowMs: number): boolean {
-  if (ban.expiresAt && ban.expiresAt.getTime() <= nowMs) return false;
-  if (ban.bannedAt.getTime() > nowMs + 60_000) return false; // from the future (clock skew on a peer): not yet
+  if (!inTime(ban, nowMs)) return false;
   if (unbans.length === 0) return true;
   const b = ban.bannedAt.getTime();
-  return !unbans.some((u) => u.ip === ban.ip && u.at.getTime() >= b);
+  return !unbans.some((u) => u.at.getTime() >= b && (u.ip === ban.ip || netContains(u.ip, ban.ip)));
 }
 
-const NO_UNBANS: readonly Unban[] = [];
+/** Not expired at `nowMs`, and not from the future (clock skew on a peer: not yet). */
+function inTime(ban: Ban, nowMs: number): boolean {
+  if (ban.expiresAt && ban.expiresAt.getTime() <= nowMs) return false;
+  return ban.bannedAt.getTime() <= nowMs + 60_000;
+}
+
+/**
+ * The unbans as the rule reads them: per target the latest unban (epoch ms), and the networks' latest unbans
+ * indexed by prefix length (null when no unban is of a network: then the rule costs one look-up per ban).
+ */
+export interface UnbanIndex {
+  latest: Map<string, number>;
+  nets: NetIndex<number> | null;
+}
+
+/** Indexes `unbans` (see UnbanIndex), in one pass. */
+export function indexUnbans(unbans: readonly Unban[]): UnbanIndex {
+  const idx: UnbanIndex = { latest: new Map(), nets: null };
+  for (const u of unbans) addUnbanTime(idx, u.ip, u.at.getTime());
+  return idx;
+}
+
+/** Records in `idx` an unban of `target` at `atMs` (for unbans not held as Unban, such as the stamp's). */
+export function addUnbanTime(idx: UnbanIndex, target: string, atMs: number): void {
+  if (!((idx.latest.get(target) ?? -Infinity) >= atMs)) idx.latest.set(target, atMs);
+  if (!target.includes('/')) return;
+  const nets = (idx.nets ??= newNetIndex());
+  if (!((netIndexGet(nets, target) ?? -Infinity) >= atMs)) netIndexSet(nets, target, atMs);
+}
+
+const scratch: number[] = [];
+
+/**
+ * Epoch ms of the latest unban that lifts bans of `target` started at or before it: of `target` itself or of a
+ * wider network containing it; -Infinity when none.
+ */
+export function liftedUntilMs(idx: UnbanIndex, target: string): number {
+  let m = idx.latest.get(target) ?? -Infinity;
+  if (idx.nets === null) return m;
+  scratch.length = 0;
+  collectContaining(idx.nets, target, scratch);
+  for (const t of scratch) if (t > m) m = t;
+  return m;
+}
+
+/** isActive with the unbans indexed (indexUnbans): for many bans at once. */
+export function isActiveIn(ban: Ban, idx: UnbanIndex, nowMs: number): boolean {
+  return inTime(ban, nowMs) && ban.bannedAt.getTime() > liftedUntilMs(idx, ban.ip);
+}
+
+/**
+ * The network unban that lifts a ban of `target` started at `bannedAtMs`, among `unbans`: the latest one, so
+ * that a report names who lifted it last; null when none does (only a network's unban counts here).
+ */
+export function liftingNetUnban(target: string, bannedAtMs: number, unbans: readonly Unban[]): Unban | null {
+  let best: Unban | null = null;
+  for (const u of unbans) if (u.at.getTime() >= bannedAtMs && (!best || u.at > best.at) && netContains(u.ip, target)) best = u;
+  return best;
+}
 
 /**
  * One entry per banned target: the active ban that lasts longest. With a whitelist, whitelisted targets are
@@ -28,15 +87,10 @@ const NO_UNBANS: readonly Unban[] = [];
  */
 export function activeBans(db: BanDb, now: Date, whitelist?: Whitelist): Ban[] {
   const nowMs = now.getTime();
-  const unbansByIp = new Map<string, Unban[]>();
-  for (const u of db.unbans) {
-    const l = unbansByIp.get(u.ip);
-    if (l) l.push(u);
-    else unbansByIp.set(u.ip, [u]);
-  }
+  const unbans = indexUnbans(db.unbans);
   const best = new Map<string, Ban>();
   for (const ban of db.bans) {
-    if (!isActive(ban, unbansByIp.get(ban.ip) ?? NO_UNBANS, nowMs)) continue;
+    if (!isActiveIn(ban, unbans, nowMs)) continue;
     const cur = best.get(ban.ip);
     if (!cur || outlasts(ban, cur)) best.set(ban.ip, ban);
   }
@@ -165,17 +219,51 @@ export function targetsInside(target: string, bans: readonly Ban[]): string[] {
 }
 
 /**
- * Forgets bans that expired more than `retentionSec` ago, and unbans that no longer cancel any remembered
- * ban and are older than the retention (a late-arriving peer ban older than that would be expired anyway
- * unless permanent, so permanent bans keep their unbans alive).
+ * The unbans of `unbans` that lift a ban of `bans` started at or before them (of its target, or of a wider
+ * network containing it). One pass over each list: the bans are indexed by target (earliest start), and the
+ * network unbans by prefix length, so it costs O(bans × network prefix lengths + unbans).
+ */
+export function liftingUnbans(bans: readonly Ban[], unbans: readonly Unban[]): Set<Unban> {
+  const out = new Set<Unban>();
+  if (unbans.length === 0 || bans.length === 0) return out;
+  const first = new Map<string, number>();
+  for (const b of bans) {
+    const t = b.bannedAt.getTime();
+    if (!((first.get(b.ip) ?? Infinity) <= t)) first.set(b.ip, t);
+  }
+  // Per unbanned network, the earliest start of a remembered ban strictly inside it.
+  let nets: NetIndex<{ firstMs: number }> | null = null;
+  for (const u of unbans) if (u.ip.includes('/') && !netIndexGet((nets ??= newNetIndex()), u.ip)) netIndexSet(nets, u.ip, { firstMs: Infinity });
+  if (nets !== null) {
+    const inside: { firstMs: number }[] = [];
+    for (const [ip, t] of first) {
+      inside.length = 0;
+      collectContaining(nets, ip, inside);
+      for (const n of inside) if (t < n.firstMs) n.firstMs = t;
+    }
+  }
+  for (const u of unbans) {
+    const at = u.at.getTime();
+    if ((first.get(u.ip) ?? Infinity) <= at || (nets !== null && u.ip.includes('/') && (netIndexGet(nets, u.ip)?.firstMs ?? Infinity) <= at)) out.add(u);
+  }
+  return out;
+}
+
+/**
+ * Forgets bans that expired more than `retentionSec` ago, and unbans that no longer lift any remembered ban
+ * (liftingUnbans) and are older than the retention (a late-arriving peer ban older than that would be expired
+ * anyway unless permanent, so permanent bans keep their unbans alive).
  */
 export function pruneDb(db: BanDb, now: Date, retentionSec: number): BanDb {
   const nowMs = now.getTime();
   const keepMs = retentionSec * 1000;
   const cutoff = nowMs - keepMs;
   const bans = db.bans.filter((b) => retainedUntilMs(b, keepMs) > nowMs);
-  const unbans = db.unbans.filter(
-    (u) => u.at.getTime() > cutoff || bans.some((b) => b.ip === u.ip && b.bannedAt.getTime() <= u.at.getTime()),
-  );
+  const old = db.unbans.filter((u) => u.at.getTime() <= cutoff);
+  let unbans = db.unbans;
+  if (old.length) {
+    const lifting = liftingUnbans(bans, old);
+    if (lifting.size < old.length) unbans = db.unbans.filter((u) => u.at.getTime() > cutoff || lifting.has(u));
+  }
   return bans.length === db.bans.length && unbans.length === db.unbans.length ? db : { bans, unbans };
 }

@@ -300,3 +300,121 @@ export function unbannableReason(target: string): string | null {
   if (!net || !netsOverlap(net, V6_LOOPBACK_OR_UNSPECIFIED)) return null;
   return target === '::' ? 'the unspecified address ::' : 'the loopback address ::1';
 }
+
+/**
+ * The 32 hex digits of a canonical IPv6 address (lower case, no `/`), without BigInt: the network-unban look-ups
+ * (lib/bans.ts) run it once per ban of a 100k-ban database. Null for anything that is not such an address.
+ */
+export function v6Hex(ip: string): string | null {
+  if (ip.includes('.')) {
+    // An embedded dotted quad (never canonical, but valid): the slow, general way.
+    const n = parseNet(ip);
+    return n && n.family === 6 ? n.addr.toString(16).padStart(32, '0') : null;
+  }
+  const dbl = ip.indexOf('::');
+  const left = dbl < 0 ? ip : ip.slice(0, dbl);
+  const right = dbl < 0 ? '' : ip.slice(dbl + 2);
+  const lg = left ? left.split(':') : [];
+  const rg = right ? right.split(':') : [];
+  const missing = 8 - lg.length - rg.length;
+  if (missing < 0 || (dbl < 0 && missing !== 0)) return null;
+  let out = '';
+  for (const g of lg) out += g.length === 4 ? g : '0000'.slice(g.length) + g;
+  out += '0000'.repeat(missing);
+  for (const g of rg) out += g.length === 4 ? g : '0000'.slice(g.length) + g;
+  return out.length === 32 ? out : null;
+}
+
+/** The key of the `len`-bit network around the address whose hex digits are `hex` (v6Hex): its first len bits. */
+function v6Key(hex: string, len: number): string {
+  const n = len >> 2;
+  const rem = len & 3;
+  if (rem === 0) return hex.slice(0, n);
+  return hex.slice(0, n) + (parseInt(hex.charAt(n), 16) & (0xf0 >> rem) & 0xf).toString(16);
+}
+
+/**
+ * Networks by family and prefix length, each prefix's networks keyed by their first bits (an IPv4 one as a
+ * number, an IPv6 one as hex digits): finding every network that contains a target then costs one map look-up
+ * per prefix length present, whatever the number of networks.
+ */
+export interface NetIndex<V> {
+  v4: Map<number, Map<number, V>>;
+  v6: Map<number, Map<string, V>>;
+}
+
+export const newNetIndex = <V>(): NetIndex<V> => ({ v4: new Map(), v6: new Map() });
+
+/** Where canonical network `net` sits in a NetIndex: family, prefix length, key; null when it is not one. */
+function netSlot(net: string): { v4: boolean; len: number; key: number | string } | null {
+  const slash = net.indexOf('/');
+  if (slash < 0) return null;
+  const len = Number(net.slice(slash + 1));
+  if (!Number.isInteger(len) || len < 0) return null;
+  if (!net.includes(':')) {
+    const addr = v4At(net, 0, slash);
+    return addr < 0 || len > 32 ? null : { v4: true, len, key: len === 0 ? 0 : addr >>> (32 - len) };
+  }
+  const hex = v6Hex(net.slice(0, slash));
+  return hex === null || len > 128 ? null : { v4: false, len, key: v6Key(hex, len) };
+}
+
+/** The value `idx` holds for canonical network `net` (undefined: none, or not a network). */
+export function netIndexGet<V>(idx: NetIndex<V>, net: string): V | undefined {
+  const s = netSlot(net);
+  if (!s) return undefined;
+  return s.v4 ? idx.v4.get(s.len)?.get(s.key as number) : idx.v6.get(s.len)?.get(s.key as string);
+}
+
+/** Sets the value of canonical network `net` in `idx`; false (and nothing set) when `net` is not a network. */
+export function netIndexSet<V>(idx: NetIndex<V>, net: string, value: V): boolean {
+  const s = netSlot(net);
+  if (!s) return false;
+  if (s.v4) {
+    let m = idx.v4.get(s.len);
+    if (!m) idx.v4.set(s.len, (m = new Map()));
+    m.set(s.key as number, value);
+  } else {
+    let m = idx.v6.get(s.len);
+    if (!m) idx.v6.set(s.len, (m = new Map()));
+    m.set(s.key as string, value);
+  }
+  return true;
+}
+
+/**
+ * Pushes onto `out` the values of the networks in `idx` strictly wider than canonical target `target` (an
+ * address or a network) that contain it. No closure, and for IPv4 integer shifts only: it runs per ban.
+ */
+export function collectContaining<V>(idx: NetIndex<V>, target: string, out: V[]): void {
+  const slash = target.indexOf('/');
+  if (!target.includes(':')) {
+    if (idx.v4.size === 0) return;
+    const addr = v4At(target, 0, slash < 0 ? target.length : slash);
+    if (addr < 0) return;
+    const own = slash < 0 ? 32 : Number(target.slice(slash + 1));
+    for (const [len, nets] of idx.v4) {
+      if (len >= own) continue;
+      const v = nets.get(len === 0 ? 0 : addr >>> (32 - len));
+      if (v !== undefined) out.push(v);
+    }
+    return;
+  }
+  if (idx.v6.size === 0) return;
+  const hex = v6Hex(slash < 0 ? target : target.slice(0, slash));
+  if (hex === null) return;
+  const own = slash < 0 ? 128 : Number(target.slice(slash + 1));
+  for (const [len, nets] of idx.v6) {
+    if (len >= own) continue;
+    const v = nets.get(v6Key(hex, len));
+    if (v !== undefined) out.push(v);
+  }
+}
+
+/** True when canonical network `outer` is strictly wider than canonical target `inner` and contains it. */
+export function netContains(outer: string, inner: string): boolean {
+  if (!outer.includes('/') || familyOf(outer) !== familyOf(inner)) return false;
+  const o = parseNet(outer);
+  const i = parseNet(inner);
+  return o !== null && i !== null && o.prefix < i.prefix && netsOverlap(o, i);
+}
