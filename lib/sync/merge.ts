@@ -5,13 +5,15 @@
  *
  * - A ban is identified by (ip, node, bannedAt); should two versions of one ban ever meet (a duplicate, a stale
  *   copy), the same one wins everywhere (see outranks).
- * - An unban is identified by (ip, node, at) and cancels every ban of ip that started at or before `at`.
+ * - An unban is identified by (ip, node, at) and cancels every ban of ip that started at or before `at`, and,
+ *   for a network, every such ban of an address or narrower network inside it (lib/bans.ts): a ban a peer made
+ *   before an admin's `unban 203.0.113.0/24` stays lifted however late it arrives.
  * - A document that is absent, unreadable or smaller than before removes nothing: only unbans remove,
  *   and expiry does the rest.
  * - Whitelisting is applied when rendering (activeBans), so the whitelist always wins on every node.
  */
 import type { Ban, BanDb, Unban } from '../types';
-import { isActive, previousBanCount } from '../bans';
+import { activeBans, indexUnbans, liftedUntilMs, liftingUnbans, previousBanCount } from '../bans';
 import { type Whitelist, isWhitelisted } from '../whitelist';
 import type { NodeEvents } from './node-doc';
 
@@ -92,16 +94,24 @@ export function mergePeerDocs(db: BanDb, docs: readonly PeerDoc[], opts: MergeOp
     }
   }
   const mergedBans = [...bans.values()];
+  const old: Unban[] = [];
   for (const doc of sorted) {
     for (const u of doc.events.unbans) {
       if (u.node !== doc.events.node) continue;
       const key = unbanKey(u);
       if (unbans.has(key)) continue;
-      // Same rule as pruneDb: an old unban that cancels nothing we remember would be dropped again at once.
-      if (u.at.getTime() <= cutoff && !mergedBans.some((b) => b.ip === u.ip && b.bannedAt.getTime() <= u.at.getTime())) continue;
       unbans.set(key, u);
       addedUnbans.push(u);
+      if (u.at.getTime() <= cutoff) old.push(u);
     }
+  }
+  // Same rule as pruneDb: an old unban that lifts nothing we remember would be dropped again at once.
+  if (old.length) {
+    const lifting = liftingUnbans(mergedBans, old);
+    for (const u of old) if (!lifting.has(u)) unbans.delete(unbanKey(u));
+    let n = 0;
+    for (const u of addedUnbans) if (u.at.getTime() > cutoff || lifting.has(u)) addedUnbans[n++] = u;
+    addedUnbans.length = n;
   }
   if (addedBans.length === 0 && addedUnbans.length === 0 && updatedBans === 0) return { db, addedBans, addedUnbans, updatedBans };
   return { db: { bans: mergedBans, unbans: [...unbans.values()] }, addedBans, addedUnbans, updatedBans };
@@ -118,16 +128,15 @@ export interface AdoptOptions {
 /**
  * Bans for `ALL: ip` lines that nodes without autoban added to the shared hosts.deny. Like the adoption of
  * plain lines in the local deny file (lib/state.ts), they are permanent: the old tool never expired bans.
- * Skipped: addresses already banned here, whitelisted ones, and ones with an unban on record (an explicit
- * `autoban unban` wins over a line an old node still carries).
+ * Skipped: addresses already banned here, whitelisted ones, and ones with an unban on record, of themselves or
+ * of a network containing them (an explicit `autoban unban` wins over a line an old node still carries).
  */
 export function adoptSharedLines(db: BanDb, targets: readonly string[], opts: AdoptOptions): Ban[] {
-  const nowMs = opts.now.getTime();
-  const active = new Set(db.bans.filter((b) => isActive(b, db.unbans, nowMs)).map((b) => b.ip));
-  const unbanned = new Set(db.unbans.map((u) => u.ip));
+  const active = new Set(activeBans(db, opts.now).map((b) => b.ip));
+  const unbans = indexUnbans(db.unbans);
   const out: Ban[] = [];
   for (const ip of targets) {
-    if (active.has(ip) || unbanned.has(ip) || isWhitelisted(ip, opts.whitelist)) continue;
+    if (active.has(ip) || liftedUntilMs(unbans, ip) > -Infinity || isWhitelisted(ip, opts.whitelist)) continue;
     active.add(ip);
     out.push({
       ip,

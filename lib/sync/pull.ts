@@ -13,6 +13,7 @@ import { settingName } from '../config';
 import { parseWhitelist } from '../whitelist';
 import { parseTarget } from '../ip';
 import type { Ban } from '../types';
+import { liftingNetUnban } from '../bans';
 import { nodeIdOfKey } from './layout';
 import { type PeerDoc, adoptSharedLines, mergePeerDocs } from './merge';
 import { decodeNodeDoc } from './node-doc';
@@ -215,6 +216,22 @@ export function writeWhitelistCopy(ctx: Context, file: string, entries: readonly
   writeFileAtomic(linkWriteTarget(file, ctx.config.followSymlinks), text, { mode: 0o644, keepOwner: true });
 }
 
+/**
+ * For each of `targets`, the earliest start among its bans still unexpired at `now` (a ban a network's unban
+ * lifted, not one whose time ran out). One pass over the bans.
+ */
+function unexpiredStarts(bans: readonly Ban[], targets: readonly string[], now: Date): Map<string, number> {
+  const want = new Set(targets);
+  const out = new Map<string, number>();
+  const nowMs = now.getTime();
+  for (const b of bans) {
+    if (!want.has(b.ip) || (b.expiresAt !== null && b.expiresAt.getTime() <= nowMs)) continue;
+    const t = b.bannedAt.getTime();
+    if (!((out.get(b.ip) ?? Infinity) <= t)) out.set(b.ip, t);
+  }
+  return out;
+}
+
 /** sync-pull. Returns skipped when [sync] context = none; throws AppError(69) when the store failed. */
 export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncResult> {
   const s = openSession('sync-pull', ctx, deps);
@@ -237,9 +254,16 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
         for (const b of done.added) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would ban' : 'banned'} ${b.ip} (from node ${b.node}: ${b.reason})`);
         // The commit also lifts the bans whose time ran out (in `run`, before expire gets to them): those are
         // no unban, and saying "unbanned" would send the operator looking for who lifted them.
+        // A ban inside a network a peer unbanned has no unban of its own: name the network and who lifted it.
         const unbanned = new Set(merged.addedUnbans.map((u) => u.ip));
+        const netUnbans = merged.addedUnbans.filter((u) => u.ip.includes('/'));
+        const verb = ctx.dryRun ? 'would unban' : 'unbanned';
+        const started = netUnbans.length ? unexpiredStarts(tx.db.bans, done.removed, tx.now) : null;
         for (const ip of done.removed) {
-          if (unbanned.has(ip)) ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would unban' : 'unbanned'} ${ip}`);
+          const at = unbanned.has(ip) ? undefined : started?.get(ip);
+          const net = at === undefined ? null : liftingNetUnban(ip, at, netUnbans);
+          if (unbanned.has(ip)) ctx.log.info(`sync-pull: ${verb} ${ip}`);
+          else if (net) ctx.log.info(`sync-pull: ${verb} ${ip} (inside ${net.ip}, unbanned by node ${net.node})`);
           else ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would lift' : 'lifted'} ${ip} (${done.whitelisted.has(ip) ? 'whitelisted' : 'expired'})`);
         }
       };
