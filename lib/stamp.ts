@@ -30,7 +30,7 @@ import { journalFile } from './ban-journal';
 import { blockBytes } from './deny-file';
 import { type Insertions, spliceLines } from './sorted-splice';
 import { TargetRecords } from './target-lines';
-import { sortByTarget } from './ip';
+import { type NetIndex, collectContaining, netIndexGet, netIndexSet, newNetIndex, sortByTarget } from './ip';
 import { readRegularFile } from './regular-file';
 
 /**
@@ -325,14 +325,22 @@ export function fullCommitPlan(db: BanDb, active: readonly Ban[], nowMs: number,
   const ending = new Map<string, Ban>();
   for (const b of active) ending.set(b.ip, b);
   // When each unban goes (pruneDb): its retention, or later the end of retention of the last ban it may cancel.
+  // A network's unban is kept by the bans inside it too (lib/bans.ts liftingUnbans): indexed by prefix length.
   const unbansOf = new Map<string, Unban[]>();
   const goneMs = new Map<Unban, number>();
+  let nets: NetIndex<Unban[]> | null = null;
   for (const u of db.unbans) {
     const l = unbansOf.get(u.ip);
     if (l) l.push(u);
     else unbansOf.set(u.ip, [u]);
     goneMs.set(u, u.at.getTime() + keep);
+    if (u.ip.includes('/')) {
+      const n = netIndexGet((nets ??= newNetIndex()), u.ip);
+      if (n) n.push(u);
+      else netIndexSet(nets, u.ip, [u]);
+    }
   }
+  const inside: Unban[][] = [];
   const counts = new Map<string, CountSteps>();
   const activeCounts = new Map<string, CountSteps>();
   let next = Infinity;
@@ -350,6 +358,11 @@ export function fullCommitPlan(db: BanDb, active: readonly Ban[], nowMs: number,
     if (own !== b && ev < other) other = ev;
     const us = unbansOf.get(b.ip);
     if (us) for (const u of us) if (b.bannedAt.getTime() <= u.at.getTime() && until > (goneMs.get(u) as number)) goneMs.set(u, until);
+    if (nets !== null) {
+      inside.length = 0;
+      collectContaining(nets, b.ip, inside);
+      for (const l of inside) for (const u of l) if (b.bannedAt.getTime() <= u.at.getTime() && until > (goneMs.get(u) as number)) goneMs.set(u, until);
+    }
   }
   for (const t of goneMs.values()) {
     if (t > nowMs) {
