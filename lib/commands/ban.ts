@@ -5,7 +5,7 @@ import { reportApplied, withState } from '../state';
 import { activeBans, addUnban, addUnbans, banLengthSec, previousBanCount, targetsInside } from '../bans';
 import { parseDenyTarget } from '../deny-file';
 import { isWhitelisted } from '../whitelist';
-import { MIN_PREFIX, badTargetMessage, hostBitsFix, netsOverlap, parseNet, unbannableReason } from '../ip';
+import { MIN_PREFIX, badTargetMessage, hostBitsFix, netContains, netsOverlap, parseNet, unbannableReason } from '../ip';
 import { AppError, ExitCode } from '../errors';
 import { parseBanDuration } from '../duration';
 import { describeBan } from './scan';
@@ -90,18 +90,20 @@ function listTargets(targets: readonly string[]): string {
 
 /**
  * `autoban unban IP|NET`. A network's unban also lifts the bans of addresses and narrower networks inside it
- * (a scan's 203.0.113.5 inside a manual 203.0.113.0/24): an admin lifting a network expects its addresses
- * free. Each gets its own unban tombstone, so sync lifts them on the other nodes too, whatever version they run.
+ * (a scan's 203.0.113.5 inside a manual 203.0.113.0/24) that started before it: an admin lifting a network
+ * expects its addresses free. Its tombstone alone does that on every node, also for bans a peer's sync brings
+ * later (lib/bans.ts); each ban known here also gets its own tombstone, for nodes of older versions.
  */
 export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wasBanned: boolean }> {
   const ip = parseUserTarget(opts.ip);
+  const isNet = ip.includes('/');
   const { result, applied } = await withState(ctx, async (tx) => {
     const nowMs = tx.now.getTime();
     // An unban cancels the bans that started at or before it. A peer whose clock runs ahead dates its bans in
     // our future, so this unban leaves them in force (on every node, once their time comes). Dating it at such
     // a ban instead would cancel every ban of this address made here until then, reported but never enforced:
     // say so, and leave fixing the clock to the admin.
-    const ahead = tx.db.bans.filter((b) => b.ip === ip && b.bannedAt.getTime() > nowMs && (b.expiresAt === null || b.expiresAt.getTime() > nowMs));
+    const ahead = tx.db.bans.filter((b) => b.bannedAt.getTime() > nowMs && (b.expiresAt === null || b.expiresAt.getTime() > nowMs) && (b.ip === ip || (isNet && netContains(ip, b.ip))));
     const latest = ahead.reduce<Ban | null>((m, b) => (!m || b.bannedAt > m.bannedAt ? b : m), null);
     const wasBanned = activeBans(tx.db, tx.now).some((b) => b.ip === ip);
     // An address inside a banned network (an IPv6 /64 from ipv6_prefix, a manual /24) stays blocked by it:
@@ -120,7 +122,7 @@ export async function runUnban(ctx: Context, opts: { ip: string }): Promise<{ wa
       if (latest) {
         const min = Math.round((latest.bannedAt.getTime() - nowMs) / 60_000);
         ctx.log.warn(
-          `unban: ${ip} has a ban by ${latest.node} dated ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock, which this unban cannot lift: unban ${ip} again after that time, and fix the clock of ${latest.node} (or of this node)`,
+          `unban: ${latest.ip === ip ? ip : `${latest.ip} (inside ${ip})`} has a ban by ${latest.node} dated ${latest.bannedAt.toISOString()}, ${min} min ahead of this node's clock, which this unban cannot lift: unban ${ip} again after that time, and fix the clock of ${latest.node} (or of this node)`,
         );
       }
       const verb = ctx.dryRun ? 'would unban' : 'unbanned';
