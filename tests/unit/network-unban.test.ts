@@ -25,24 +25,24 @@ const ban = (ip: string, at: string, o: Partial<Ban> = {}): Ban => ({
 const unban = (ip: string, at: string, node = 'web1'): Unban => ({ ip, at: t(at), node });
 const active = (db: BanDb, at = '12:00:00') => activeBans(db, t(at)).map((b) => b.ip);
 
+// Each row: the network unbanned at 02:00, bans as [target, bannedAt], and the targets still in force after.
 test.each([
-  ['an address inside the /24, banned before the unban: lifted', '203.0.113.5', '01:00:00', '203.0.113.0/24', false],
-  ['banned at the very moment of the unban: lifted', '203.0.113.5', '02:00:00', '203.0.113.0/24', false],
-  ['banned after the unban (a new attack): kept', '203.0.113.5', '02:00:01', '203.0.113.0/24', true],
-  ['outside the network: kept', '198.51.100.5', '01:00:00', '203.0.113.0/24', true],
-  ['the neighbouring /24: kept', '203.0.114.5', '01:00:00', '203.0.113.0/24', true],
-  ['an IPv4-looking network unban does not touch IPv6: kept', '2001:db8::cb00:7105', '01:00:00', '203.0.113.0/24', true],
-  ['an IPv6 /64 inside an unbanned 2001:db8::/32: lifted', '2001:db8:1:2::/64', '01:00:00', '2001:db8::/32', false],
-  ['an IPv6 address inside an unbanned /33 (a prefix between nibbles): lifted', '2001:db8:7fff::1', '01:00:00', '2001:db8::/33', false],
-  ['an IPv6 address just outside that /33: kept', '2001:db8:8000::1', '01:00:00', '2001:db8::/33', true],
-  ['a narrower network ban inside a wider unban: lifted', '203.0.113.128/25', '01:00:00', '203.0.113.0/24', false],
-  ['a wider network ban is not lifted by a narrower unban', '203.0.113.0/24', '01:00:00', '203.0.113.0/25', true],
-  ['a /16 inside an unbanned /8: lifted', '198.51.0.0/16', '01:00:00', '198.0.0.0/8', false],
-])('%s', (_what, target, bannedAt, net, kept) => {
-  const db = { bans: [ban(target, bannedAt)], unbans: [unban(net, '02:00:00')] };
-  expect(active(db)).toEqual(kept ? [target] : []);
+  [
+    'IPv4 /24: inside and banned before (or at) the unban: lifted; after it (a new attack), outside it, or IPv6: kept',
+    '203.0.113.0/24',
+    [['203.0.113.5', '01:00:00'], ['203.0.113.6', '02:00:00'], ['203.0.113.7', '02:00:01'], ['198.51.100.5', '01:00:00'], ['203.0.114.5', '01:00:00'], ['2001:db8::cb00:7105', '01:00:00']],
+    ['198.51.100.5', '203.0.113.7', '203.0.114.5', '2001:db8::cb00:7105'],
+  ],
+  ['IPv6: a /64 and an address inside an unbanned 2001:db8::/32: lifted; outside it: kept', '2001:db8::/32', [['2001:db8:1:2::/64', '01:00:00'], ['2001:db8:ffff::1', '01:00:00'], ['2001:db9::1', '01:00:00']], ['2001:db9::1']],
+  ['IPv6 /33 (a prefix between hex digits): inside lifted, just outside kept', '2001:db8::/33', [['2001:db8:7fff::1', '01:00:00'], ['2001:db8:8000::1', '01:00:00']], ['2001:db8:8000::1']],
+  ['a narrower network ban inside the unbanned network: lifted; a wider one around it: kept', '203.0.113.0/25', [['203.0.113.0/26', '01:00:00'], ['203.0.113.0/24', '01:00:00'], ['203.0.113.128/25', '01:00:00']], ['203.0.113.0/24', '203.0.113.128/25']],
+  ['a /16 inside an unbanned /8: lifted', '198.0.0.0/8', [['198.51.0.0/16', '01:00:00'], ['199.0.0.1', '01:00:00']], ['199.0.0.1']],
+])('%s', (_what, net, bans, kept) => {
+  const db = { bans: (bans as string[][]).map(([ip, at]) => ban(ip as string, at as string)), unbans: [unban(net as string, '02:00:00')] };
+  expect(active(db)).toEqual(kept);
   // The single-ban check agrees, given all the unbans.
-  expect(isActive(db.bans[0] as Ban, db.unbans, t('12:00:00').getTime())).toBe(kept);
+  const nowMs = t('12:00:00').getTime();
+  expect(db.bans.filter((b) => isActive(b, db.unbans, nowMs)).map((b) => b.ip).sort()).toEqual([...(kept as string[])].sort());
 });
 
 test('the latest of several network unbans decides, and an unban of another prefix length still counts', () => {
@@ -79,12 +79,12 @@ describe('pruneDb', () => {
     expect(later).toEqual({ bans: [], unbans: [] });
   });
 
-  test('a ban inside the network made after the unban, or one outside, does not keep it', () => {
+  test('only a ban inside the network from before the unban keeps it: not a later one, one outside, or a wider one', () => {
     const db = {
-      bans: [ban('203.0.113.5', '10:30:00', { expiresAt: null }), ban('198.51.100.5', '09:00:00', { expiresAt: null }), ban('203.0.113.0/23', '09:00:00')],
-      unbans: [unban('203.0.113.0/24', '10:00:00'), unban('2001:db8::/32', '10:00:00')],
+      bans: [ban('203.0.113.5', '09:00:00'), ban('198.51.100.5', '10:30:00'), ban('192.0.2.5', '09:00:00'), ban('192.0.2.0/23', '09:00:00')],
+      unbans: [unban('203.0.113.0/24', '10:00:00'), unban('198.51.100.0/24', '10:00:00'), unban('2001:db8::/32', '10:00:00'), unban('192.0.3.0/24', '10:00:00')],
     };
-    expect(pruneDb(db, now, hour).unbans).toEqual([]);
+    expect(pruneDb(db, now, hour).unbans.map((u) => u.ip)).toEqual(['203.0.113.0/24']);
   });
 
   test('an IPv6 network unban is kept by a permanent /64 inside it; an exact unban still by its own target', () => {
