@@ -59,9 +59,8 @@ const scratch: number[] = [];
 export function liftedUntilMs(idx: UnbanIndex, target: string): number {
   let m = idx.latest.get(target) ?? -Infinity;
   if (idx.nets === null) return m;
-  scratch.length = 0;
-  collectContaining(idx.nets, target, scratch);
-  for (const t of scratch) if (t > m) m = t;
+  const n = collectContaining(idx.nets, target, scratch);
+  for (let i = 0; i < n; i++) if ((scratch[i] as number) > m) m = scratch[i] as number;
   return m;
 }
 
@@ -237,9 +236,8 @@ export function liftingUnbans(bans: readonly Ban[], unbans: readonly Unban[]): S
   if (nets !== null) {
     const inside: { firstMs: number }[] = [];
     for (const [ip, t] of first) {
-      inside.length = 0;
-      collectContaining(nets, ip, inside);
-      for (const n of inside) if (t < n.firstMs) n.firstMs = t;
+      const n = collectContaining(nets, ip, inside);
+      for (let i = 0; i < n; i++) if (t < (inside[i] as { firstMs: number }).firstMs) (inside[i] as { firstMs: number }).firstMs = t;
     }
   }
   for (const u of unbans) {

@@ -302,48 +302,82 @@ export function unbannableReason(target: string): string | null {
 }
 
 /**
- * The 32 hex digits of a canonical IPv6 address (lower case, no `/`), without BigInt: the network-unban look-ups
- * (lib/bans.ts) run it once per ban of a 100k-ban database. Null for anything that is not such an address.
+ * Reads the eight 16-bit groups of a canonical IPv6 address (lower-case hex, `::` at most once, no `/`) into
+ * `out`, without BigInt or splitting: the network-unban look-ups (lib/bans.ts) run it once per ban of a
+ * 100k-ban database. False for anything that is not such an address.
  */
-export function v6Hex(ip: string): string | null {
+export function v6Groups(ip: string, out: Uint16Array): boolean {
   if (ip.includes('.')) {
     // An embedded dotted quad (never canonical, but valid): the slow, general way.
     const n = parseNet(ip);
-    return n && n.family === 6 ? n.addr.toString(16).padStart(32, '0') : null;
+    if (!n || n.family !== 6) return false;
+    for (let i = 0; i < 8; i++) out[i] = Number((n.addr >> BigInt((7 - i) * 16)) & 0xffffn);
+    return true;
   }
-  const dbl = ip.indexOf('::');
-  const left = dbl < 0 ? ip : ip.slice(0, dbl);
-  const right = dbl < 0 ? '' : ip.slice(dbl + 2);
-  const lg = left ? left.split(':') : [];
-  const rg = right ? right.split(':') : [];
-  const missing = 8 - lg.length - rg.length;
-  if (missing < 0 || (dbl < 0 && missing !== 0)) return null;
-  let out = '';
-  for (const g of lg) out += g.length === 4 ? g : '0000'.slice(g.length) + g;
-  out += '0000'.repeat(missing);
-  for (const g of rg) out += g.length === 4 ? g : '0000'.slice(g.length) + g;
-  return out.length === 32 ? out : null;
+  const len = ip.length;
+  let g = 0; // groups read
+  let gap = -1; // where `::` stands, in groups
+  let i = 0;
+  if (len >= 2 && ip.charCodeAt(0) === 58 && ip.charCodeAt(1) === 58) {
+    gap = 0;
+    i = 2;
+  }
+  while (i < len) {
+    let v = 0;
+    const start = i;
+    for (; i < len; i++) {
+      const c = ip.charCodeAt(i);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) break;
+      v = v * 16 + d;
+    }
+    if (i === start || i - start > 4 || g === 8) return false;
+    out[g++] = v;
+    if (i === len) break;
+    if (ip.charCodeAt(i) !== 58) return false;
+    i++;
+    if (i < len && ip.charCodeAt(i) === 58) {
+      if (gap >= 0) return false;
+      gap = g;
+      i++;
+    } else if (i === len) return false;
+  }
+  if (gap < 0) return g === 8;
+  if (g > 7) return false;
+  // Move the groups after `::` to the end and zero the gap.
+  const shift = 8 - g;
+  for (let k = g - 1; k >= gap; k--) out[k + shift] = out[k] as number;
+  for (let k = gap; k < gap + shift; k++) out[k] = 0;
+  return true;
 }
 
-/** The key of the `len`-bit network around the address whose hex digits are `hex` (v6Hex): its first len bits. */
-function v6Key(hex: string, len: number): string {
-  const n = len >> 2;
-  const rem = len & 3;
-  if (rem === 0) return hex.slice(0, n);
-  return hex.slice(0, n) + (parseInt(hex.charAt(n), 16) & (0xf0 >> rem) & 0xf).toString(16);
+/**
+ * The key of the `len`-bit network around the address whose groups are `g` (v6Groups): its first len bits,
+ * one character per 16-bit group (any code unit is a valid key character).
+ */
+function v6Key(g: Uint16Array, len: number): string {
+  const full = len >> 4;
+  const rem = len & 15;
+  let k = '';
+  for (let i = 0; i < full; i++) k += String.fromCharCode(g[i] as number);
+  if (rem) k += String.fromCharCode((g[full] as number) & (0xffff0000 >>> rem) & 0xffff);
+  return k;
 }
 
 /**
  * Networks by family and prefix length, each prefix's networks keyed by their first bits (an IPv4 one as a
- * number, an IPv6 one as hex digits): finding every network that contains a target then costs one map look-up
- * per prefix length present, whatever the number of networks.
+ * number, an IPv6 one as a short string): finding every network that contains a target then costs one map
+ * look-up per prefix length present, whatever the number of networks. Prefix lengths are kept in arrays, so
+ * the per-ban loop allocates nothing for IPv4.
  */
 export interface NetIndex<V> {
-  v4: Map<number, Map<number, V>>;
-  v6: Map<number, Map<string, V>>;
+  v4: { len: number; nets: Map<number, V> }[];
+  v6: { len: number; nets: Map<string, V> }[];
 }
 
-export const newNetIndex = <V>(): NetIndex<V> => ({ v4: new Map(), v6: new Map() });
+export const newNetIndex = <V>(): NetIndex<V> => ({ v4: [], v6: [] });
+
+const groups = new Uint16Array(8);
 
 /** Where canonical network `net` sits in a NetIndex: family, prefix length, key; null when it is not one. */
 function netSlot(net: string): { v4: boolean; len: number; key: number | string } | null {
@@ -355,15 +389,14 @@ function netSlot(net: string): { v4: boolean; len: number; key: number | string 
     const addr = v4At(net, 0, slash);
     return addr < 0 || len > 32 ? null : { v4: true, len, key: len === 0 ? 0 : addr >>> (32 - len) };
   }
-  const hex = v6Hex(net.slice(0, slash));
-  return hex === null || len > 128 ? null : { v4: false, len, key: v6Key(hex, len) };
+  return len > 128 || !v6Groups(net.slice(0, slash), groups) ? null : { v4: false, len, key: v6Key(groups, len) };
 }
 
 /** The value `idx` holds for canonical network `net` (undefined: none, or not a network). */
 export function netIndexGet<V>(idx: NetIndex<V>, net: string): V | undefined {
   const s = netSlot(net);
   if (!s) return undefined;
-  return s.v4 ? idx.v4.get(s.len)?.get(s.key as number) : idx.v6.get(s.len)?.get(s.key as string);
+  return s.v4 ? idx.v4.find((e) => e.len === s.len)?.nets.get(s.key as number) : idx.v6.find((e) => e.len === s.len)?.nets.get(s.key as string);
 }
 
 /** Sets the value of canonical network `net` in `idx`; false (and nothing set) when `net` is not a network. */
@@ -371,44 +404,50 @@ export function netIndexSet<V>(idx: NetIndex<V>, net: string, value: V): boolean
   const s = netSlot(net);
   if (!s) return false;
   if (s.v4) {
-    let m = idx.v4.get(s.len);
-    if (!m) idx.v4.set(s.len, (m = new Map()));
-    m.set(s.key as number, value);
+    let e = idx.v4.find((x) => x.len === s.len);
+    if (!e) idx.v4.push((e = { len: s.len, nets: new Map() }));
+    e.nets.set(s.key as number, value);
   } else {
-    let m = idx.v6.get(s.len);
-    if (!m) idx.v6.set(s.len, (m = new Map()));
-    m.set(s.key as string, value);
+    let e = idx.v6.find((x) => x.len === s.len);
+    if (!e) idx.v6.push((e = { len: s.len, nets: new Map() }));
+    e.nets.set(s.key as string, value);
   }
   return true;
 }
 
 /**
- * Pushes onto `out` the values of the networks in `idx` strictly wider than canonical target `target` (an
- * address or a network) that contain it. No closure, and for IPv4 integer shifts only: it runs per ban.
+ * Writes into `out` from index 0 the values of the networks in `idx` strictly wider than canonical target
+ * `target` (an address or a network) that contain it, and returns how many (entries past that are stale: the
+ * array is reused, since setting its length costs a runtime call). No closure, and for IPv4 integer shifts
+ * only: it runs per ban.
  */
-export function collectContaining<V>(idx: NetIndex<V>, target: string, out: V[]): void {
+export function collectContaining<V>(idx: NetIndex<V>, target: string, out: V[]): number {
   const slash = target.indexOf('/');
+  let k = 0;
   if (!target.includes(':')) {
-    if (idx.v4.size === 0) return;
+    const n = idx.v4.length;
+    if (n === 0) return 0;
     const addr = v4At(target, 0, slash < 0 ? target.length : slash);
-    if (addr < 0) return;
+    if (addr < 0) return 0;
     const own = slash < 0 ? 32 : Number(target.slice(slash + 1));
-    for (const [len, nets] of idx.v4) {
-      if (len >= own) continue;
-      const v = nets.get(len === 0 ? 0 : addr >>> (32 - len));
-      if (v !== undefined) out.push(v);
+    for (let i = 0; i < n; i++) {
+      const e = idx.v4[i] as NetIndex<V>['v4'][number];
+      if (e.len >= own) continue;
+      const v = e.nets.get(e.len === 0 ? 0 : addr >>> (32 - e.len));
+      if (v !== undefined) out[k++] = v;
     }
-    return;
+    return k;
   }
-  if (idx.v6.size === 0) return;
-  const hex = v6Hex(slash < 0 ? target : target.slice(0, slash));
-  if (hex === null) return;
+  const n = idx.v6.length;
+  if (n === 0 || !v6Groups(slash < 0 ? target : target.slice(0, slash), groups)) return 0;
   const own = slash < 0 ? 128 : Number(target.slice(slash + 1));
-  for (const [len, nets] of idx.v6) {
-    if (len >= own) continue;
-    const v = nets.get(v6Key(hex, len));
-    if (v !== undefined) out.push(v);
+  for (let i = 0; i < n; i++) {
+    const e = idx.v6[i] as NetIndex<V>['v6'][number];
+    if (e.len >= own) continue;
+    const v = e.nets.get(v6Key(groups, e.len));
+    if (v !== undefined) out[k++] = v;
   }
+  return k;
 }
 
 /** True when canonical network `outer` is strictly wider than canonical target `inner` and contains it. */

@@ -359,9 +359,8 @@ export function fullCommitPlan(db: BanDb, active: readonly Ban[], nowMs: number,
     const us = unbansOf.get(b.ip);
     if (us) for (const u of us) if (b.bannedAt.getTime() <= u.at.getTime() && until > (goneMs.get(u) as number)) goneMs.set(u, until);
     if (nets !== null) {
-      inside.length = 0;
-      collectContaining(nets, b.ip, inside);
-      for (const l of inside) for (const u of l) if (b.bannedAt.getTime() <= u.at.getTime() && until > (goneMs.get(u) as number)) goneMs.set(u, until);
+      const n = collectContaining(nets, b.ip, inside);
+      for (let i = 0; i < n; i++) for (const u of inside[i] as Unban[]) if (b.bannedAt.getTime() <= u.at.getTime() && until > (goneMs.get(u) as number)) goneMs.set(u, until);
     }
   }
   for (const t of goneMs.values()) {

@@ -6,7 +6,7 @@ import type { Ban, BanDb, Unban } from '../../lib/types';
 import { activeBans, isActive, pruneDb } from '../../lib/bans';
 import { adoptSharedLines, mergePeerDocs } from '../../lib/sync/merge';
 import { parseWhitelist } from '../../lib/whitelist';
-import { collectContaining, newNetIndex, netIndexSet, v6Hex } from '../../lib/ip';
+import { collectContaining, newNetIndex, netIndexSet, v6Groups } from '../../lib/ip';
 
 const t = (s: string) => new Date(`2026-11-22T${s}Z`);
 const ban = (ip: string, at: string, o: Partial<Ban> = {}): Ban => ({
@@ -54,13 +54,20 @@ test('the latest of several network unbans decides, and an unban of another pref
 });
 
 test('IPv6 text forms: the network index finds an address in every /N containing it, none outside', () => {
-  expect(v6Hex('2001:db8::1')).toBe('20010db8000000000000000000000001');
-  expect(v6Hex('::')).toBe('0'.repeat(32));
-  expect(v6Hex('2001:db8:1:2:3:4:5:6')).toBe('20010db8000100020003000400050006');
+  const g = new Uint16Array(8);
+  const read = (ip: string) => (v6Groups(ip, g) ? [...g].map((x) => x.toString(16)).join(':') : null);
+  expect(read('2001:db8::1')).toBe('2001:db8:0:0:0:0:0:1');
+  expect(read('::')).toBe('0:0:0:0:0:0:0:0');
+  expect(read('::1')).toBe('0:0:0:0:0:0:0:1');
+  expect(read('2001:db8::')).toBe('2001:db8:0:0:0:0:0:0');
+  expect(read('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2:3:4:5:6');
+  expect(read('2001:db8:0:0:1::')).toBe('2001:db8:0:0:1:0:0:0');
+  expect(read('64:ff9b::198.51.100.1')).toBe('64:ff9b:0:0:0:0:c633:6401');
+  for (const bad of ['2001:db8', '1::2::3', '2001:db8:::1', '12345::', '2001:db8:1:2:3:4:5:6:7', ':1', '1:']) expect(read(bad)).toBeNull();
   const idx = newNetIndex<string>();
   for (const n of ['2001:db8::/32', '2001:db8::/33', '2001:db8:8000::/33', '2001:db8:1::/48', '2001:db8:1:2::/63', '2001:db8:1:3::/64']) netIndexSet(idx, n, n);
   const got: string[] = [];
-  collectContaining(idx, '2001:db8:1:3::9', got);
+  got.length = collectContaining(idx, '2001:db8:1:3::9', got);
   expect(got.sort()).toEqual(['2001:db8:1:2::/63', '2001:db8:1:3::/64', '2001:db8:1::/48', '2001:db8::/32', '2001:db8::/33']);
 });
 
