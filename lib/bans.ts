@@ -69,13 +69,32 @@ export function isActiveIn(ban: Ban, idx: UnbanIndex, nowMs: number): boolean {
   return inTime(ban, nowMs) && ban.bannedAt.getTime() > liftedUntilMs(idx, ban.ip);
 }
 
+/** Network unbans indexed by network (lib/ip.ts NetIndex), for liftingNetUnban. */
+export type NetUnbans = NetIndex<Unban[]>;
+
+/** Indexes the unbans of networks among `unbans` (others are left out), in one pass. */
+export function indexNetUnbans(unbans: readonly Unban[]): NetUnbans {
+  const idx: NetUnbans = newNetIndex();
+  for (const u of unbans) {
+    if (!u.ip.includes('/')) continue;
+    const l = netIndexGet(idx, u.ip);
+    if (l) l.push(u);
+    else netIndexSet(idx, u.ip, [u]);
+  }
+  return idx;
+}
+
+const liftScratch: Unban[][] = [];
+
 /**
- * The network unban that lifts a ban of `target` started at `bannedAtMs`, among `unbans`: the latest one, so
- * that a report names who lifted it last; null when none does (only a network's unban counts here).
+ * The network unban that lifts a ban of `target` started at `bannedAtMs`, among `nets` (indexNetUnbans): the
+ * latest one, so that a report names who lifted it last; null when none does. Indexed, not a scan of the unbans:
+ * a pull that lifts thousands of bans under thousands of network unbans stays linear.
  */
-export function liftingNetUnban(target: string, bannedAtMs: number, unbans: readonly Unban[]): Unban | null {
+export function liftingNetUnban(target: string, bannedAtMs: number, nets: NetUnbans): Unban | null {
   let best: Unban | null = null;
-  for (const u of unbans) if (u.at.getTime() >= bannedAtMs && (!best || u.at > best.at) && netContains(u.ip, target)) best = u;
+  const n = collectContaining(nets, target, liftScratch);
+  for (let i = 0; i < n; i++) for (const u of liftScratch[i] as Unban[]) if (u.at.getTime() >= bannedAtMs && (!best || u.at > best.at)) best = u;
   return best;
 }
 

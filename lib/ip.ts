@@ -352,35 +352,48 @@ export function v6Groups(ip: string, out: Uint16Array): boolean {
 }
 
 /**
- * The key of the `len`-bit network around the address whose groups are `g` (v6Groups): its first len bits,
- * one character per 16-bit group (any code unit is a valid key character).
- */
-function v6Key(g: Uint16Array, len: number): string {
-  const full = len >> 4;
-  const rem = len & 15;
-  let k = '';
-  for (let i = 0; i < full; i++) k += String.fromCharCode(g[i] as number);
-  if (rem) k += String.fromCharCode((g[full] as number) & (0xffff0000 >>> rem) & 0xffff);
-  return k;
-}
-
-/**
- * Networks by family and prefix length, each prefix's networks keyed by their first bits (an IPv4 one as a
- * number, an IPv6 one as a short string): finding every network that contains a target then costs one map
- * look-up per prefix length present, whatever the number of networks. Prefix lengths are kept in arrays, so
- * the per-ban loop allocates nothing for IPv4.
+ * Networks by family and prefix length: finding every network that contains a target then costs one look-up
+ * per prefix length present, whatever the number of networks. An IPv4 network is keyed by its first bits as a
+ * number. An IPv6 one by its 32-bit chunks as int32 numbers (small integers: nothing is allocated per look-up),
+ * in nested maps, the last chunk masked to the length: a look-up stops at the first chunk no network has, so a
+ * peer's unbans of a hundred prefix lengths cost a hundred map reads per ban, not a hundred strings built.
  */
 export interface NetIndex<V> {
   v4: { len: number; nets: Map<number, V> }[];
-  v6: { len: number; nets: Map<string, V> }[];
+  v6: V6Level[];
+}
+
+/** The IPv6 networks of one prefix length: `chunks` levels of maps (see NetIndex), values at the last. */
+interface V6Level {
+  len: number;
+  chunks: number;
+  nets: Map<number, unknown>;
 }
 
 export const newNetIndex = <V>(): NetIndex<V> => ({ v4: [], v6: [] });
 
 const groups = new Uint16Array(8);
 
-/** Where canonical network `net` sits in a NetIndex: family, prefix length, key; null when it is not one. */
-function netSlot(net: string): { v4: boolean; len: number; key: number | string } | null {
+/** Chunk `k` (bits 32k..32k+31) of the address whose groups are `g` (v6Groups), masked to the first `len` bits, as an int32. */
+function v6Chunk(g: Uint16Array, k: number, len: number): number {
+  const v = (((g[2 * k] as number) << 16) | (g[2 * k + 1] as number)) | 0;
+  const bits = len - 32 * k;
+  return bits >= 32 ? v : bits <= 0 ? 0 : v & (-1 << (32 - bits));
+}
+
+/** The value level `e` holds for the network around the address in `g`, or undefined. */
+function v6Get(e: V6Level, g: Uint16Array): unknown {
+  let m: Map<number, unknown> | undefined = e.nets;
+  const last = e.chunks - 1;
+  for (let k = 0; k < last; k++) {
+    m = m.get(v6Chunk(g, k, e.len)) as Map<number, unknown> | undefined;
+    if (m === undefined) return undefined;
+  }
+  return m.get(v6Chunk(g, last, e.len));
+}
+
+/** Where canonical network `net` sits in a NetIndex: family, prefix length, IPv4 key (IPv6: its groups left in `groups`); null when it is not one. */
+function netSlot(net: string): { v4: boolean; len: number; key: number } | null {
   const slash = net.indexOf('/');
   if (slash < 0) return null;
   const len = Number(net.slice(slash + 1));
@@ -389,14 +402,16 @@ function netSlot(net: string): { v4: boolean; len: number; key: number | string 
     const addr = v4At(net, 0, slash);
     return addr < 0 || len > 32 ? null : { v4: true, len, key: len === 0 ? 0 : addr >>> (32 - len) };
   }
-  return len > 128 || !v6Groups(net.slice(0, slash), groups) ? null : { v4: false, len, key: v6Key(groups, len) };
+  return len > 128 || !v6Groups(net.slice(0, slash), groups) ? null : { v4: false, len, key: 0 };
 }
 
 /** The value `idx` holds for canonical network `net` (undefined: none, or not a network). */
 export function netIndexGet<V>(idx: NetIndex<V>, net: string): V | undefined {
   const s = netSlot(net);
   if (!s) return undefined;
-  return s.v4 ? idx.v4.find((e) => e.len === s.len)?.nets.get(s.key as number) : idx.v6.find((e) => e.len === s.len)?.nets.get(s.key as string);
+  if (s.v4) return idx.v4.find((e) => e.len === s.len)?.nets.get(s.key);
+  const e = idx.v6.find((x) => x.len === s.len);
+  return e === undefined ? undefined : (v6Get(e, groups) as V | undefined);
 }
 
 /** Sets the value of canonical network `net` in `idx`; false (and nothing set) when `net` is not a network. */
@@ -406,20 +421,27 @@ export function netIndexSet<V>(idx: NetIndex<V>, net: string, value: V): boolean
   if (s.v4) {
     let e = idx.v4.find((x) => x.len === s.len);
     if (!e) idx.v4.push((e = { len: s.len, nets: new Map() }));
-    e.nets.set(s.key as number, value);
-  } else {
-    let e = idx.v6.find((x) => x.len === s.len);
-    if (!e) idx.v6.push((e = { len: s.len, nets: new Map() }));
-    e.nets.set(s.key as string, value);
+    e.nets.set(s.key, value);
+    return true;
   }
+  let e = idx.v6.find((x) => x.len === s.len);
+  if (!e) idx.v6.push((e = { len: s.len, chunks: Math.max(1, Math.ceil(s.len / 32)), nets: new Map() }));
+  let m = e.nets;
+  for (let k = 0; k < e.chunks - 1; k++) {
+    const c = v6Chunk(groups, k, e.len);
+    let next = m.get(c) as Map<number, unknown> | undefined;
+    if (next === undefined) m.set(c, (next = new Map()));
+    m = next;
+  }
+  m.set(v6Chunk(groups, e.chunks - 1, e.len), value);
   return true;
 }
 
 /**
  * Writes into `out` from index 0 the values of the networks in `idx` strictly wider than canonical target
  * `target` (an address or a network) that contain it, and returns how many (entries past that are stale: the
- * array is reused, since setting its length costs a runtime call). No closure, and for IPv4 integer shifts
- * only: it runs per ban.
+ * array is reused, since setting its length costs a runtime call). No closure, and integer arithmetic only:
+ * it runs per ban.
  */
 export function collectContaining<V>(idx: NetIndex<V>, target: string, out: V[]): number {
   const slash = target.indexOf('/');
@@ -442,9 +464,9 @@ export function collectContaining<V>(idx: NetIndex<V>, target: string, out: V[])
   if (n === 0 || !v6Groups(slash < 0 ? target : target.slice(0, slash), groups)) return 0;
   const own = slash < 0 ? 128 : Number(target.slice(slash + 1));
   for (let i = 0; i < n; i++) {
-    const e = idx.v6[i] as NetIndex<V>['v6'][number];
+    const e = idx.v6[i] as V6Level;
     if (e.len >= own) continue;
-    const v = e.nets.get(v6Key(groups, e.len));
+    const v = v6Get(e, groups) as V | undefined;
     if (v !== undefined) out[k++] = v;
   }
   return k;

@@ -13,7 +13,7 @@ import { settingName } from '../config';
 import { parseWhitelist } from '../whitelist';
 import { parseTarget } from '../ip';
 import type { Ban } from '../types';
-import { liftingNetUnban } from '../bans';
+import { indexNetUnbans, liftingNetUnban } from '../bans';
 import { nodeIdOfKey } from './layout';
 import { type PeerDoc, adoptSharedLines, mergePeerDocs } from './merge';
 import { decodeNodeDoc } from './node-doc';
@@ -256,12 +256,12 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
         // no unban, and saying "unbanned" would send the operator looking for who lifted them.
         // A ban inside a network a peer unbanned has no unban of its own: name the network and who lifted it.
         const unbanned = new Set(merged.addedUnbans.map((u) => u.ip));
-        const netUnbans = merged.addedUnbans.filter((u) => u.ip.includes('/'));
+        const netUnbans = merged.addedUnbans.some((u) => u.ip.includes('/')) ? indexNetUnbans(merged.addedUnbans) : null;
         const verb = ctx.dryRun ? 'would unban' : 'unbanned';
-        const started = netUnbans.length ? unexpiredStarts(tx.db.bans, done.removed, tx.now) : null;
+        const started = netUnbans ? unexpiredStarts(tx.db.bans, done.removed, tx.now) : null;
         for (const ip of done.removed) {
           const at = unbanned.has(ip) ? undefined : started?.get(ip);
-          const net = at === undefined ? null : liftingNetUnban(ip, at, netUnbans);
+          const net = at === undefined || !netUnbans ? null : liftingNetUnban(ip, at, netUnbans);
           if (unbanned.has(ip)) ctx.log.info(`sync-pull: ${verb} ${ip}`);
           else if (net) ctx.log.info(`sync-pull: ${verb} ${ip} (inside ${net.ip}, unbanned by node ${net.node})`);
           else ctx.log.info(`sync-pull: ${ctx.dryRun ? 'would lift' : 'lifted'} ${ip} (${done.whitelisted.has(ip) ? 'whitelisted' : 'expired'})`);
