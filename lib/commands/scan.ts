@@ -7,7 +7,7 @@ import { stampContents, stampCount } from '../stamp';
 import { SortedBannedSet } from '../sorted-banned-set';
 import { commitExpiry, commitNewBans, logsUnchanged, prepareQuickCommit } from '../quick-commit';
 import type { Whitelist } from '../whitelist';
-import { activeBans, banCounts, banLengthSec } from '../bans';
+import { type UnbanIndex, activeBans, addUnbanTime, banCounts, banLengthSec, indexUnbans, liftedUntilMs } from '../bans';
 import { createLineHandler } from '../scanner';
 import { BannedSet } from '../banned-set';
 import { expandLogGlob, positionKey } from '../glob';
@@ -39,6 +39,11 @@ export interface ScanResult {
   banned: Ban[];
   /** Offenses in old log lines whose ban would already have expired (recorded for history only). */
   expiredOnArrival: Ban[];
+  /**
+   * Offenses in old log lines dated at or before an unban of their address or of a network containing it
+   * (lines read late, or again): the unban lifts them at once (recorded for history only).
+   */
+  unbannedOnArrival: Ban[];
   missing: string[];
   /** Log paths that exist but cannot be read as a log, each as "path: why" (a directory, a FIFO, permission denied). */
   notLogs: string[];
@@ -384,9 +389,25 @@ function notRecordedYet(ctx: Context, found: Found[], bans: readonly Ban[]): Fou
   return fresh;
 }
 
-/** Sorts new bans into the result: active, or expired on arrival. */
-function sortNewBans(res: ScanResult, newBans: Ban[], nowMs: number): void {
-  for (const b of newBans) (b.expiresAt && b.expiresAt.getTime() <= nowMs ? res.expiredOnArrival : res.banned).push(b);
+/**
+ * Sorts new bans into the result: active, expired on arrival, or lifted on arrival by an unban dated at or after
+ * them (`unbans`: built only when there are new bans; they are few next to the database).
+ */
+function sortNewBans(res: ScanResult, newBans: Ban[], nowMs: number, unbans: () => UnbanIndex): void {
+  if (newBans.length === 0) return;
+  const idx = unbans();
+  for (const b of newBans) {
+    if (b.expiresAt && b.expiresAt.getTime() <= nowMs) res.expiredOnArrival.push(b);
+    else if (liftedUntilMs(idx, b.ip) >= b.bannedAt.getTime()) res.unbannedOnArrival.push(b);
+    else res.banned.push(b);
+  }
+}
+
+/** The stamp's unbans (target → times) as an UnbanIndex. */
+function stampUnbans(unbans: ReadonlyMap<string, readonly number[]>): UnbanIndex {
+  const idx: UnbanIndex = { latest: new Map(), nets: null };
+  for (const [target, list] of unbans) for (const at of list) addUnbanTime(idx, target, at);
+  return idx;
 }
 
 /** One log line per new ban, once they are committed (a commit that fails must not have reported them). */
@@ -394,13 +415,14 @@ function logNewBans(ctx: Context, res: ScanResult, now: Date): void {
   const verb = ctx.dryRun ? 'would ban' : 'banned';
   logBatch(() => {
     for (const b of res.expiredOnArrival) ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${isoTime(b.bannedAt)}: its ban would already have expired; remembered for repeat offenders only`);
+    for (const b of res.unbannedOnArrival) ctx.log.info(`scan: old offense ${b.ip} rule=${b.rule} at ${isoTime(b.bannedAt)}: an unban of it (or of a network containing it) came later; not banned, remembered for repeat offenders only`);
     for (const b of res.banned) ctx.log.info(`${verb} ${describeBan(b, now)}`);
   });
 }
 
 export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}): Promise<ScanResult> {
   const cfg = ctx.config;
-  const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], missing: [], notLogs: [], retry: [] };
+  const res: ScanResult = { lines: 0, events: 0, failures: 0, alreadyBanned: 0, banned: [], expiredOnArrival: [], unbannedOnArrival: [], missing: [], notLogs: [], retry: [] };
   const fromStart = !!opts.fromStart;
   let committedAt: Date | null = null;
   let lifted: Applied | null = null;
@@ -442,7 +464,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         // notRecordedYet). New lines of a returning attacker are newer than the commit and stay on this path.
         const committedMs = quick.head.recordedAtMs;
         if (!newBans.some((b) => b.bannedAt.getTime() <= committedMs && contents.counts.has(b.ip))) {
-          sortNewBans(res, newBans, now.getTime());
+          sortNewBans(res, newBans, now.getTime(), () => stampUnbans(contents.unbans));
           committedAt = now;
           return commitNewBans(ctx, q, newBans, whitelist, () => saveScanState(cfg.stateDir, st));
         }
@@ -462,7 +484,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
       found = notRecordedYet(ctx, found, t.db.bans);
       const counts = found.length ? banCounts(t.db) : null;
       const newBans = found.map(({ off, src }) => banForOffense(off, src, counts?.get(off.ip) ?? 0, cfg.nodeId));
-      sortNewBans(res, newBans, nowMs);
+      sortNewBans(res, newBans, nowMs, () => indexUnbans(t.db.unbans));
       return {
         db: newBans.length ? { bans: [...t.db.bans, ...newBans], unbans: t.db.unbans } : t.db,
         result: undefined,

@@ -217,8 +217,9 @@ export function writeWhitelistCopy(ctx: Context, file: string, entries: readonly
 }
 
 /**
- * For each of `targets`, the earliest start among its bans still unexpired at `now` (a ban a network's unban
- * lifted, not one whose time ran out). One pass over the bans.
+ * For each of `targets`, the latest start among its bans still unexpired at `now`: a network's unban dated at or
+ * after it lifted them all (a target whose last ban came after the unban was lifted for another reason). One
+ * pass over the bans.
  */
 function unexpiredStarts(bans: readonly Ban[], targets: readonly string[], now: Date): Map<string, number> {
   const want = new Set(targets);
@@ -227,7 +228,7 @@ function unexpiredStarts(bans: readonly Ban[], targets: readonly string[], now: 
   for (const b of bans) {
     if (!want.has(b.ip) || (b.expiresAt !== null && b.expiresAt.getTime() <= nowMs)) continue;
     const t = b.bannedAt.getTime();
-    if (!((out.get(b.ip) ?? Infinity) <= t)) out.set(b.ip, t);
+    if (!((out.get(b.ip) ?? -Infinity) >= t)) out.set(b.ip, t);
   }
   return out;
 }
@@ -260,7 +261,7 @@ export async function syncPull(ctx: Context, deps: SyncDeps = {}): Promise<SyncR
         const verb = ctx.dryRun ? 'would unban' : 'unbanned';
         const started = netUnbans ? unexpiredStarts(tx.db.bans, done.removed, tx.now) : null;
         for (const ip of done.removed) {
-          const at = unbanned.has(ip) ? undefined : started?.get(ip);
+          const at = unbanned.has(ip) || done.whitelisted.has(ip) ? undefined : started?.get(ip);
           const net = at === undefined || !netUnbans ? null : liftingNetUnban(ip, at, netUnbans);
           if (unbanned.has(ip)) ctx.log.info(`sync-pull: ${verb} ${ip}`);
           else if (net) ctx.log.info(`sync-pull: ${verb} ${ip} (inside ${net.ip}, unbanned by node ${net.node})`);

@@ -68,8 +68,13 @@ test("a peer's ban from before `unban NET` stays lifted when it arrives later; a
   // web3's log holds failures from inside the network dated before the unban (read late: a slow log). They
   // are from before the admin's unban, so they are lifted by it as web2's were; the scan's short path agrees.
   attackAt(web3, '203.0.113.7', beforeUnban);
-  await runScan(web3.ctx());
+  const c3 = web3.ctx();
+  const r3 = await runScan(c3);
   expect(web3.denied()).toEqual([]);
+  // Reported as what it is, not as "banned 203.0.113.7 … until …" with nothing in the deny file.
+  expect(r3.banned).toEqual([]);
+  expect(r3.unbannedOnArrival.map((b) => b.ip)).toEqual(['203.0.113.7']);
+  expect(c3.log.lines.filter((l) => l.includes('203.0.113.7'))).toEqual([expect.stringMatching(/^scan: old offense 203\.0\.113\.7 rule=\S+ at .*: an unban of it \(or of a network containing it\) came later; not banned/)]);
 
   // A new attack after the unban: banned on web2, and in force on every node once synced. A ban is dated by its
   // failures' second, so one in the unban's own second would be lifted by it: the attack waits for the next.

@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib';
 import { runScan } from '../../lib/commands/scan';
 import { runExpire } from '../../lib/commands/expire';
 import { readState } from '../../lib/state';
+import { runUnban } from '../../lib/commands/ban';
 import { makeEnv, sshdFail } from '../helpers/context';
 
 // Log lines are local time; tests build "now" in local time too.
@@ -360,4 +361,25 @@ test('a rotated log to be read again next run: the connections it left open are 
   fs.writeFileSync(`${log}.1.gz`, gz);
   const r3 = await runScan(env.ctx(local('01:03:00')));
   expect([r3.lines, r3.failures]).toEqual([3, 2]);
+});
+
+describe.each([
+  ['short path (stamp kept)', false],
+  ['full path (stamp removed)', true],
+])('offenses dated before an unban of their address or network, read late: %s', (_name, dropStamp) => {
+  test.each(['192.0.2.20', '192.0.2.0/24'])('unban %s: reported as lifted by it, not as banned, and not in force', async (target) => {
+    const env = makeEnv(SSHD);
+    env.write('auth.log', '');
+    await runScan(env.ctx(local('01:00:30')));
+    await runUnban(env.ctx(local('01:05:00')), { ip: target });
+    if (dropStamp) fs.rmSync(path.join(env.dir, 'state', 'stamp.txt'), { force: true });
+    // A slow log: lines from before the unban, read after it. And a new attack after it, from next door.
+    env.append('auth.log', sshdFail('01:00:01', '192.0.2.20', 'root') + sshdFail('01:00:02', '192.0.2.20', 'admin') + sshdFail('01:06:01', '192.0.2.21', 'root') + sshdFail('01:06:02', '192.0.2.21', 'admin'));
+    const ctx = env.ctx(local('01:07:00'));
+    const r = await runScan(ctx);
+    expect(r.banned.map((b) => b.ip)).toEqual(['192.0.2.21']);
+    expect(r.unbannedOnArrival.map((b) => b.ip)).toEqual(['192.0.2.20']);
+    expect(env.denyTargets()).toEqual(['192.0.2.21']);
+    expect(ctx.log.lines.filter((l) => l.includes('192.0.2.20'))).toEqual([expect.stringMatching(/^scan: old offense 192\.0\.2\.20 rule=suspicious_users at .*: an unban of it \(or of a network containing it\) came later; not banned/)]);
+  });
 });
