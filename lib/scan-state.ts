@@ -31,6 +31,11 @@ export interface ScanState {
   histories: Map<string, History> | null;
   /** Each read's connections for the next read of the same log (lib/dedup.ts); loaded and saved with the histories. */
   connections?: Connections;
+  /**
+   * positions.json could not be read, or held a damaged file entry: a file without a position may then be one
+   * read before (lib/commands/scan.ts matches its failures against history.bin's), not a new one.
+   */
+  positionsLost?: boolean;
 }
 
 /**
@@ -73,9 +78,13 @@ export function loadScanState(stateDir: string, log: Logger): ScanState {
   const positions: Record<string, FilePosition> = {};
   const cursors: Record<string, string> = {};
   const marks: Record<string, JournalMark> = {};
+  let positionsLost = false;
   try {
     const doc = readJsonFile(posFile(stateDir)) as { files?: Record<string, unknown>; journal?: Record<string, unknown>; journalAt?: Record<string, unknown> } | null;
-    for (const [f, p] of Object.entries(doc?.files ?? {})) if (isPosition(p)) positions[f] = withValidRetries(p);
+    for (const [f, p] of Object.entries(doc?.files ?? {})) {
+      if (isPosition(p)) positions[f] = withValidRetries(p);
+      else positionsLost = true;
+    }
     for (const [src, c] of Object.entries(doc?.journal ?? {})) if (typeof c === 'string' && c.length < 512) cursors[src] = c;
     const at = doc?.journalAt;
     if (at && typeof at === 'object')
@@ -85,8 +94,9 @@ export function loadScanState(stateDir: string, log: Logger): ScanState {
       }
   } catch (e) {
     log.warn(`${(e as Error).message}; logs will be read from the start`);
+    positionsLost = true;
   }
-  return { positions, cursors, marks, histories: null };
+  return { positions, cursors, marks, histories: null, ...(positionsLost ? { positionsLost } : {}) };
 }
 
 /**

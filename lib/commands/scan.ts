@@ -202,6 +202,11 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   const beforeConns = new Map<string, DedupState | undefined>();
   const files = expandLogGlob(src.log);
   if (files.length === 0) run.res.missing.push(src.log);
+  // A file without a position was read before, under a position since lost, when positions.json was damaged or
+  // none of the source's files has one (its entry gone); beside files that have one, it is a new file of the glob
+  // (a new virtual host's log), whose failures in the same second as another file's must all count.
+  const known = files.some((f) => run.st.positions[f] !== undefined || run.st.positions[`${f}#${src.name}`] !== undefined);
+  const mayBeReread = run.st.positionsLost === true || !known;
   for (const file of files) {
     let h: Handler | null = null;
     const progress = progressBar(ctx, file);
@@ -213,7 +218,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
     const handlerOf = () => run.handler(carry, firstRead ? run.kept() : null);
     const r = await readNewLines(file, run.st.positions[key], (buf, start, end) => (h ??= handlerOf()).handleChunk(buf, start, end), {
       onFirstRead: () => {
-        firstRead = true;
+        firstRead = mayBeReread;
       },
       notBeforeMs: firstRunStartMs(src, run),
       lineTime: (line) => lineTimeMs(line, run.nowMs),

@@ -77,3 +77,17 @@ test('a re-read whose failures history.bin no longer holds counts them as a firs
   env.append('auth.log', sshdFail('01:01:10', IP));
   expect((await runScan(env.ctx(local('01:01:40')))).banned.map((b) => [b.ip, b.failures])).toEqual([[IP, 5]]);
 });
+
+test('a new file of a globbed source is no re-read: its failures in the same seconds as another file’s all count', async () => {
+  // Two virtual hosts' logs under one source, the same attacker hitting both at the same moments.
+  const env = makeEnv(`[sshd]\nlog = host*.log\nparser = sshd\n`);
+  const times = ['01:00:00', '01:00:10', '01:00:20'];
+  env.write('hostA.log', times.map((t) => sshdFail(t, IP)).join(''));
+  expect((await runScan(env.ctx(local('01:00:30')))).banned).toEqual([]);
+  env.write('hostB.log', times.map((t) => sshdFail(t, IP, 'alice', 2000)).join(''));
+  const ctx = env.ctx(local('01:00:40'));
+  const r = await runScan(ctx);
+  expect(r.banned.map((b) => [b.ip, b.failures])).toEqual([[IP, 5]]);
+  expect(ctx.log.lines.filter((l) => l.includes('read again'))).toEqual([]);
+  expect(env.denyTargets()).toEqual([IP]);
+});
