@@ -205,7 +205,13 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
   // A file without a position was read before, under a position since lost, when positions.json was damaged or
   // none of the source's files has one (its entry gone); beside files that have one, it is a new file of the glob
   // (a new virtual host's log), whose failures in the same second as another file's must all count.
-  const known = files.some((f) => run.st.positions[f] !== undefined || run.st.positions[`${f}#${src.name}`] !== undefined);
+  // This source's own keys (positionKey's, without claiming the files yet): a file another source also reads
+  // keeps that source's position under the bare path.
+  const ownKey = (f: string): string => {
+    const first = run.firstReader.get(f);
+    return first === undefined || first === src.name ? f : `${f}#${src.name}`;
+  };
+  const known = files.some((f) => run.st.positions[ownKey(f)] !== undefined);
   const mayBeReread = run.st.positionsLost === true || !known;
   for (const file of files) {
     let h: Handler | null = null;

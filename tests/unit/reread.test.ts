@@ -91,3 +91,18 @@ test('a new file of a globbed source is no re-read: its failures in the same sec
   expect(ctx.log.lines.filter((l) => l.includes('read again'))).toEqual([]);
   expect(env.denyTargets()).toEqual([IP]);
 });
+
+test('two sources reading one file: the entry of the second lost, the first’s intact, is still a re-read for the second', async () => {
+  const env = makeEnv(`${SSHD}\n[sshd2]\nlog = auth.log\nparser = sshd\n`);
+  env.write('auth.log', ['01:00:00', '01:00:10', '01:00:20'].map((t) => sshdFail(t, IP)).join(''));
+  expect((await runScan(env.ctx(local('01:00:30')))).banned).toEqual([]);
+  const p = path.join(env.dir, 'state', 'positions.json');
+  const doc = JSON.parse(fs.readFileSync(p, 'utf8'));
+  expect(Object.keys(doc.files).sort()).toEqual([path.join(env.dir, 'auth.log'), `${path.join(env.dir, 'auth.log')}#sshd2`]);
+  delete doc.files[`${path.join(env.dir, 'auth.log')}#sshd2`];
+  fs.writeFileSync(p, JSON.stringify(doc));
+  env.append('auth.log', sshdFail('01:01:00', IP));
+  const r = await runScan(env.ctx(local('01:01:30')));
+  expect(r.banned).toEqual([]); // before: sshd2 banned with 5 "failures" (its 3 kept ones counted again)
+  expect(env.denyTargets()).toEqual([]);
+});
