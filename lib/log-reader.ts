@@ -751,6 +751,11 @@ export interface ReadResult {
   offloaded?: number;
   /** Reading went on from another path's position: this file is that log, renamed or copied by rotation. */
   adopted?: boolean;
+  /**
+   * Reading went on from this path's own position in a file of another inode (or device) holding the same
+   * bytes up to it: the log copied or restored in place (moved to another disk, rsync, `sed -i`).
+   */
+  sameContent?: boolean;
 }
 
 export interface ReadOptions {
@@ -868,6 +873,12 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       if (idx >= 0) rotated = { list: [...(wasEmpty ? modifiedAfter(siblings.slice(0, idx), pos.emptyAt as number) : []), ...siblings.slice(idx)], from: pos.offset };
       // Empty at the last run, then written to and rotated with immediate compression: no inode to follow.
       else if (wasEmpty) rotated = { list: modifiedAfter(siblings, pos.emptyAt as number), from: 0 };
+      // No rotated file holds the position, but this one does by content (first line and the bytes before the
+      // offset): the same log under a new inode. Reading it from the start would count every line again.
+      else if (pos.tail !== undefined && pos.offset > 0 && st.size >= pos.offset && contentHolds(fd, pos, head)) {
+        start = pos.offset;
+        result.sameContent = true;
+      }
     } else {
       opts.onFirstRead?.();
       if (opts.notBeforeMs !== undefined && opts.lineTime && st.size >= SEEK_MIN_BYTES) {

@@ -254,6 +254,7 @@ async function scanFiles(ctx: Context, src: SourceConfig, run: SourceRun): Promi
       continue;
     }
     if (r.adopted) ctx.log.info(`scan: ${file} holds a log read before under another name (renamed or copied by rotation); reading on from where that stopped`);
+    if (r.sameContent) ctx.log.info(`scan: ${file} is the log read before under a new inode (copied or restored in place); reading on from where the last run stopped`);
     if (r.rotatedFrom) ctx.log.info(`scan: ${file} was rotated; read the rest of ${r.rotatedFrom.join(', ')} first`);
     for (const d of r.damaged ?? []) ctx.log.warn(`scan: ${d.file}: damaged or cut short (not valid compressed data: ${d.why}); read up to the damage`);
     // Not fatal: the live log and every other source are still read and banned from.

@@ -63,6 +63,39 @@ test.each(Object.keys(ROTATIONS).flatMap((style) => ['auth.log', 'auth.log*'].ma
   expect(r3.banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
 });
 
+// The same log under a new inode: copied in place (a move to another disk, rsync, `sed -i`, a restore). Its
+// bytes up to the position are the ones read: reading on from there, not from the start (which counted them again).
+test.each([
+  ['copied over by rename (sed -i, rsync)', (log: string) => {
+    fs.copyFileSync(log, `${log}.tmp`);
+    fs.renameSync(`${log}.tmp`, log);
+  }],
+  ['deleted and written back (a restore)', (log: string) => {
+    const bytes = fs.readFileSync(log);
+    fs.linkSync(log, `${log}.held`); // holds the old inode, which the file system would otherwise hand out again
+    fs.rmSync(log);
+    fs.writeFileSync(log, bytes);
+    fs.rmSync(`${log}.held`);
+  }],
+])('the log %s under a new inode: nothing counted twice, nothing lost', async (_how, copy) => {
+  const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
+  const log = path.join(env.dir, 'auth.log');
+  fs.writeFileSync(log, fail(1) + fail(2) + fail(3));
+  expect((await runScan(env.ctx(NOW))).failures).toBe(3);
+  fs.appendFileSync(log, fail(4) + fail(5));
+  const ino = fs.statSync(log).ino;
+  copy(log);
+  expect(fs.statSync(log).ino).not.toBe(ino);
+  const ctx = env.ctx(NOW);
+  const r2 = await runScan(ctx);
+  expect(r2.failures).toBe(2); // before: 5, and a ban at "8"
+  expect(r2.banned).toEqual([]);
+  expect(ctx.log.lines).toContain(`scan: ${log} is the log read before under a new inode (copied or restored in place); reading on from where the last run stopped`);
+  fs.appendFileSync(log, fail(6));
+  const r3 = await runScan(env.ctx(NOW));
+  expect(r3.banned.map((b) => [b.ip, b.failures])).toEqual([['198.51.100.200', 6]]);
+});
+
 test('a log that does not exist yet (between rename and create): exit 66 this run, read from the start next run', async () => {
   const env = makeEnv('[sshd]\nlog = auth.log\nlogin_attempts_threshold = 6\nsuspicious_users =\n');
   const log = path.join(env.dir, 'auth.log');
