@@ -72,6 +72,9 @@ const HEAD_BYTES = 200;
 const TAIL_BYTES = 256;
 
 /** The first line, or its first 200 bytes when it is longer (a long first line is still a fingerprint). */
+/** A first line that starts with its time: ISO 8601 / RFC 3339 (rsyslog, ProFTPD), traditional syslog, or a CLF `[22/Nov/2026:…`. */
+const TIMESTAMPED = /^(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\[\d\d\/[A-Z][a-z]{2}\/\d{4}:)/;
+
 function headOf(buf: Buffer, n: number): string {
   const nl = buf.subarray(0, n).indexOf(10);
   if (nl >= 0) return buf.toString('latin1', 0, nl);
@@ -874,8 +877,10 @@ export async function readNewLines(file: string, pos: FilePosition | undefined, 
       // Empty at the last run, then written to and rotated with immediate compression: no inode to follow.
       else if (wasEmpty) rotated = { list: modifiedAfter(siblings, pos.emptyAt as number), from: 0 };
       // No rotated file holds the position, but this one does by content (first line and the bytes before the
-      // offset): the same log under a new inode. Reading it from the start would count every line again.
-      else if (pos.tail !== undefined && pos.offset > 0 && st.size >= pos.offset && contentHolds(fd, pos, head)) {
+      // offset): the same log under a new inode. Reading it from the start would count every line again. Only for
+      // a log whose lines carry their time: 256 equal bytes of timestamped lines are the same lines; those of sshd
+      // -E (no time, every file starting "Server listening on …") can repeat in a different log.
+      else if (pos.tail !== undefined && pos.offset > 0 && st.size >= pos.offset && TIMESTAMPED.test(head) && contentHolds(fd, pos, head)) {
         start = pos.offset;
         result.sameContent = true;
       }

@@ -406,3 +406,20 @@ test('dateext generations of the same modification time: the earlier date first'
   const b = await read(f, a.pos);
   expect(b.lines).toEqual(['g1-late', 'g2-a', 'g3-a']);
 });
+
+// Two sshd -E logs (no timestamps) can share their first line and the 256 bytes before a position (reloads repeat
+// the same lines) while differing in between: a new inode is then no proof of the same log, and it is read whole.
+test('an sshd -E log under a new inode that only matches head and tail is read from the start, losing nothing', async () => {
+  const dir = tmpdir();
+  const log = path.join(dir, 'sshd.log');
+  const listen = 'Server listening on 0.0.0.0 port 22.\nServer listening on :: port 22.\n';
+  const reload = `Received SIGHUP; restarting.\n${listen}`;
+  fs.writeFileSync(log, `${listen}Invalid user alice from 203.0.113.5 port 41234\n${reload}${reload}${reload}`);
+  const r1 = await readNewLines(log, undefined, linesOf(() => undefined));
+  fs.renameSync(log, path.join(dir, 'held')); // rotated away under a name no sibling search looks at; its inode kept
+  fs.writeFileSync(log, `${listen}Invalid user carol from 203.0.113.9 port 51234\n${reload}${reload}${reload}Invalid user dave from 203.0.113.9 port 51235\n`);
+  const got: string[] = [];
+  const r2 = await readNewLines(log, r1?.position, linesOf((t, a, b) => got.push(t.slice(a, b))));
+  expect(r2?.sameContent).toBeUndefined();
+  expect(got.filter((l) => l.startsWith('Invalid'))).toEqual(['Invalid user carol from 203.0.113.9 port 51234', 'Invalid user dave from 203.0.113.9 port 51235']);
+});
