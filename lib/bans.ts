@@ -42,8 +42,15 @@ export function indexUnbans(unbans: readonly Unban[]): UnbanIndex {
   return idx;
 }
 
-/** Records in `idx` an unban of `target` at `atMs` (for unbans not held as Unban, such as the stamp's). */
-export function addUnbanTime(idx: UnbanIndex, target: string, atMs: number): void {
+/** Indexes unban times by target, as the stamp keeps them (lib/stamp.ts StampContents.unbans), as indexUnbans does. */
+export function indexUnbanTimes(unbans: ReadonlyMap<string, readonly number[]>): UnbanIndex {
+  const idx: UnbanIndex = { latest: new Map(), nets: null };
+  for (const [target, list] of unbans) for (const at of list) addUnbanTime(idx, target, at);
+  return idx;
+}
+
+/** Records in `idx` an unban of `target` at `atMs`. */
+function addUnbanTime(idx: UnbanIndex, target: string, atMs: number): void {
   if (!((idx.latest.get(target) ?? -Infinity) >= atMs)) idx.latest.set(target, atMs);
   if (!target.includes('/')) return;
   const nets = (idx.nets ??= newNetIndex());

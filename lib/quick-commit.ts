@@ -17,7 +17,7 @@
  */
 import * as fs from 'node:fs';
 import type { Ban } from './types';
-import { type CountSteps, NO_STEPS, type UnbanIndex, addCountStep, addUnbanTime, liftedUntilMs, liveSteps, retainedUntilMs } from './bans';
+import { type CountSteps, NO_STEPS, addCountStep, indexUnbanTimes, isActiveIn, liveSteps, retainedUntilMs } from './bans';
 import type { Context } from './context';
 import type { Applied } from './state';
 import type { ScanState } from './scan-state';
@@ -104,25 +104,6 @@ export function prepareQuickCommit(ctx: Context, stamp: ValidStamp, contents: St
 }
 
 /**
- * The stamp's unbans of networks, indexed as lib/bans.ts activeBans reads them; null when there is none (the
- * common case: then only the new bans' own targets are looked up).
- */
-function netUnbansOf(unbans: Map<string, number[]>): UnbanIndex | null {
-  let idx: UnbanIndex | null = null;
-  for (const [target, list] of unbans) if (target.includes('/')) for (const at of list) addUnbanTime((idx ??= { latest: new Map(), nets: null }), target, at);
-  return idx;
-}
-
-/** True when `ban` is in force at `nowMs` (lib/bans.ts isActive, with the stamp's unbans: its target's and `nets`). */
-function activeNow(b: Ban, unbans: Map<string, number[]>, nets: UnbanIndex | null, nowMs: number): boolean {
-  if (b.expiresAt && b.expiresAt.getTime() <= nowMs) return false;
-  const start = b.bannedAt.getTime();
-  if (start > nowMs + 60_000) return false;
-  if ((unbans.get(b.ip) ?? []).some((at) => at >= start)) return false;
-  return nets === null || liftedUntilMs(nets, b.ip) < start;
-}
-
-/**
  * Commits `bans` (new, none of them for an active target) on the short path; `afterCommit` saves the log
  * positions once the bans are durable. Gives the same database, deny file and stamp as the full path would.
  */
@@ -130,7 +111,8 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   const nowMs = q.now.getTime();
   const keepMs = ctx.config.historyRetentionSec * 1000;
   const { contents } = q;
-  const nets = netUnbansOf(contents.unbans);
+  // The stamp's unbans, read by the rule activeBans applies (lib/bans.ts isActiveIn).
+  const unbans = indexUnbanTimes(contents.unbans);
   // What pruneDb would drop at once (expired longer ago than the retention) is not written at all.
   const kept = bans.filter((b) => b.expiresAt === null || b.expiresAt.getTime() > nowMs - keepMs);
   let next = q.stamp.head.nextChangeMs ?? Infinity;
@@ -139,7 +121,7 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
   const added = new Map<string, Ban>();
   for (const b of kept) {
     next = Math.min(next, banChangeMs(b, nowMs));
-    if (activeNow(b, contents.unbans, nets, nowMs) && !isWhitelisted(b.ip, whitelist) && !added.has(b.ip)) added.set(b.ip, b);
+    if (isActiveIn(b, unbans, nowMs) && !isWhitelisted(b.ip, whitelist) && !added.has(b.ip)) added.set(b.ip, b);
     else {
       const cur = (counts ?? contents.counts).get(b.ip) ?? NO_STEPS;
       const steps = addCountStep(cur, b.banCount, retainedUntilMs(b, keepMs));
@@ -154,13 +136,13 @@ export function commitNewBans(ctx: Context, q: QuickCommit, bans: readonly Ban[]
     if (!added.has(b.ip)) continue;
     most.set(b.ip, addCountStep(most.get(b.ip) ?? liveSteps(contents.counts.get(b.ip) ?? NO_STEPS, nowMs), b.banCount, retainedUntilMs(b, keepMs)));
     const e = b.expiresAt ? b.expiresAt.getTime() : Infinity;
-    if (activeNow(b, contents.unbans, nets, nowMs) && e > (end.get(b.ip) ?? -Infinity)) end.set(b.ip, e);
+    if (isActiveIn(b, unbans, nowMs) && e > (end.get(b.ip) ?? -Infinity)) end.set(b.ip, e);
   }
   let other = q.stamp.head.otherChangeMs ?? Infinity;
   const ending = new Set<string>();
   for (const b of kept) {
     const e = end.get(b.ip);
-    if (e !== undefined && Number.isFinite(e) && b.expiresAt?.getTime() === e && !ending.has(b.ip) && activeNow(b, contents.unbans, nets, nowMs)) {
+    if (e !== undefined && Number.isFinite(e) && b.expiresAt?.getTime() === e && !ending.has(b.ip) && isActiveIn(b, unbans, nowMs)) {
       ending.add(b.ip); // its end is in the expiry section
       continue;
     }

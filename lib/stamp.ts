@@ -24,13 +24,13 @@ import * as path from 'node:path';
 import { checksum, checksumMatches } from './checksum';
 import type { Context } from './context';
 import type { Ban, BanDb, Unban } from './types';
-import { type CountSteps, NO_STEPS, addCountStep, countAt, liveSteps, retainedUntilMs } from './bans';
+import { type CountSteps, NO_STEPS, addCountStep, countAt, liveSteps, indexNetUnbans, retainedUntilMs } from './bans';
 import { writeFileAtomic } from './atomic-write';
 import { journalFile } from './ban-journal';
 import { blockBytes } from './deny-file';
 import { type Insertions, spliceLines } from './sorted-splice';
 import { TargetRecords } from './target-lines';
-import { type NetIndex, collectContaining, netIndexGet, netIndexSet, newNetIndex, sortByTarget } from './ip';
+import { collectContaining, sortByTarget } from './ip';
 import { readRegularFile } from './regular-file';
 
 /**
@@ -328,18 +328,15 @@ export function fullCommitPlan(db: BanDb, active: readonly Ban[], nowMs: number,
   // A network's unban is kept by the bans inside it too (lib/bans.ts liftingUnbans): indexed by prefix length.
   const unbansOf = new Map<string, Unban[]>();
   const goneMs = new Map<Unban, number>();
-  let nets: NetIndex<Unban[]> | null = null;
+  let hasNets = false;
   for (const u of db.unbans) {
     const l = unbansOf.get(u.ip);
     if (l) l.push(u);
     else unbansOf.set(u.ip, [u]);
     goneMs.set(u, u.at.getTime() + keep);
-    if (u.ip.includes('/')) {
-      const n = netIndexGet((nets ??= newNetIndex()), u.ip);
-      if (n) n.push(u);
-      else netIndexSet(nets, u.ip, [u]);
-    }
+    if (u.ip.includes('/')) hasNets = true;
   }
+  const nets = hasNets ? indexNetUnbans(db.unbans) : null;
   const inside: Unban[][] = [];
   const counts = new Map<string, CountSteps>();
   const activeCounts = new Map<string, CountSteps>();

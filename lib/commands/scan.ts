@@ -7,7 +7,7 @@ import { stampContents, stampCount } from '../stamp';
 import { SortedBannedSet } from '../sorted-banned-set';
 import { commitExpiry, commitNewBans, logsUnchanged, prepareQuickCommit } from '../quick-commit';
 import type { Whitelist } from '../whitelist';
-import { type UnbanIndex, activeBans, addUnbanTime, banCounts, banLengthSec, indexUnbans, liftedUntilMs } from '../bans';
+import { type UnbanIndex, activeBans, banCounts, banLengthSec, indexUnbanTimes, indexUnbans, liftedUntilMs } from '../bans';
 import { createLineHandler } from '../scanner';
 import { BannedSet } from '../banned-set';
 import { expandLogGlob, positionKey } from '../glob';
@@ -415,13 +415,6 @@ function sortNewBans(res: ScanResult, newBans: Ban[], nowMs: number, unbans: () 
   }
 }
 
-/** The stamp's unbans (target → times) as an UnbanIndex. */
-function stampUnbans(unbans: ReadonlyMap<string, readonly number[]>): UnbanIndex {
-  const idx: UnbanIndex = { latest: new Map(), nets: null };
-  for (const [target, list] of unbans) for (const at of list) addUnbanTime(idx, target, at);
-  return idx;
-}
-
 /** One log line per new ban, once they are committed (a commit that fails must not have reported them). */
 function logNewBans(ctx: Context, res: ScanResult, now: Date): void {
   const verb = ctx.dryRun ? 'would ban' : 'banned';
@@ -476,7 +469,7 @@ export async function runScan(ctx: Context, opts: { fromStart?: boolean } = {}):
         // notRecordedYet). New lines of a returning attacker are newer than the commit and stay on this path.
         const committedMs = quick.head.recordedAtMs;
         if (!newBans.some((b) => b.bannedAt.getTime() <= committedMs && contents.counts.has(b.ip))) {
-          sortNewBans(res, newBans, now.getTime(), () => stampUnbans(contents.unbans));
+          sortNewBans(res, newBans, now.getTime(), () => indexUnbanTimes(contents.unbans));
           committedAt = now;
           return commitNewBans(ctx, q, newBans, whitelist, () => saveScanState(cfg.stateDir, st));
         }
